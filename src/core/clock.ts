@@ -1,0 +1,34 @@
+import { performance } from 'node:perf_hooks';
+
+/**
+ * Clock is the time source of schedulers and measurements: monotonic milliseconds (fractional).
+ * Production code uses `systemClock` (performance.now); tests inject a manual clock.
+ */
+export interface Clock {
+  now(): number;
+  /** setTimer calls `fn` once after `ms`; returns a cancel function. */
+  setTimer(fn: () => void, ms: number): () => void;
+}
+
+/** systemClock is the real monotonic clock (`performance.now()`) with real timers. */
+export const systemClock: Clock = {
+  now: () => performance.now(),
+  setTimer(fn, ms) {
+    const t = setTimeout(fn, Math.max(0, ms));
+    return () => clearTimeout(t);
+  },
+};
+
+/**
+ * epochToLocal turns a high-resolution epoch time (performance.timeOrigin + performance.now(), as sent
+ * between threads) into this thread's performance.now() scale. Threads have different time origins,
+ * so shared instants travel as epoch milliseconds; durations never use Date.now().
+ */
+export function epochToLocal(epochMs: number): number {
+  return epochMs - performance.timeOrigin;
+}
+
+/** localToEpoch is the inverse of epochToLocal. */
+export function localToEpoch(localMs: number): number {
+  return localMs + performance.timeOrigin;
+}

@@ -1,0 +1,22 @@
+/**
+ * FAILURE_KINDS is the fixed vocabulary of unexpected outcomes. The transport classifies errors into
+ * the first seven at its edge; `status` means an unexpected status code and `expectation` an
+ * unexpected result of another kind (a body of the wrong length, a success where a failure was due).
+ */
+export const FAILURE_KINDS = ['timeout', 'refused', 'reset', 'dns', 'tls', 'protocol', 'aborted', 'status', 'expectation', 'error'] as const;
+
+/** FailureKind is one entry of FAILURE_KINDS (`error` is an exception in user code). */
+export type FailureKind = (typeof FAILURE_KINDS)[number];
+
+/** OutcomeKind is what a request ended as: `ok` (as expected) or a failure kind. */
+export type OutcomeKind = 'ok' | FailureKind;
+
+/** failureCode maps an outcome kind to the small integer stored in raw rows (0 = ok). */
+export function failureCode(kind: OutcomeKind): number {
+  return kind === 'ok' ? 0 : FAILURE_KINDS.indexOf(kind) + 1;
+}
+
+/** failureName is the inverse of failureCode ('' for ok). */
+export function failureName(code: number): OutcomeKind | '' {
+  return code === 0 ? '' : (FAILURE_KINDS[code - 1] ?? 'error');
+}

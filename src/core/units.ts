@@ -1,0 +1,34 @@
+import { usageError } from './errors.js';
+
+/** parsePositiveInt reads a whole number >= min for the flag `what`, or throws a usage error. */
+export function parsePositiveInt(text: string | number, what: string, min = 1): number {
+  const n = typeof text === 'number' ? text : /^\s*\d+\s*$/.test(text) ? Number(text) : NaN;
+  if (!Number.isInteger(n) || n < min) {
+    throw usageError(`${what} must be a whole number >= ${min}, got '${text}'`, `for example ${what} ${Math.max(min, 10)}`);
+  }
+  return n;
+}
+
+/** parsePositiveNumber reads a number > 0 (a rate, say) for `what`, or throws a usage error. */
+export function parsePositiveNumber(text: string | number, what: string): number {
+  const n = typeof text === 'number' ? text : /^\s*\d+(\.\d+)?\s*$/.test(text) ? Number(text) : NaN;
+  if (!Number.isFinite(n) || n <= 0) throw usageError(`${what} must be a number > 0, got '${text}'`, `for example ${what} 100`);
+  return n;
+}
+
+/** formatBytes renders a byte count with binary units: `512 B`, `1.50 MiB`. */
+export function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0 ? `${v} B` : `${v.toFixed(2)} ${units[u]}`;
+}
+
+/** formatCount renders a number with thousands separators. */
+export function formatCount(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}

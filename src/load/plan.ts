@@ -1,0 +1,94 @@
+/**
+ * Plan is everything a run needs, as plain serializable data: the same Plan drives a local run
+ * (worker threads) and a distributed one (agents). Durations are milliseconds.
+ */
+export interface Plan {
+  readonly version: 1;
+  /** scenario says what a user does; built in each worker by the scenario factory from its kind. */
+  readonly scenario: ScenarioSpec;
+  readonly executor: ExecutorSpec;
+  /** workers is the number of worker threads (one per core by default). */
+  readonly workers: number;
+  /** intervalMs is the length of a metrics interval (time series row, progress update). */
+  readonly intervalMs: number;
+  /** graceMs is how long in-flight iterations may finish after a stop before they are aborted. */
+  readonly graceMs: number;
+  /** rawRows asks workers to send one row per request (for the raw CSV). */
+  readonly rawRows: boolean;
+  /** label names the run in reports (e.g. the URL or the script). */
+  readonly label: string;
+}
+
+/** ScenarioSpec is a scenario's serializable description; `kind` selects its factory. */
+export interface ScenarioSpec {
+  readonly kind: string;
+  readonly [key: string]: unknown;
+}
+
+/** ClosedStep is one step of a closed model: a user count for a number of iterations or a duration. */
+export interface ClosedStep {
+  readonly users: number;
+  /** iterations in total over all users of the step (exact across workers). */
+  readonly iterations?: number;
+  /** iterationsPerUser: every user runs exactly this many (Loads' hits). */
+  readonly iterationsPerUser?: number;
+  readonly durationMs?: number;
+}
+
+/** ClosedSpec runs users in loops: steps in turn (cycles 10:20:30), each with a ramp-up. */
+export interface ClosedSpec {
+  readonly kind: 'closed';
+  readonly steps: readonly ClosedStep[];
+  readonly rampUpMs: number;
+  readonly thinkMs: number;
+}
+
+/** RateStage moves the arrival rate linearly to `target` per second over `durationMs` (k6 stages). */
+export interface RateStage {
+  readonly durationMs: number;
+  readonly target: number;
+}
+
+/**
+ * OpenSpec schedules arrivals: arrival i is due when the integral of the rate reaches i, from the
+ * start (no drift). `connections` bounds concurrent users; an arrival that finds none free waits in
+ * a queue (its latency counts from its due time) and past `maxQueue` it is dropped and counted.
+ */
+export interface OpenSpec {
+  readonly kind: 'open';
+  readonly startRate: number;
+  readonly stages: readonly RateStage[];
+  /** maxArrivals stops the schedule after exactly this many arrivals (`-n` with `--rate`). */
+  readonly maxArrivals?: number;
+  readonly connections: number;
+  readonly maxQueue: number;
+}
+
+/** ExecutorSpec is a load model. */
+export type ExecutorSpec = ClosedSpec | OpenSpec;
+
+/** planDurationMs is the planned length of a run, or undefined when it ends by count. */
+export function planDurationMs(e: ExecutorSpec): number | undefined {
+  if (e.kind === 'open') {
+    const d = e.stages.reduce((s, st) => s + st.durationMs, 0);
+    return e.maxArrivals !== undefined ? undefined : d;
+  }
+  let total = 0;
+  for (const s of e.steps) {
+    if (s.durationMs === undefined) return undefined;
+    total += s.durationMs;
+  }
+  return total;
+}
+
+/** plannedIterations is the planned number of iterations, or undefined when the run ends by time. */
+export function plannedIterations(e: ExecutorSpec): number | undefined {
+  if (e.kind === 'open') return e.maxArrivals;
+  let total = 0;
+  for (const s of e.steps) {
+    if (s.iterations !== undefined) total += s.iterations;
+    else if (s.iterationsPerUser !== undefined) total += s.iterationsPerUser * s.users;
+    else return undefined;
+  }
+  return total;
+}

@@ -1,0 +1,47 @@
+import type { Clock } from '../core/clock.js';
+import type { Segment } from '../core/segments.js';
+import type { MetricsRegistry } from '../metrics/registry.js';
+import type { RequestLog } from '../metrics/request-log.js';
+
+/**
+ * VirtualUser is one simulated user (a connection in `bench`, a TestCase instance in scripts, a
+ * durability client). Executors own timing and call `run`; the user knows what an iteration is.
+ */
+export interface VirtualUser {
+  /**
+   * run performs one iteration and calls `done` exactly once when it is over (never synchronously
+   * inside `run` for network work). `scheduledAt` is the intended start, performance.now() ms: in
+   * open models the arrival's due time, so latency counts from it (coordinated omission).
+   */
+  run(scheduledAt: number, done: () => void): void;
+  /** abort ends in-flight work at once (second Ctrl-C, grace over); `done` is still called. */
+  abort(): void;
+  /** close releases the user when it retires (its connection, a script's userStop). */
+  close(): Promise<void> | void;
+}
+
+/** ScenarioContext is what a worker hands the scenario it builds. */
+export interface ScenarioContext {
+  readonly metrics: MetricsRegistry;
+  readonly segment: Segment;
+  /** workerIndex is this worker's global index (the CSV's `worker` column). */
+  readonly workerIndex: number;
+  /** openModel says whether arrivals are scheduled (record service time apart from response time). */
+  readonly openModel: boolean;
+  readonly clock: Clock;
+  /** t0 is the run's start on this thread's clock (performance.now ms). */
+  readonly t0: number;
+  /** requestLog receives one row per request when the run writes a raw CSV. */
+  readonly requestLog: RequestLog | undefined;
+}
+
+/**
+ * Scenario builds the virtual users of one worker. It is created in the worker from the plan's
+ * serializable scenario spec by the scenario factory (src/scenarios).
+ */
+export interface Scenario {
+  /** createUser builds the user with this global index (unique across workers and agents). */
+  createUser(userIndex: number): VirtualUser | Promise<VirtualUser>;
+  /** close runs after the last user closed (release shared resources). */
+  close?(): Promise<void> | void;
+}

@@ -1,0 +1,74 @@
+import * as hdr from 'hdr-histogram-js';
+
+/** Histogram is an HDR histogram of integer values (hdr-histogram-js, plain JS, auto-resizing). */
+export type Histogram = hdr.Histogram;
+
+/**
+ * TrendSummary is what a report shows of one trend, in the metric's own unit (milliseconds for
+ * times). Percentiles come from an HDR histogram (3 significant digits), never from averaging.
+ */
+export interface TrendSummary {
+  count: number;
+  min: number;
+  mean: number;
+  stddev: number;
+  p50: number;
+  p75: number;
+  p90: number;
+  p95: number;
+  p99: number;
+  p999: number;
+  max: number;
+}
+
+/** EncodedTrend is a histogram as it crosses a thread or a machine: compressed base64 and its scale. */
+export interface EncodedTrend {
+  /** scale multiplies a value before it is recorded (1000 turns milliseconds into microseconds). */
+  scale: number;
+  data: string;
+}
+
+/** createHistogram builds an empty auto-resizing histogram with 3 significant digits. */
+export function createHistogram(): Histogram {
+  return hdr.build({ bitBucketSize: 32, autoResize: true, lowestDiscernibleValue: 1, numberOfSignificantValueDigits: 3, useWebAssembly: false });
+}
+
+/** encodeHistogram compresses a histogram for a snapshot (HdrHistogram's portable format). */
+export function encodeHistogram(h: Histogram, scale: number): EncodedTrend {
+  return { scale, data: hdr.encodeIntoCompressedBase64(h) };
+}
+
+/** decodeHistogram restores a histogram encoded by encodeHistogram. */
+export function decodeHistogram(e: EncodedTrend): Histogram {
+  // The decoder builds a histogram of its own sizing; copy into an auto-resizing one so merges never overflow.
+  const decoded = hdr.decodeFromCompressedBase64(e.data, 32, false);
+  const h = createHistogram();
+  h.add(decoded);
+  decoded.destroy();
+  return h;
+}
+
+/** summarizeHistogram turns a histogram into a TrendSummary in the metric's unit (value / scale). */
+export function summarizeHistogram(h: Histogram, scale: number): TrendSummary {
+  const n = h.totalCount;
+  if (n === 0) return { count: 0, min: 0, mean: 0, stddev: 0, p50: 0, p75: 0, p90: 0, p95: 0, p99: 0, p999: 0, max: 0 };
+  const at = (p: number) => h.getValueAtPercentile(p) / scale;
+  return {
+    count: n,
+    min: h.minNonZeroValue === Number.MAX_SAFE_INTEGER ? 0 : h.minNonZeroValue / scale,
+    mean: h.mean / scale,
+    stddev: h.stdDeviation / scale,
+    p50: at(50),
+    p75: at(75),
+    p90: at(90),
+    p95: at(95),
+    p99: at(99),
+    p999: at(99.9),
+    max: h.maxValue / scale,
+  };
+}
+
+/** percentileOf reads any percentile (0..100) of an encoded trend, in the metric's unit. */
+export function percentileOf(h: Histogram, scale: number, p: number): number {
+  return h.totalCount === 0 ? 0 : h.getValueAtPercentile(p) / scale;
+}

@@ -1,0 +1,73 @@
+import { createHistogram, decodeHistogram, encodeHistogram, summarizeHistogram, type Histogram, type TrendSummary } from './histogram.js';
+import type { MetricsSnapshot } from './registry.js';
+
+/**
+ * MergedMetrics adds snapshots exactly: counters add and histograms add, so the percentiles of a
+ * merge are the percentiles of all the values recorded, whatever thread or machine recorded them.
+ */
+export class MergedMetrics {
+  readonly counters: Record<string, number> = {};
+  private readonly histograms = new Map<string, { scale: number; h: Histogram }>();
+
+  /** add merges one snapshot (from a worker, an agent, or a saved result). */
+  add(s: MetricsSnapshot): void {
+    for (const k in s.counters) this.counters[k] = (this.counters[k] ?? 0) + s.counters[k]!;
+    for (const k in s.trends) {
+      const e = s.trends[k]!;
+      const d = decodeHistogram(e);
+      const cur = this.histograms.get(k);
+      if (cur === undefined) this.histograms.set(k, { scale: e.scale, h: d });
+      else {
+        cur.h.add(d);
+        d.destroy();
+      }
+    }
+  }
+
+  /** merge adds another MergedMetrics into this one. */
+  merge(other: MergedMetrics): void {
+    this.add(other.toSnapshot());
+  }
+
+  /** count reads a counter (0 when never incremented). */
+  count(key: string): number {
+    return this.counters[key] ?? 0;
+  }
+
+  /** histogram returns the merged histogram of a trend, or an empty one. */
+  histogram(key: string): { scale: number; h: Histogram } {
+    return this.histograms.get(key) ?? { scale: 1000, h: createHistogram() };
+  }
+
+  /** trendKeys lists the trends that hold values. */
+  trendKeys(): string[] {
+    return [...this.histograms.keys()];
+  }
+
+  /** summary summarizes one trend in its unit; undefined when it has no values. */
+  summary(key: string): TrendSummary | undefined {
+    const t = this.histograms.get(key);
+    return t === undefined ? undefined : summarizeHistogram(t.h, t.scale);
+  }
+
+  /** summaries summarizes every trend. */
+  summaries(): Record<string, TrendSummary> {
+    const out: Record<string, TrendSummary> = {};
+    for (const [k, t] of this.histograms) out[k] = summarizeHistogram(t.h, t.scale);
+    return out;
+  }
+
+  /** toSnapshot encodes the merge back into the snapshot form (for JSON and re-merging). */
+  toSnapshot(): MetricsSnapshot {
+    const trends: MetricsSnapshot['trends'] = {};
+    for (const [k, t] of this.histograms) trends[k] = encodeHistogram(t.h, t.scale);
+    return { counters: { ...this.counters }, trends };
+  }
+
+  /** fromSnapshot rebuilds merged metrics from a snapshot (a saved JSON result). */
+  static fromSnapshot(s: MetricsSnapshot): MergedMetrics {
+    const m = new MergedMetrics();
+    m.add(s);
+    return m;
+  }
+}

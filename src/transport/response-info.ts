@@ -1,0 +1,38 @@
+import type { OutcomeKind } from '../core/failure-kinds.js';
+
+/**
+ * ResponseInfo is what one HTTP request ended as, reported by a connection. Connections reuse one
+ * object per connection (no allocation per request): read it inside the callback, never keep it.
+ * Times are performance.now() milliseconds.
+ */
+export interface ResponseInfo {
+  /** `ok` when a whole response arrived (any status); otherwise the transport failure kind. */
+  kind: OutcomeKind;
+  /** HTTP status, 0 when no response head arrived. */
+  status: number;
+  /** bytes received for this response (head and body, as on the wire). */
+  bytesIn: number;
+  /** body bytes after de-chunking. */
+  bodyBytes: number;
+  /** bytes sent for this request. */
+  bytesOut: number;
+  /** when the request was written (after a connect, if one was needed). */
+  sentAt: number;
+  /** when the first byte of the response arrived (0 if none). */
+  firstByteAt: number;
+  /** when the response ended or the failure was seen. */
+  endAt: number;
+  /** connect time of a new connection for this request, -1 when a kept-alive one was reused. */
+  connectMs: number;
+  /** a short error message for failures ('' when ok), e.g. `ECONNREFUSED`. */
+  error: string;
+  /** response headers, only when the connection was opened with `keepHeaders`. */
+  headers: Record<string, string> | undefined;
+  /** response body, only when the request asked for it with `keepBody`. */
+  body: Buffer | undefined;
+}
+
+/** newResponseInfo returns a blank ResponseInfo for a connection to reuse. */
+export function newResponseInfo(): ResponseInfo {
+  return { kind: 'ok', status: 0, bytesIn: 0, bodyBytes: 0, bytesOut: 0, sentAt: 0, firstByteAt: 0, endAt: 0, connectMs: -1, error: '', headers: undefined, body: undefined };
+}
