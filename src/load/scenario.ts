@@ -44,4 +44,13 @@ export interface Scenario {
   createUser(userIndex: number): VirtualUser | Promise<VirtualUser>;
   /** close runs after the last user closed (release shared resources). */
   close?(): Promise<void> | void;
+  /** errorSamples returns exceptions from user code, counted by message, at the end of the run. */
+  errorSamples?(): ErrorSample[];
+}
+
+/** ErrorSample is an exception from user code, counted by message, with one sample stack. */
+export interface ErrorSample {
+  readonly message: string;
+  readonly count: number;
+  readonly stack: string;
 }

@@ -1,0 +1,47 @@
+import { Command } from 'commander';
+import { resolveBenchPlan } from '../../api/bench.js';
+import { strictCommand } from '../io.js';
+import { fileReporters, progressReporter, runWithSignals, exitCodeOf } from '../run-and-report.js';
+import { out } from '../io.js';
+import { renderTextSummary } from '../../report/text-summary.js';
+import { addHttpFlags, addLoadFlags, loadOptionsOf, type LoadFlagValues } from './load-flags.js';
+
+interface BenchFlags extends LoadFlagValues {
+  method?: string;
+  header: string[];
+  body?: string;
+  bodyFile?: string;
+  timeout?: string;
+  expectStatus?: string;
+  http2?: boolean;
+  insecure?: boolean;
+}
+
+/** benchCommand is `gauntlet bench URL`: hammer one URL, closed or open model. */
+export function benchCommand(setExit: (code: number) => void): Command {
+  const cmd = strictCommand(new Command('bench'))
+    .description('hammer one URL: closed model (-c, -n/-d) or open model (-r); HDR percentiles, CSV, JSON, time series')
+    .argument('<url>', 'the URL to request, e.g. http://127.0.0.1:8080/');
+  addLoadFlags(cmd);
+  addHttpFlags(cmd);
+  cmd.action(async (url: string, f: BenchFlags) => {
+    const plan = resolveBenchPlan({
+      url,
+      ...loadOptionsOf(f),
+      ...(f.method !== undefined ? { method: f.method } : {}),
+      headers: f.header,
+      ...(f.body !== undefined ? { body: f.body } : {}),
+      ...(f.bodyFile !== undefined ? { bodyFile: f.bodyFile } : {}),
+      ...(f.timeout !== undefined ? { timeout: f.timeout } : {}),
+      ...(f.expectStatus !== undefined ? { expectStatus: f.expectStatus } : {}),
+      http2: f.http2 === true,
+      insecure: f.insecure === true,
+      rawRows: f.csv !== undefined,
+    });
+    const reporters = [...fileReporters(f), ...progressReporter(plan, f.quiet)];
+    const result = await runWithSignals(plan, reporters, f.quiet);
+    out(renderTextSummary(result));
+    setExit(exitCodeOf(result));
+  });
+  return cmd;
+}

@@ -1,0 +1,77 @@
+import type { Command } from 'commander';
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+/** addLoadFlags adds the load-model and output flags shared by bench, run and the durability drivers. */
+export function addLoadFlags(cmd: Command, defaults: { connections: string } = { connections: '10' }): Command {
+  return cmd
+    .option('-c, --connections <n>', `concurrent users/connections (closed model; bounds connections with --rate) (default: ${defaults.connections})`)
+    .option('-u, --users <n>', 'alias of --connections')
+    .option('-n, --requests <n>', 'stop after exactly N requests in total (per step with --cycles)')
+    .option('-d, --duration <time>', 'run for this long, e.g. 30s, 2m (default: 10s when no -n)')
+    .option('-r, --rate <n>', 'open model: N arrivals per second in total, or FROM:TO with --ramp-up')
+    .option('--ramp-up <time>', 'start users evenly over this time (closed) or ramp the rate (open)')
+    .option('--stages <list>', 'open model rate stages, e.g. 10s:100,30s:100,10s:0')
+    .option('--cycles <list>', 'closed model: user counts run in turn, e.g. 10:20:30')
+    .option('--think <time>', 'think time between a user\'s iterations, e.g. 100ms')
+    .option('--max-queue <n>', 'open model: arrivals that may wait for a free connection before being dropped (default: 100000)')
+    .option('-w, --workers <n>', 'worker threads (default: one per core)')
+    .option('--interval <time>', 'metrics interval for progress and the time series (default: 1s)')
+    .option('--grace <time>', 'on stop, how long in-flight requests may finish (default: 5s)')
+    .option('--json <file>', 'write the whole result as JSON')
+    .option('--csv <file>', 'write one row per request')
+    .option('--timeseries <file>', 'write one row per interval')
+    .option('-q, --quiet', 'no progress output');
+}
+
+/** addHttpFlags adds the request flags of bench. */
+export function addHttpFlags(cmd: Command): Command {
+  return cmd
+    .option('-m, --method <method>', 'HTTP method (default: GET, or POST with a body)')
+    .option('-H, --header <header>', "request header 'Name: value' (repeatable)", collect, [])
+    .option('-b, --body <text>', 'request body')
+    .option('--body-file <file>', 'request body from a file')
+    .option('--timeout <time>', 'per-request timeout (default: 10s)')
+    .option('--expect-status <list>', 'statuses that count as OK (default: 2xx,3xx)')
+    .option('--http2', 'use HTTP/2')
+    .option('-k, --insecure', 'do not verify TLS certificates');
+}
+
+/** LoadFlagValues are the parsed values of addLoadFlags. */
+export interface LoadFlagValues {
+  connections?: string;
+  users?: string;
+  requests?: string;
+  duration?: string;
+  rate?: string;
+  rampUp?: string;
+  stages?: string;
+  cycles?: string;
+  think?: string;
+  maxQueue?: string;
+  workers?: string;
+  interval?: string;
+  grace?: string;
+  json?: string;
+  csv?: string;
+  timeseries?: string;
+  quiet?: boolean;
+}
+
+/** loadOptionsOf maps flag values to LoadOptions (validation happens in the api layer). */
+export function loadOptionsOf(f: LoadFlagValues) {
+  return {
+    ...((f.connections ?? f.users) !== undefined ? { connections: (f.connections ?? f.users)! } : {}),
+    ...(f.requests !== undefined ? { requests: f.requests } : {}),
+    ...(f.duration !== undefined ? { duration: f.duration } : {}),
+    ...(f.rate !== undefined ? { rate: f.rate } : {}),
+    ...(f.rampUp !== undefined ? { rampUp: f.rampUp } : {}),
+    ...(f.stages !== undefined ? { stages: f.stages } : {}),
+    ...(f.cycles !== undefined ? { cycles: f.cycles } : {}),
+    ...(f.think !== undefined ? { think: f.think } : {}),
+    ...(f.maxQueue !== undefined ? { maxQueue: f.maxQueue } : {}),
+    ...(f.workers !== undefined ? { workers: f.workers } : {}),
+    ...(f.interval !== undefined ? { interval: f.interval } : {}),
+    ...(f.grace !== undefined ? { grace: f.grace } : {}),
+  };
+}

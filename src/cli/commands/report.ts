@@ -1,0 +1,28 @@
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { usageError } from '../../core/errors.js';
+import { parseRunResult } from '../../report/json-result.js';
+import { renderTextSummary } from '../../report/text-summary.js';
+import { renderTimeseriesCsv } from '../../report/timeseries-csv.js';
+import { out, strictCommand } from '../io.js';
+
+/** reportCommand is `gauntlet report FILE.json`: re-render a saved result without re-running. */
+export function reportCommand(setExit: (code: number) => void): Command {
+  return strictCommand(new Command('report'))
+    .description('re-render a result saved with --json (summary or time series)')
+    .argument('<file>', 'a result written by --json')
+    .option('--format <format>', 'summary or timeseries', 'summary')
+    .action((file: string, f: { format: string }) => {
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch (e) {
+        throw usageError(`cannot read '${file}' (${(e as NodeJS.ErrnoException).code ?? 'error'})`, 'give the path of a file written by --json');
+      }
+      const result = parseRunResult(text, file);
+      if (f.format === 'summary') out(renderTextSummary(result));
+      else if (f.format === 'timeseries') out(renderTimeseriesCsv(result));
+      else throw usageError(`--format '${f.format}' is not summary or timeseries`, 'use --format summary or --format timeseries');
+      setExit(0);
+    });
+}

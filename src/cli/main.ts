@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+/**
+ * The gauntlet command line: the only place that parses argv, prints and exits.
+ */
+import { Command } from 'commander';
+import { benchCommand } from './commands/bench.js';
+import { demoCommand } from './commands/demo.js';
+import { reportCommand } from './commands/report.js';
+import { exitWith, reportError, strictCommand } from './io.js';
+
+async function main(argv: string[]): Promise<number> {
+  let code = 0;
+  const setExit = (c: number) => {
+    code = c;
+  };
+  const program = strictCommand(new Command('gauntlet'))
+    .description('Load tests, scripted load tests and server durability, with true numbers.')
+    .version('0.1.0', '-V, --version')
+    .addCommand(demoCommand(setExit))
+    .addCommand(benchCommand(setExit))
+    .addCommand(reportCommand(setExit));
+  program.commands.forEach((c) => strictCommand(c));
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    return reportError(e);
+  }
+  return code;
+}
+
+main(process.argv).then(exitWith, (e: unknown) => exitWith(reportError(e)));

@@ -1,0 +1,88 @@
+import { performance } from 'node:perf_hooks';
+import { ExitCode } from '../core/errors.js';
+import type { Plan } from '../load/plan.js';
+import { planDurationMs, plannedIterations } from '../load/plan.js';
+import { startRun } from '../api/start-run.js';
+import { JsonReporter } from '../report/json-result.js';
+import { ProgressReporter } from '../report/progress.js';
+import { RawCsvReporter } from '../report/raw-csv.js';
+import type { Reporter } from '../report/reporter.js';
+import type { RunResult } from '../report/run-result.js';
+import { renderTextSummary } from '../report/text-summary.js';
+import { TimeseriesReporter } from '../report/timeseries-csv.js';
+import { err, out } from './io.js';
+
+/** OutputFlags are the output flags every running command shares. */
+export interface OutputFlags {
+  json?: string;
+  csv?: string;
+  timeseries?: string;
+  quiet?: boolean;
+}
+
+/** fileReporters opens the output files now (a bad path fails before the run). */
+export function fileReporters(o: OutputFlags): Reporter[] {
+  const r: Reporter[] = [];
+  if (o.csv) r.push(new RawCsvReporter(o.csv));
+  if (o.timeseries) r.push(new TimeseriesReporter(o.timeseries));
+  if (o.json) r.push(new JsonReporter(o.json));
+  return r;
+}
+
+/** progressReporter draws live progress on stderr unless quiet. */
+export function progressReporter(plan: Plan, quiet: boolean | undefined, label?: string): Reporter[] {
+  if (quiet) return [];
+  const d = planDurationMs(plan.executor);
+  const n = plannedIterations(plan.executor);
+  return [
+    new ProgressReporter({
+      write: err,
+      tty: process.stderr.isTTY === true,
+      now: () => performance.now(),
+      ...(d !== undefined ? { plannedMs: d } : {}),
+      ...(n !== undefined ? { plannedIterations: n } : {}),
+      ...(label !== undefined ? { label } : {}),
+    }),
+  ];
+}
+
+/**
+ * runWithSignals runs a plan with the given reporters and Ctrl-C handling: the first SIGINT/SIGTERM
+ * stops new iterations and lets in-flight ones finish up to the grace period; a second one aborts
+ * them. Either way the run's result comes back complete and the files are closed whole.
+ */
+export async function runWithSignals(plan: Plan, reporters: Reporter[], quiet = false): Promise<RunResult> {
+  const handle = startRun(plan, { reporters });
+  let signals = 0;
+  const onSignal = () => {
+    signals++;
+    if (signals === 1) {
+      if (!quiet) err(`\nstopping: letting in-flight requests finish (up to ${plan.graceMs / 1000}s); press Ctrl-C again to abort them\n`);
+      handle.stop();
+    } else handle.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    return await handle.done;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+/** exitCodeOf maps a finished run to the process exit code. */
+export function exitCodeOf(result: RunResult): number {
+  if (result.stopReason === 'interrupted' || result.stopReason === 'aborted') return ExitCode.interrupted;
+  if (result.stopReason === 'failed') return ExitCode.runtime;
+  if (result.thresholds?.some((t) => !t.ok)) return ExitCode.thresholds;
+  return ExitCode.ok;
+}
+
+/** runAndReport runs a plan with progress and output files, prints the summary, returns the exit code. */
+export async function runAndReport(plan: Plan, flags: OutputFlags): Promise<number> {
+  const reporters = [...fileReporters(flags), ...progressReporter(plan, flags.quiet)];
+  const result = await runWithSignals(plan, reporters, flags.quiet);
+  out(renderTextSummary(result));
+  return exitCodeOf(result);
+}

@@ -1,0 +1,237 @@
+import { EventEmitter } from 'node:events';
+import { Worker } from 'node:worker_threads';
+import { localToEpoch, systemClock } from '../core/clock.js';
+import { GauntletError, type GauntletErrorCode, type ExitCode } from '../core/errors.js';
+import { splitSegment, wholeSegment, type Segment } from '../core/segments.js';
+import type { Plan } from '../load/plan.js';
+import { planDurationMs, plannedIterations } from '../load/plan.js';
+import type { ErrorSample } from '../load/scenario.js';
+import { MergedMetrics } from '../metrics/merged-metrics.js';
+import type { MetricsSnapshot } from '../metrics/registry.js';
+import type { IntervalRow, RunResult } from '../report/run-result.js';
+import { RESULT_FORMAT, RESULT_VERSION } from '../report/run-result.js';
+import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
+
+/** START_DELAY_MS leaves the workers time to receive the start before t0. */
+const START_DELAY_MS = 30;
+
+/** RunEvents are the typed events of a run. */
+export interface RunEvents {
+  /** interval: one merged interval, and the totals so far. */
+  interval: [row: IntervalRow, totals: MergedMetrics];
+  /** rows: a batch of raw request rows from one worker (see RequestLog). */
+  rows: [workerIndex: number, rows: Float64Array];
+  /** started: every worker is ready and the run starts now (t0, this thread's clock). */
+  started: [t0: number];
+}
+
+interface WorkerState {
+  worker: Worker;
+  index: number;
+  ready: boolean;
+  lastIndex: number;
+  finished: boolean;
+  done: boolean;
+}
+
+/**
+ * LocalRunner runs a Plan on worker threads: each worker gets its exact segment, they all start at
+ * one instant, and their interval snapshots are merged exactly into one series and one total. It
+ * is the seam a distributed coordinator replaces (agents in place of threads, the same messages).
+ */
+export class LocalRunner extends EventEmitter<RunEvents> {
+  readonly plan: Plan;
+  private readonly workers: WorkerState[] = [];
+  private readonly totals = new MergedMetrics();
+  private readonly pending = new Map<number, { m: MergedMetrics; endMs: number }>();
+  private readonly intervals: IntervalRow[] = [];
+  private readonly errorSamples = new Map<string, { count: number; stack: string }>();
+  private nextEmit = 0;
+  private maxIndex = -1;
+  private t0 = 0;
+  private startedAt = '';
+  private stopReason: RunResult['stopReason'] = 'completed';
+  private failure: { message: string; code?: string; hint?: string; exitCode?: number } | undefined;
+  private requested: 'stop' | 'abort' | undefined;
+  private started = false;
+
+  constructor(plan: Plan, segment: Segment = wholeSegment) {
+    super();
+    this.plan = plan;
+    this.segments = splitSegment(segment, plan.workers);
+  }
+  private readonly segments: Segment[];
+
+  /** run starts the workers and resolves with the result once all are done. */
+  async run(): Promise<RunResult> {
+    const url = new URL('./worker-main.js', import.meta.url);
+    const finished: Promise<void>[] = [];
+    let readyAll!: () => void;
+    const allReady = new Promise<void>((r) => (readyAll = r));
+    for (let i = 0; i < this.plan.workers; i++) {
+      const init: WorkerInit = { plan: this.plan, segment: this.segments[i]!, workerIndex: this.segments[i]!.index };
+      const worker = new Worker(url, { workerData: init });
+      const st: WorkerState = { worker, index: i, ready: false, lastIndex: -1, finished: false, done: false };
+      this.workers.push(st);
+      finished.push(
+        new Promise<void>((resolve) => {
+          const end = () => {
+            if (!st.done) {
+              st.done = true;
+              if (!st.finished) this.onMessage(st, { type: 'snapshot', index: Math.max(0, st.lastIndex + 1), snapshot: { counters: {}, trends: {} }, final: true, endMs: 0 });
+            }
+            resolve();
+            if (!this.workers.every((w) => w.ready || w.done)) return;
+            readyAll();
+          };
+          worker.on('message', (msg: FromWorker) => {
+            this.onMessage(st, msg);
+            if (msg.type === 'ready' && this.workers.length === this.plan.workers && this.workers.every((w) => w.ready || w.done)) readyAll();
+            if (msg.type === 'done') void worker.terminate();
+          });
+          worker.on('error', (err) => {
+            this.fail({ message: `worker ${i} crashed: ${err.stack ?? err.message}` });
+          });
+          worker.on('exit', end);
+        }),
+      );
+    }
+    await allReady;
+    if (this.failure !== undefined && !this.started) {
+      this.broadcast({ type: 'abort' });
+      await Promise.all(finished);
+      const f = this.failure;
+      throw new GauntletError((f.code as GauntletErrorCode | undefined) ?? 'GAUNTLET_WORKER_FAILED', f.message, {
+        ...(f.hint ? { hint: f.hint } : {}),
+        ...(f.exitCode !== undefined ? { exitCode: f.exitCode as ExitCode } : {}),
+      });
+    }
+    this.t0 = systemClock.now() + START_DELAY_MS;
+    this.startedAt = new Date(localToEpoch(this.t0)).toISOString();
+    this.started = true;
+    this.broadcast({ type: 'start', startEpochMs: localToEpoch(this.t0) });
+    if (this.requested !== undefined) this.broadcast({ type: this.requested });
+    this.emit('started', this.t0);
+    await Promise.all(finished);
+    this.flushIntervals(true);
+    return this.result(systemClock.now() - this.t0);
+  }
+
+  /** stop ends the run early: no new iterations, in-flight ones get the grace period. */
+  stop(): void {
+    if (this.requested !== undefined) return;
+    this.requested = 'stop';
+    if (this.stopReason === 'completed') this.stopReason = 'interrupted';
+    if (this.started) this.broadcast({ type: 'stop' });
+  }
+
+  /** abort ends in-flight iterations at once; what was recorded is kept. */
+  abort(): void {
+    this.requested = 'abort';
+    if (this.stopReason === 'completed' || this.stopReason === 'interrupted') this.stopReason = 'aborted';
+    if (this.started) this.broadcast({ type: 'abort' });
+  }
+
+  private broadcast(msg: ToWorker): void {
+    for (const w of this.workers) if (!w.done) w.worker.postMessage(msg);
+  }
+
+  private fail(f: { message: string; code?: string; hint?: string; exitCode?: number }): void {
+    this.failure ??= f;
+    this.stopReason = 'failed';
+    this.requested = 'stop';
+    if (this.started) this.broadcast({ type: 'stop' });
+  }
+
+  private onMessage(st: WorkerState, msg: FromWorker): void {
+    switch (msg.type) {
+      case 'ready':
+        st.ready = true;
+        return;
+      case 'rows':
+        this.emit('rows', this.segments[st.index]!.index, msg.rows);
+        return;
+      case 'errors':
+        for (const s of msg.samples) this.addSample(s);
+        return;
+      case 'failed':
+        this.fail(msg);
+        return;
+      case 'done':
+        return;
+      case 'snapshot':
+        this.addSnapshot(st, msg.index, msg.snapshot, msg.final, msg.endMs);
+        return;
+    }
+  }
+
+  private addSample(s: ErrorSample): void {
+    const cur = this.errorSamples.get(s.message);
+    if (cur) cur.count += s.count;
+    else this.errorSamples.set(s.message, { count: s.count, stack: s.stack });
+  }
+
+  private addSnapshot(st: WorkerState, index: number, snap: MetricsSnapshot, final: boolean, endMs: number): void {
+    this.totals.add(snap);
+    let p = this.pending.get(index);
+    if (p === undefined) this.pending.set(index, (p = { m: new MergedMetrics(), endMs: 0 }));
+    p.m.add(snap);
+    p.endMs = Math.max(p.endMs, endMs);
+    this.maxIndex = Math.max(this.maxIndex, index);
+    if (final) st.finished = true;
+    else st.lastIndex = index;
+    this.flushIntervals(false);
+  }
+
+  /** flushIntervals emits every interval that all workers have reported, in order. */
+  private flushIntervals(all: boolean): void {
+    while (this.nextEmit <= this.maxIndex) {
+      const k = this.nextEmit;
+      if (!all && !this.workers.every((w) => w.finished || w.lastIndex >= k)) return;
+      const p = this.pending.get(k) ?? { m: new MergedMetrics(), endMs: 0 };
+      this.pending.delete(k);
+      const startMs = k * this.plan.intervalMs;
+      const durationMs = Math.max(0, Math.min(this.plan.intervalMs, p.endMs - startMs)) || this.plan.intervalMs;
+      const trends: IntervalRow['trends'] = {};
+      for (const key of p.m.trendKeys()) if (!key.includes('{')) trends[key] = p.m.summary(key)!;
+      const row: IntervalRow = { index: k, startMs, durationMs, counters: { ...p.m.counters }, trends };
+      this.intervals.push(row);
+      this.nextEmit++;
+      this.emit('interval', row, this.totals);
+    }
+  }
+
+  private result(durationMs: number): RunResult {
+    const e = this.plan.executor;
+    const counters = this.totals.counters;
+    const iterations = counters['iterations'] ?? 0;
+    const seconds = Math.max(durationMs, 1) / 1000;
+    let rate: RunResult['rate'];
+    if (e.kind === 'open') {
+      const due = iterations + (counters['dropped_iterations'] ?? 0);
+      const scheduleMs = Math.min(durationMs, planDurationMs(e) ?? durationMs);
+      rate = { intended: due / (Math.max(scheduleMs, 1) / 1000), achieved: iterations / seconds };
+    }
+    const plannedD = planDurationMs(e);
+    const plannedN = plannedIterations(e);
+    return {
+      format: RESULT_FORMAT,
+      version: RESULT_VERSION,
+      label: this.plan.label,
+      startedAt: this.startedAt,
+      durationMs,
+      stopReason: this.stopReason,
+      ...(this.failure ? { error: this.failure.message } : {}),
+      model: e.kind,
+      workers: this.plan.workers,
+      intervalMs: this.plan.intervalMs,
+      ...(plannedD !== undefined ? { plannedDurationMs: plannedD } : {}),
+      ...(plannedN !== undefined ? { plannedIterations: plannedN } : {}),
+      ...(rate ? { rate } : {}),
+      metrics: this.totals.toSnapshot(),
+      summary: this.totals.summaries(),
+      intervals: this.intervals,
+      errors: [...this.errorSamples].map(([message, s]) => ({ message, count: s.count, stack: s.stack })),
+    };
+  }
+}

@@ -1,0 +1,29 @@
+import type { Segment } from '../core/segments.js';
+import type { Plan } from '../load/plan.js';
+import type { ErrorSample } from '../load/scenario.js';
+import type { MetricsSnapshot } from '../metrics/registry.js';
+
+/** WorkerInit is a worker's workerData: its plan and its exact share of it. */
+export interface WorkerInit {
+  readonly plan: Plan;
+  readonly segment: Segment;
+  readonly workerIndex: number;
+}
+
+/** ToWorker is every message the runner sends a worker (and, later, a coordinator an agent). */
+export type ToWorker =
+  | { readonly type: 'start'; readonly startEpochMs: number }
+  | { readonly type: 'stop' }
+  | { readonly type: 'abort' };
+
+/**
+ * FromWorker is every message a worker sends. Metrics travel only as interval snapshots: interval k
+ * covers [t0 + k·interval, t0 + (k+1)·interval); the final snapshot covers the partial last one.
+ */
+export type FromWorker =
+  | { readonly type: 'ready' }
+  | { readonly type: 'snapshot'; readonly index: number; readonly snapshot: MetricsSnapshot; readonly final: boolean; readonly endMs: number }
+  | { readonly type: 'rows'; readonly rows: Float64Array }
+  | { readonly type: 'errors'; readonly samples: ErrorSample[] }
+  | { readonly type: 'done' }
+  | { readonly type: 'failed'; readonly message: string; readonly code?: string; readonly hint?: string; readonly exitCode?: number };

@@ -1,0 +1,99 @@
+/**
+ * The body of a worker thread: it builds its scenario and executor from its WorkerInit, waits for
+ * the common start, runs, and sends interval snapshots, raw rows and a final snapshot to the runner.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { epochToLocal, systemClock } from '../core/clock.js';
+import { GauntletError } from '../core/errors.js';
+import type { Executor } from '../load/executor.js';
+import { UserLoopExecutor } from '../load/closed/user-loop-executor.js';
+import { ArrivalExecutor } from '../load/open/arrival-executor.js';
+import { MetricsRegistry } from '../metrics/registry.js';
+import { RequestLog } from '../metrics/request-log.js';
+import { createScenario } from '../scenarios/create-scenario.js';
+import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
+
+const port = parentPort!;
+const init = workerData as WorkerInit;
+const { plan, segment, workerIndex } = init;
+const clock = systemClock;
+
+function send(msg: FromWorker, transfer?: ArrayBuffer[]): void {
+  port.postMessage(msg, transfer);
+}
+
+function failed(err: unknown): void {
+  if (err instanceof GauntletError) send({ type: 'failed', message: err.message, code: err.code, ...(err.hint ? { hint: err.hint } : {}), exitCode: err.exitCode });
+  else send({ type: 'failed', message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+}
+
+async function main(): Promise<void> {
+  const metrics = new MetricsRegistry();
+  const requestLog = plan.rawRows ? new RequestLog((rows) => send({ type: 'rows', rows }, [rows.buffer as ArrayBuffer])) : undefined;
+  let startEpochMs = 0;
+  let executor: Executor | undefined;
+  let stopRequested: 'stop' | 'abort' | undefined;
+
+  const started = new Promise<void>((resolve) => {
+    port.on('message', (msg: ToWorker) => {
+      if (msg.type === 'start') {
+        startEpochMs = msg.startEpochMs;
+        resolve();
+      } else {
+        stopRequested = stopRequested === 'abort' ? 'abort' : msg.type;
+        if (msg.type === 'stop') executor?.stop();
+        else executor?.abort();
+        resolve();
+      }
+    });
+  });
+
+  // Build the scenario before the start so its set-up (a script's import) costs no run time.
+  // t0 is known only at the start; the scenario reads it from its context then.
+  const sctx = { metrics, segment, workerIndex, openModel: plan.executor.kind === 'open', clock, requestLog, t0: clock.now() };
+  const scenario = await createScenario(plan.scenario, sctx);
+  send({ type: 'ready' });
+  await started;
+  if (stopRequested !== undefined) {
+    send({ type: 'snapshot', index: 0, snapshot: metrics.snapshot(), final: true, endMs: 0 });
+    send({ type: 'done' });
+    return;
+  }
+  const t0 = epochToLocal(startEpochMs);
+  sctx.t0 = t0;
+  const wait = t0 - clock.now();
+  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+
+  const ectx = { scenario, segment, clock, t0, metrics, graceMs: plan.graceMs };
+  executor = plan.executor.kind === 'closed' ? new UserLoopExecutor(plan.executor, ectx) : new ArrivalExecutor(plan.executor, ectx);
+
+  // One snapshot per interval boundary, aligned to the common t0 so every worker's interval k is the same span.
+  let index = 0;
+  let cancelTick: (() => void) | undefined;
+  const tick = () => {
+    requestLog?.flush();
+    send({ type: 'snapshot', index, snapshot: metrics.snapshot(), final: false, endMs: (index + 1) * plan.intervalMs });
+    index++;
+    cancelTick = clock.setTimer(tick, t0 + (index + 1) * plan.intervalMs - clock.now());
+  };
+  cancelTick = clock.setTimer(tick, t0 + plan.intervalMs - clock.now());
+
+  let runError: unknown;
+  try {
+    await executor.run();
+  } catch (err) {
+    runError = err;
+  }
+  cancelTick();
+  requestLog?.flush();
+  send({ type: 'snapshot', index, snapshot: metrics.snapshot(), final: true, endMs: clock.now() - t0 });
+  const samples = scenario.errorSamples?.() ?? [];
+  if (samples.length > 0) send({ type: 'errors', samples });
+  if (runError !== undefined) failed(runError);
+  send({ type: 'done' });
+}
+
+main().catch((err: unknown) => {
+  failed(err);
+  send({ type: 'done' });
+});

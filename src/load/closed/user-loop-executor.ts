@@ -1,0 +1,192 @@
+import { globalIndex, shareOf } from '../../core/segments.js';
+import type { Counter } from '../../metrics/registry.js';
+import type { Executor, ExecutorContext } from '../executor.js';
+import type { ClosedSpec, ClosedStep } from '../plan.js';
+import type { VirtualUser } from '../scenario.js';
+
+/** YIELD_EVERY makes a user that never waits on I/O let timers and messages run now and then. */
+const YIELD_EVERY = 256;
+
+interface Slot {
+  user: VirtualUser | undefined;
+  busy: boolean;
+  sinceYield: number;
+  cancelTimer: (() => void) | undefined;
+  count: number;
+  active: boolean;
+  readonly globalIndex: number;
+}
+
+/**
+ * UserLoopExecutor runs the closed model: in each step (a cycle such as 10:20:30 has three) its share
+ * of the users loop — iteration, think time, iteration — until the step's iteration budget is spent
+ * (exact across workers: a shared count per worker, its share of the total), its duration is over,
+ * or the run is stopped. Users start spread evenly over the ramp-up, by global index, so the workers
+ * interleave their starts. Users persist from step to step (a larger step adds users).
+ */
+export class UserLoopExecutor implements Executor {
+  private readonly spec: ClosedSpec;
+  private readonly ctx: ExecutorContext;
+  private readonly slots: Slot[] = [];
+  private readonly iterations: Counter;
+  private stopped = false;
+  private aborted = false;
+  private wake: (() => void) | undefined;
+  private inFlight = 0;
+
+  constructor(spec: ClosedSpec, ctx: ExecutorContext) {
+    this.spec = spec;
+    this.ctx = ctx;
+    this.iterations = ctx.metrics.counter('iterations');
+  }
+
+  async run(): Promise<void> {
+    let stepStart = this.ctx.t0;
+    try {
+      for (const step of this.spec.steps) {
+        if (this.stopped) break;
+        await this.runStep(step, stepStart);
+        stepStart = this.ctx.clock.now();
+      }
+      await this.drain();
+    } finally {
+      await Promise.all(this.slots.map((s) => s.user?.close()));
+      await this.ctx.scenario.close?.();
+    }
+  }
+
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const s of this.slots) {
+      s.cancelTimer?.();
+      s.cancelTimer = undefined;
+    }
+    this.wakeStep();
+    this.wake?.();
+  }
+
+  abort(): void {
+    this.stop();
+    this.aborted = true;
+    for (const s of this.slots) if (s.busy) s.user?.abort();
+  }
+
+  private runStep(step: ClosedStep, stepStart: number): Promise<void> {
+    const { segment, clock } = this.ctx;
+    const localUsers = shareOf(step.users, segment);
+    let budget = step.iterations === undefined ? Infinity : shareOf(step.iterations, segment);
+    const perUser = step.iterationsPerUser ?? Infinity;
+    const stepEnd = step.durationMs === undefined ? Infinity : stepStart + step.durationMs;
+    let running = 0;
+
+    return new Promise<void>((resolve) => {
+      const finishUser = (slot: Slot) => {
+        if (!slot.active) return;
+        slot.active = false;
+        if (--running === 0) {
+          cancelEnd();
+          resolve();
+        }
+      };
+      const next = (slot: Slot) => {
+        if (this.stopped || budget <= 0 || slot.count >= perUser || clock.now() >= stepEnd) return finishUser(slot);
+        budget--;
+        slot.count++;
+        slot.busy = true;
+        this.inFlight++;
+        slot.user!.run(clock.now(), () => done(slot));
+      };
+      const done = (slot: Slot) => {
+        slot.busy = false;
+        this.inFlight--;
+        this.iterations.value++;
+        if (this.inFlight === 0) this.wake?.();
+        if (this.spec.thinkMs > 0 && !this.stopped) {
+          slot.cancelTimer = clock.setTimer(() => {
+            slot.cancelTimer = undefined;
+            next(slot);
+          }, this.spec.thinkMs);
+        } else if (++slot.sinceYield >= YIELD_EVERY) {
+          slot.sinceYield = 0;
+          setImmediate(() => next(slot));
+        } else next(slot);
+      };
+      const begin = async (slot: Slot) => {
+        slot.cancelTimer = undefined;
+        if (this.stopped) return finishUser(slot);
+        try {
+          slot.user ??= await this.ctx.scenario.createUser(slot.globalIndex);
+        } catch (err) {
+          finishUser(slot);
+          throw err;
+        }
+        next(slot);
+      };
+      // At the step's end, users sleeping in think time leave at once; busy ones finish their iteration.
+      const cancelEnd =
+        stepEnd === Infinity
+          ? () => {}
+          : clock.setTimer(() => {
+              for (const s of this.slots) {
+                if (s.active && !s.busy && s.cancelTimer) {
+                  s.cancelTimer();
+                  s.cancelTimer = undefined;
+                  finishUser(s);
+                }
+              }
+            }, stepEnd - clock.now());
+      // A stop ends the step at once; in-flight iterations are left to drain() and its grace period.
+      this.wakeStep = () => {
+        for (const s of this.slots) if (s.active) finishUser(s);
+      };
+
+      if (localUsers === 0) return resolve();
+      for (let k = 0; k < localUsers; k++) {
+        const slot = this.slot(k, globalIndex(k, segment));
+        slot.count = 0;
+        slot.active = true;
+        running++;
+        const delay = this.spec.rampUpMs > 0 ? stepStart + (slot.globalIndex / step.users) * this.spec.rampUpMs - clock.now() : 0;
+        if (delay > 0) slot.cancelTimer = clock.setTimer(() => void begin(slot).catch(this.fail), delay);
+        else void begin(slot).catch(this.fail);
+      }
+    });
+  }
+
+  /** wakeStep lets a stop end the current step at once. */
+  private wakeStep: () => void = () => {};
+
+  private readonly fail = (err: unknown): void => {
+    this.failure ??= err;
+    this.stop();
+  };
+  private failure: unknown;
+
+  private slot(k: number, g: number): Slot {
+    let s = this.slots[k];
+    if (s === undefined) {
+      s = { user: undefined, busy: false, sinceYield: 0, cancelTimer: undefined, count: 0, active: false, globalIndex: g };
+      this.slots[k] = s;
+    }
+    return s;
+  }
+
+  /** drain waits for in-flight iterations after a stop, up to the grace period, then aborts them. */
+  private async drain(): Promise<void> {
+    if (this.failure !== undefined) throw this.failure;
+    if (this.inFlight === 0) return;
+    await new Promise<void>((resolve) => {
+      const cancel = this.ctx.clock.setTimer(() => {
+        for (const s of this.slots) if (s.busy) s.user?.abort();
+      }, this.aborted ? 0 : this.ctx.graceMs);
+      this.wake = () => {
+        if (this.inFlight === 0) {
+          cancel();
+          resolve();
+        }
+      };
+      this.wake();
+    });
+  }
+}

@@ -1,0 +1,62 @@
+import type { RateStage } from '../plan.js';
+
+interface Piece {
+  start: number; // ms from t0
+  duration: number; // ms (may be Infinity)
+  from: number; // arrivals per ms at the start
+  to: number; // arrivals per ms at the end
+  before: number; // arrivals due before this piece
+}
+
+/**
+ * ArrivalSchedule says when arrival i is due, in ms from the start: the time at which the integral
+ * of a piecewise-linear rate reaches i. Every arrival is placed from t0, so timing errors never add up
+ * (no drift), and any worker can compute any arrival's time by itself.
+ */
+export class ArrivalSchedule {
+  private readonly pieces: Piece[] = [];
+  /** total is the number of arrivals in the schedule (Infinity for an endless one). */
+  readonly total: number;
+  /** durationMs is the schedule's length. */
+  readonly durationMs: number;
+  private cursor = 0;
+
+  constructor(startRate: number, stages: readonly RateStage[], maxArrivals?: number) {
+    let t = 0;
+    let before = 0;
+    let rate = startRate / 1000;
+    for (const st of stages) {
+      const to = st.target / 1000;
+      const area = st.durationMs === Infinity ? Infinity : ((rate + to) / 2) * st.durationMs;
+      this.pieces.push({ start: t, duration: st.durationMs, from: rate, to, before });
+      t += st.durationMs;
+      before += area;
+      rate = to;
+    }
+    this.durationMs = t;
+    // Arrival i is due when the integral reaches i, so i runs over 0 .. ceil(integral) - 1.
+    const all = before === Infinity ? Infinity : Math.ceil(before - 1e-9);
+    this.total = Math.min(maxArrivals ?? Infinity, all);
+  }
+
+  /** timeOf returns arrival i's due time in ms from t0, or Infinity when it is past the end. */
+  timeOf(i: number): number {
+    if (i >= this.total) return Infinity;
+    // Arrivals are asked for in increasing order by each worker: walk the pieces forward.
+    if (this.cursor > 0 && this.pieces[this.cursor]!.before > i) this.cursor = 0;
+    while (this.cursor < this.pieces.length) {
+      const p = this.pieces[this.cursor]!;
+      const area = p.duration === Infinity ? Infinity : ((p.from + p.to) / 2) * p.duration;
+      if (i < p.before + area - 1e-9) {
+        const x = i - p.before;
+        if (x <= 0) return p.start;
+        const k = p.duration === Infinity ? 0 : (p.to - p.from) / (2 * p.duration);
+        if (Math.abs(k) < 1e-15) return p.start + x / p.from;
+        const disc = p.from * p.from + 4 * k * x;
+        return p.start + (2 * x) / (p.from + Math.sqrt(Math.max(0, disc)));
+      }
+      this.cursor++;
+    }
+    return Infinity;
+  }
+}

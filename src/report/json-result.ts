@@ -1,0 +1,35 @@
+import { GauntletError } from '../core/errors.js';
+import { OutputFile } from './output-file.js';
+import type { Reporter } from './reporter.js';
+import { RESULT_FORMAT, type RunResult } from './run-result.js';
+
+/** JsonReporter writes the whole RunResult (`--json`) at the end; the file is opened at the start. */
+export class JsonReporter implements Reporter {
+  private readonly file: OutputFile;
+  constructor(path: string) {
+    this.file = new OutputFile(path, '--json');
+  }
+  onEnd(result: RunResult): void {
+    this.file.write(JSON.stringify(result, null, 1) + '\n');
+    this.file.close();
+  }
+  onAbort(): void {
+    this.file.close();
+  }
+}
+
+/** parseRunResult reads a JSON result back (for `gauntlet report`), checking its format. */
+export function parseRunResult(text: string, path: string): RunResult {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new GauntletError('GAUNTLET_USAGE', `${path} is not JSON: ${(err as Error).message}`, { hint: 'give a file written by --json' });
+  }
+  const r = data as Partial<RunResult>;
+  if (r?.format !== RESULT_FORMAT || typeof r.version !== 'number') {
+    throw new GauntletError('GAUNTLET_USAGE', `${path} is not a Gauntlet result`, { hint: 'give a file written by --json' });
+  }
+  if (r.version > 1) throw new GauntletError('GAUNTLET_USAGE', `${path} has result version ${r.version}; this Gauntlet reads version 1`, { hint: 'update Gauntlet' });
+  return r as RunResult;
+}

@@ -1,0 +1,65 @@
+import type { TrendSummary } from '../metrics/histogram.js';
+import type { MetricsSnapshot } from '../metrics/registry.js';
+
+/** RESULT_FORMAT names the JSON result format; RESULT_VERSION changes when a field changes meaning. */
+export const RESULT_FORMAT = 'gauntlet.run';
+export const RESULT_VERSION = 1;
+
+/** IntervalRow is one interval of the time series, merged over every worker. */
+export interface IntervalRow {
+  readonly index: number;
+  /** startMs from the run's start. */
+  readonly startMs: number;
+  readonly durationMs: number;
+  readonly counters: Record<string, number>;
+  /** summaries of the untagged trends (http_req_duration, ...) over this interval alone. */
+  readonly trends: Record<string, TrendSummary>;
+}
+
+/** ErrorSampleSummary is one kind of exception from user code, counted over the run. */
+export interface ErrorSampleSummary {
+  readonly message: string;
+  readonly count: number;
+  readonly stack: string;
+}
+
+/** ThresholdOutcome is one threshold's verdict. */
+export interface ThresholdOutcome {
+  readonly metric: string;
+  readonly expression: string;
+  readonly actual: number;
+  readonly ok: boolean;
+}
+
+/**
+ * RunResult is everything a run produced, serializable and versioned: the whole merged metrics
+ * (counters and encoded HDR histograms, so a report can be re-rendered or merged later), the
+ * interval series and what the plan was. Every renderer is a pure function of it.
+ */
+export interface RunResult {
+  readonly format: typeof RESULT_FORMAT;
+  readonly version: typeof RESULT_VERSION;
+  readonly label: string;
+  /** startedAt is the wall-clock start (ISO 8601), for people; durations never come from it. */
+  readonly startedAt: string;
+  readonly durationMs: number;
+  readonly stopReason: 'completed' | 'interrupted' | 'aborted' | 'failed';
+  /** error says why a run failed (stopReason 'failed'). */
+  readonly error?: string;
+  readonly model: 'closed' | 'open';
+  readonly workers: number;
+  readonly intervalMs: number;
+  readonly plannedDurationMs?: number;
+  readonly plannedIterations?: number;
+  /** rate is the open model's intended and achieved arrival rate, per second. */
+  readonly rate?: { readonly intended: number; readonly achieved: number };
+  /** metrics are the run's totals: counters and encoded histograms, exactly merged. */
+  readonly metrics: MetricsSnapshot;
+  /** summary holds every trend's summary, derived from `metrics` for readers of the JSON. */
+  readonly summary: Record<string, TrendSummary>;
+  readonly intervals: readonly IntervalRow[];
+  readonly errors: readonly ErrorSampleSummary[];
+  readonly thresholds?: readonly ThresholdOutcome[];
+  /** extra holds a front door's own data (a durability matrix cell, a script's test list). */
+  readonly extra?: Record<string, unknown>;
+}

@@ -1,0 +1,73 @@
+import { FAILURE_KINDS } from '../core/failure-kinds.js';
+import { formatDuration } from '../core/duration.js';
+import { formatBytes, formatCount } from '../core/units.js';
+import type { TrendSummary } from '../metrics/histogram.js';
+import type { RunResult } from './run-result.js';
+
+const pct = (n: number, d: number) => (d === 0 ? '0.00' : ((100 * n) / d).toFixed(2));
+
+function trendLine(label: string, t: TrendSummary | undefined): string {
+  if (t === undefined || t.count === 0) return `  ${label.padEnd(16)} -`;
+  const f = formatDuration;
+  return `  ${label.padEnd(16)} p50 ${f(t.p50)}  p75 ${f(t.p75)}  p90 ${f(t.p90)}  p99 ${f(t.p99)}  p99.9 ${f(t.p999)}  max ${f(t.max)}  (mean ${f(t.mean)})`;
+}
+
+/** countersWith returns the counters named `name{tag:...}` as tag value → count. */
+export function countersWith(result: RunResult, name: string, tag: string): [string, number][] {
+  const prefix = `${name}{${tag}:`;
+  return Object.entries(result.metrics.counters)
+    .filter(([k]) => k.startsWith(prefix) && k.indexOf(',') < 0)
+    .map(([k, v]) => [k.slice(prefix.length, -1), v] as [string, number]);
+}
+
+/**
+ * renderTextSummary renders the end-of-run summary, a pure function of the result. It opens with
+ * the seed tools' two lines (`Test of N requests complete in S seconds (R req/s).` and the OK/failed
+ * split) and goes on with latency percentiles, status codes, failures by kind, bytes and rates.
+ */
+export function renderTextSummary(result: RunResult): string {
+  const c = result.metrics.counters;
+  const n = c['http_reqs'] ?? c['iterations'] ?? 0;
+  const failed = c['http_req_failed'] ?? 0;
+  const ok = n - failed;
+  const seconds = result.durationMs / 1000;
+  const lines: string[] = [];
+  lines.push(`Test of ${n} requests complete in ${seconds.toFixed(2)} seconds (${(n / Math.max(seconds, 1e-9)).toFixed(2)} req/s).`);
+  lines.push(`${ok} requests (${pct(ok, n)}%) returned OK and ${failed} (${pct(failed, n)}%) failed.`);
+  if (result.stopReason === 'interrupted') lines.push('Stopped by the user before the planned end; the figures cover what ran.');
+  if (result.stopReason === 'aborted') lines.push('Aborted by the user; in-flight requests were cut off and counted as aborted.');
+  if (result.stopReason === 'failed') lines.push(`The run failed: ${result.error ?? 'unknown error'}`);
+  lines.push('');
+  lines.push(`Latency (${result.model === 'open' ? 'response time counts from the intended send time' : 'closed model: from the send'}):`);
+  lines.push(trendLine(result.model === 'open' ? 'response time' : 'request', result.summary['http_req_duration']));
+  if (result.model === 'open') lines.push(trendLine('service time', result.summary['http_req_service_time']));
+  if (result.summary['http_req_waiting']) lines.push(trendLine('first byte', result.summary['http_req_waiting']));
+  if (result.summary['http_req_connecting']) lines.push(trendLine('connect', result.summary['http_req_connecting']));
+  const statuses = countersWith(result, 'http_reqs', 'status').sort((a, b) => Number(a[0]) - Number(b[0]));
+  if (statuses.length > 0) {
+    lines.push('');
+    lines.push(`Status codes: ${statuses.map(([s, v]) => `${s}: ${formatCount(v)}`).join(', ')}`);
+  }
+  const failures = countersWith(result, 'http_req_failed', 'kind').sort((a, b) => FAILURE_KINDS.indexOf(a[0] as never) - FAILURE_KINDS.indexOf(b[0] as never));
+  if (failures.length > 0) {
+    lines.push('Failure breakdown:');
+    for (const [kind, v] of failures) lines.push(`  ${kind.padEnd(12)} ${formatCount(v).padStart(10)}  (${pct(v, n)}%)`);
+  }
+  lines.push('');
+  lines.push(`Data: ${formatBytes(c['data_received'] ?? 0)} received (${formatBytes((c['data_received'] ?? 0) / Math.max(seconds, 1e-9))}/s), ${formatBytes(c['data_sent'] ?? 0)} sent`);
+  if (result.rate) {
+    lines.push(`Rate: intended ${result.rate.intended.toFixed(2)}/s, achieved ${result.rate.achieved.toFixed(2)}/s; dropped arrivals: ${formatCount(c['dropped_iterations'] ?? 0)}`);
+  }
+  if (result.errors.length > 0) {
+    lines.push('');
+    lines.push('Errors in user code:');
+    for (const e of result.errors) lines.push(`  ${formatCount(e.count).padStart(8)} × ${e.message}\n${e.stack.split('\n').slice(0, 4).map((l) => `             ${l}`).join('\n')}`);
+  }
+  if (result.thresholds && result.thresholds.length > 0) {
+    lines.push('');
+    lines.push('Thresholds:');
+    for (const t of result.thresholds) lines.push(`  ${t.ok ? 'PASS' : 'FAIL'}  ${t.metric} ${t.expression}  (actual ${Number.isInteger(t.actual) ? t.actual : t.actual.toFixed(3)})`);
+  }
+  lines.push(`Workers: ${result.workers}; ${result.model} model; started ${result.startedAt}`);
+  return lines.join('\n') + '\n';
+}

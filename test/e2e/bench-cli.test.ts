@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { startCountingTarget, type CountingTarget } from '../helpers/counting-target.js';
+import { runCli, spawnCli } from '../helpers/cli.js';
+
+let target: CountingTarget;
+const dir = mkdtempSync(join(tmpdir(), 'gauntlet-e2e-'));
+before(async () => {
+  target = await startCountingTarget();
+});
+after(() => target.close());
+
+test('bench prints the seed summary and writes CSV, JSON and time series of the right shapes', async () => {
+  const csv = join(dir, 'raw.csv');
+  const json = join(dir, 'r.json');
+  const ts = join(dir, 'ts.csv');
+  const before = target.requests;
+  const r = await runCli(['bench', target.url, '-c', '4', '-n', '500', '-w', '2', '--csv', csv, '--json', json, '--timeseries', ts, '--interval', '200ms']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^Test of 500 requests complete in \d+\.\d\d seconds \(\d+\.\d\d req\/s\)\.$/m);
+  assert.match(r.stdout, /^500 requests \(100\.00%\) returned OK and 0 \(0\.00%\) failed\.$/m);
+  assert.match(r.stdout, /p99\.9/);
+  assert.equal(target.requests - before, 500);
+  const lines = readFileSync(csv, 'utf8').trimEnd().split('\n');
+  assert.equal(lines[0], 'elapsed_s,response_time_s,status,service_time_s,bytes,failure,worker');
+  assert.equal(lines.length, 501);
+  for (const l of lines.slice(1)) assert.match(l, /^\d+\.\d{6},\d+\.\d{6},200,\d+\.\d{6},\d+,,[01]$/);
+  const result = JSON.parse(readFileSync(json, 'utf8'));
+  assert.equal(result.format, 'gauntlet.run');
+  assert.equal(result.metrics.counters.http_reqs, 500);
+  assert.equal(typeof result.metrics.trends.http_req_duration.data, 'string');
+  const tsLines = readFileSync(ts, 'utf8').trimEnd().split('\n');
+  assert.match(tsLines[0]!, /^time_s,duration_s,requests,throughput_rps,failures,dropped,latency_mean_ms,latency_p50_ms,latency_p90_ms,latency_p99_ms,latency_max_ms$/);
+  assert.equal(tsLines.slice(1).reduce((s, l) => s + Number(l.split(',')[2]), 0), 500);
+  // A saved result re-renders without re-running.
+  const again = await runCli(['report', json]);
+  assert.equal(again.code, 0);
+  assert.match(again.stdout, /^Test of 500 requests/m);
+});
+
+test('SIGINT stops the run, prints the summary, leaves a whole CSV and exits 130', async () => {
+  const csv = join(dir, 'int.csv');
+  const { child, wait } = spawnCli(['bench', target.url, '-c', '4', '-d', '60s', '-w', '2', '--csv', csv]);
+  await new Promise((r) => setTimeout(r, 1500));
+  child.kill('SIGINT');
+  const r = await wait;
+  assert.equal(r.code, 130, r.stderr);
+  assert.match(r.stdout, /^Test of \d+ requests complete/m);
+  assert.match(r.stdout, /Stopped by the user/);
+  const text = readFileSync(csv, 'utf8');
+  assert.ok(text.endsWith('\n'));
+  const lines = text.trimEnd().split('\n');
+  assert.ok(lines.length > 10);
+  for (const l of lines.slice(1)) assert.equal(l.split(',').length, 7, `row '${l}'`);
+  const n = Number(/^Test of (\d+) requests/m.exec(r.stdout)![1]);
+  assert.equal(lines.length - 1, n, 'one CSV row per request counted in the summary');
+});
+
+const bad: [string, string[], RegExp][] = [
+  ['not a URL', ['bench', 'not-a-url'], /is not a URL/],
+  ['a non-number', ['bench', 'http://127.0.0.1:1/', '-c', 'ten'], /--connections must be a whole number/],
+  ['a rate of 0', ['bench', 'http://127.0.0.1:1/', '-r', '0'], /--rate must be a number > 0/],
+  ['an unknown flag', ['bench', 'http://127.0.0.1:1/', '--frobnicate'], /unknown option '--frobnicate'/],
+  ['an unknown command', ['frobnicate'], /unknown command 'frobnicate'/],
+  ['a duration like forever', ['bench', 'http://127.0.0.1:1/', '-d', 'forever'], /'forever' is not a duration/],
+  ['an unwritable output file', ['bench', 'http://127.0.0.1:1/', '-n', '1', '--csv', '/nonexistent-dir/x.csv'], /--csv: cannot write/],
+  ['a bad expect-status', ['bench', 'http://127.0.0.1:1/', '--expect-status', '7xx'], /--expect-status/],
+];
+for (const [what, args, message] of bad) {
+  test(`bad input (${what}) is one line on stderr with a hint, exit 2, no stack`, async () => {
+    const r = await runCli(args, 20_000);
+    assert.equal(r.code, 2, `${r.stdout}\n${r.stderr}`);
+    const lines = r.stderr.trimEnd().split('\n');
+    assert.match(lines[0]!, /^error: /);
+    assert.match(lines[0]!, message);
+    assert.ok(lines.length <= 2, r.stderr);
+    if (lines[1] !== undefined) assert.match(lines[1], /^hint: /);
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
+  });
+}
+
+test('gauntlet demo runs a closed and an open run against its own target and exits 0', async () => {
+  const r = await runCli(['demo'], 60_000);
+  assert.equal(r.code, 0, r.stderr);
+  const summaries = r.stdout.match(/^Test of \d+ requests complete/gm) ?? [];
+  assert.equal(summaries.length, 2);
+  assert.match(r.stdout, /Rate: intended \d+/);
+});
