@@ -1,0 +1,194 @@
+import { spawn } from 'node:child_process';
+import http from 'node:http';
+import { setTimeout as delay } from 'node:timers/promises';
+import { GauntletError } from '../../core/errors.js';
+import { liveGroupMembers, ProcessTree } from './process-tree.js';
+import type { ProcessSample, RunningServer, ServerStopReport } from './server-adapter.js';
+
+/** LaunchPlan is everything needed to run one server process: the command and how to judge it ready. */
+export interface LaunchPlan {
+  readonly name: string;
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly cwd?: string;
+  readonly env?: Readonly<Record<string, string>>;
+  readonly host: string;
+  readonly port: number;
+  /** readyPath is fetched until it answers 200; default /plain. */
+  readonly readyPath?: string;
+  /** expectedProcesses: ready also waits until the tree has this many live processes (all workers booted). */
+  readonly expectedProcesses?: number;
+  readonly startTimeoutMs: number;
+  readonly graceMs: number;
+  readonly sampleIntervalMs: number;
+  readonly logLimitBytes: number;
+}
+
+/** Process groups started and not yet stopped; killed if this process exits without stopping them. */
+const liveGroups = new Set<number>();
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const pgid of liveGroups) if (liveGroupMembers(pgid).length > 0) signalGroup(pgid, 'SIGKILL');
+  });
+}
+
+function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    // ESRCH: the group is already empty
+  }
+}
+
+/** probe sends one GET and resolves to the status code, or 0 when it could not get one in time. */
+function probe(host: string, port: number, path: string, timeoutMs: number): Promise<number> {
+  return new Promise((resolve) => {
+    const req = http.get({ host, port, path, agent: false, timeout: timeoutMs }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+      res.on('error', () => resolve(0));
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(0));
+  });
+}
+
+function tail(text: string, lines = 25): string {
+  const all = text.trimEnd().split('\n');
+  return all.slice(-lines).join('\n');
+}
+
+/**
+ * launchServer spawns the plan's command in its own process group (`detached: true`, so PID = PGID),
+ * keeps its stdout and stderr, and waits until GET readyPath answers 200 and the expected processes
+ * are up. If the process exits first, or the start timeout passes, the group is killed and a
+ * GAUNTLET_SERVER_FAILED error carries the tail of the server's log. stop() signals only that group.
+ */
+export async function launchServer(plan: LaunchPlan): Promise<RunningServer> {
+  installExitHook();
+  const started = performance.now();
+  let log = '';
+  const keep = (chunk: Buffer): void => {
+    log += chunk.toString('utf8');
+    if (log.length > plan.logLimitBytes * 1.25) log = log.slice(log.length - plan.logLimitBytes);
+  };
+  const child = spawn(plan.command, [...plan.args], {
+    cwd: plan.cwd,
+    env: { ...process.env, ...plan.env },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  let exit: { code: number | null; signal: string | null } | undefined;
+  let spawnError: Error | undefined;
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', (code, signal) => {
+      exit = { code, signal };
+      tree.leaderAlive = false;
+      resolve();
+    });
+    child.once('error', (error) => {
+      spawnError = error;
+      exit ??= { code: null, signal: null };
+      resolve();
+    });
+  });
+  const pid = child.pid ?? -1;
+  const tree = new ProcessTree(pid);
+  if (pid > 0) liveGroups.add(pid);
+  const logs = (): string => (log.length > plan.logLimitBytes ? log.slice(log.length - plan.logLimitBytes) : log);
+
+  let stopping: Promise<ServerStopReport> | undefined;
+  let monitor: NodeJS.Timeout | undefined;
+  const stop = (): Promise<ServerStopReport> => {
+    stopping ??= (async () => {
+      clearInterval(monitor);
+      const t0 = performance.now();
+      const alreadyExited = exit !== undefined;
+      let killed = false;
+      if (pid > 0) {
+        // Once the leader is reaped its PID may be reused, so the group is signalled only while it
+        // still has members (a group's id cannot be handed out again while any member lives).
+        if (exit === undefined || liveGroupMembers(pid).length > 0) signalGroup(pid, 'SIGTERM');
+        if (!(await groupGone(pid, plan.graceMs))) {
+          killed = true;
+          if (liveGroupMembers(pid).length > 0) signalGroup(pid, 'SIGKILL');
+          if (!(await groupGone(pid, 3000))) {
+            const left = liveGroupMembers(pid);
+            throw new GauntletError('GAUNTLET_SERVER_FAILED', `server ${plan.name} left processes behind after SIGKILL: ${left.join(', ')}`, {
+              hint: `look at them with: ps -o pid,stat,cmd -g ${pid}`,
+            });
+          }
+        }
+        liveGroups.delete(pid);
+        await Promise.race([exited, delay(1000)]);
+      }
+      child.stdout.destroy();
+      child.stderr.destroy();
+      return {
+        name: plan.name,
+        exitCode: exit?.code ?? null,
+        signal: exit?.signal ?? null,
+        alreadyExited,
+        killed,
+        durationMs: performance.now() - t0,
+      };
+    })();
+    return stopping;
+  };
+
+  const failed = async (why: string): Promise<never> => {
+    await stop().catch(() => undefined);
+    const shown = tail(logs());
+    throw new GauntletError('GAUNTLET_SERVER_FAILED', `server ${plan.name} ${why}${shown ? `; its log ends:\n${shown}` : ' (its log is empty)'}`, {
+      hint: `run the server's command by hand to see why: ${[plan.command, ...plan.args].join(' ')}`,
+    });
+  };
+
+  const deadline = started + plan.startTimeoutMs;
+  const readyPath = plan.readyPath ?? '/plain';
+  for (;;) {
+    if (spawnError) return failed(`could not be started (${spawnError.message})`);
+    if (exit) return failed(`exited (${exit.signal ?? `code ${exit.code}`}) before it answered GET ${readyPath}`);
+    const left = deadline - performance.now();
+    if (left <= 0) return failed(`did not answer GET ${readyPath} with 200 within ${(plan.startTimeoutMs / 1000).toFixed(1)}s`);
+    const status = await probe(plan.host, plan.port, readyPath, Math.min(1000, Math.max(50, left)));
+    if (status === 200 && (plan.expectedProcesses === undefined || (await tree.members()).length >= plan.expectedProcesses)) break;
+    await Promise.race([exited, delay(Math.min(100, Math.max(0, deadline - performance.now())))]);
+  }
+  await tree.markBaseline();
+  if (plan.sampleIntervalMs > 0) {
+    monitor = setInterval(() => void tree.sample().catch(() => undefined), plan.sampleIntervalMs);
+    monitor.unref();
+  }
+
+  const server: RunningServer = {
+    name: plan.name,
+    url: `http://${plan.host.includes(':') ? `[${plan.host}]` : plan.host}:${plan.port}`,
+    host: plan.host,
+    port: plan.port,
+    pid,
+    stop,
+    sample: (): Promise<ProcessSample> => tree.sample(),
+    logs,
+    [Symbol.asyncDispose]: async () => {
+      await stop();
+    },
+  };
+  return server;
+}
+
+/** groupGone polls until no live process is left in the group, up to `ms`. */
+async function groupGone(pgid: number, ms: number): Promise<boolean> {
+  const end = performance.now() + ms;
+  for (;;) {
+    if (liveGroupMembers(pgid).length === 0) return true;
+    if (performance.now() >= end) return false;
+    await delay(25);
+  }
+}
