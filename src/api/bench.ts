@@ -5,7 +5,7 @@ import { parsePositiveInt, parsePositiveNumber } from '../core/units.js';
 import type { ExecutorSpec, Plan, RateStage } from '../load/plan.js';
 import type { BenchScenarioSpec } from '../scenarios/bench-scenario.js';
 import { StatusSet } from '../scenarios/status-set.js';
-import { defaultWorkers } from './start-run.js';
+import { defaultWorkers, startRun, type RunHandle, type StartRunOptions } from './start-run.js';
 
 /**
  * LoadOptions are the load-model options shared by every front door (bench, run, durability), as
@@ -193,4 +193,12 @@ export function resolveBenchPlan(o: BenchOptions): Plan {
 export function capWorkers(workers: number, e: ExecutorSpec): number {
   const users = e.kind === 'open' ? e.connections : Math.max(...e.steps.map((s) => s.users));
   return Math.max(1, Math.min(workers, users));
+}
+
+/**
+ * bench starts `gauntlet bench` from code: it validates the options (throwing GauntletError on bad
+ * input), runs the plan on worker threads and returns the run handle.
+ */
+export function bench(options: BenchOptions, runOptions: StartRunOptions = {}): RunHandle {
+  return startRun(resolveBenchPlan(options), runOptions);
 }

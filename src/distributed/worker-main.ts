@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   const metrics = new MetricsRegistry();
   const requestLog = plan.rawRows ? new RequestLog((rows) => send({ type: 'rows', rows }, [rows.buffer as ArrayBuffer])) : undefined;
   let startEpochMs = 0;
-  let executor: Executor | undefined;
+  const box: { executor?: Executor } = {};
   let stopRequested: 'stop' | 'abort' | undefined;
 
   const started = new Promise<void>((resolve) => {
@@ -41,8 +41,8 @@ async function main(): Promise<void> {
         resolve();
       } else {
         stopRequested = stopRequested === 'abort' ? 'abort' : msg.type;
-        if (msg.type === 'stop') executor?.stop();
-        else executor?.abort();
+        if (msg.type === 'stop') box.executor?.stop();
+        else box.executor?.abort();
         resolve();
       }
     });
@@ -65,7 +65,8 @@ async function main(): Promise<void> {
   if (wait > 0) await new Promise((r) => setTimeout(r, wait));
 
   const ectx = { scenario, segment, clock, t0, metrics, graceMs: plan.graceMs };
-  executor = plan.executor.kind === 'closed' ? new UserLoopExecutor(plan.executor, ectx) : new ArrivalExecutor(plan.executor, ectx);
+  const executor: Executor = plan.executor.kind === 'closed' ? new UserLoopExecutor(plan.executor, ectx) : new ArrivalExecutor(plan.executor, ectx);
+  box.executor = executor;
 
   // One snapshot per interval boundary, aligned to the common t0 so every worker's interval k is the same span.
   let index = 0;
@@ -78,6 +79,9 @@ async function main(): Promise<void> {
   };
   cancelTick = clock.setTimer(tick, t0 + plan.intervalMs - clock.now());
 
+  // A stop that came while waiting for t0 applies now.
+  if (stopRequested === 'stop') executor.stop();
+  if (stopRequested === 'abort') executor.abort();
   let runError: unknown;
   try {
     await executor.run();

@@ -94,7 +94,7 @@ export class ProgressReporter implements Reporter {
       `${formatCount(this.rps)} req/s`,
       `p99 ${formatDuration(this.p99)}`,
       `${formatCount(this.failed)} failed`,
-      left !== undefined ? `${formatDuration(Math.max(0, left))} left` : `${formatDuration(elapsed)} elapsed`,
+      left === undefined ? `${formatDuration(elapsed)} elapsed` : left > 0 ? `${formatDuration(left)} left` : 'finishing',
     ];
     return parts.filter((p) => p !== '').join('  ');
   }

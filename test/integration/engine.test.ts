@@ -64,7 +64,7 @@ test('a target that freezes for 1s in an open run raises response time while ser
     const svc = r.summary['http_req_service_time']!;
     assert.ok(resp.p90 > 200, `response p90 ${resp.p90}ms should show the queueing`);
     assert.ok(svc.p90 < 50, `service p90 ${svc.p90}ms should stay low`);
-    assert.ok(resp.p99 > svc.p99);
+    assert.ok(resp.mean > 2 * svc.mean, `response mean ${resp.mean}ms vs service mean ${svc.mean}ms`);
   } finally {
     await frozen.close();
   }
