@@ -74,10 +74,9 @@ function coerceSetting(name: string, key: string, spec: ServerOptionSpec, value:
   }
   const text = String(value).trim();
   const n = typeof value === 'number' ? value : text === '' ? NaN : Number(text);
-  const floor = spec.min === undefined ? '' : ` ≥ ${spec.min}`;
-  if (spec.type === 'integer' && !Number.isSafeInteger(n)) throw bad(`a whole number${floor}`);
-  if (!Number.isFinite(n)) throw bad(`a number${floor}`);
-  if (spec.min !== undefined && n < spec.min) throw bad(`a number${floor}`);
+  const what = `${spec.type === 'integer' ? 'a whole number' : 'a number'}${spec.min === undefined ? '' : ` ≥ ${spec.min}`}`;
+  if (spec.type === 'integer' ? !Number.isSafeInteger(n) : !Number.isFinite(n)) throw bad(what);
+  if (spec.min !== undefined && n < spec.min) throw bad(what);
   return n;
 }
 
