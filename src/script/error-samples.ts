@@ -1,0 +1,75 @@
+import type { ErrorSample } from '../load/scenario.js';
+import { metricKey, type Counter, type MetricsRegistry } from '../metrics/registry.js';
+import { tagValue } from './http-metrics.js';
+
+/** MAX_MESSAGES bounds distinct messages per worker; the rest are counted under `(other errors)`. */
+export const MAX_MESSAGES = 100;
+const OTHER = '(other errors)';
+
+/**
+ * ErrorSamples counts errors thrown by user code per message and keeps the first stack of each,
+ * trimmed to the user's frames. The message names where it was thrown, `Test.hook: message`
+ * (`Upload.run: TypeError: x is undefined`), truncated to 120 characters and made safe as a tag; it
+ * is also counted as `iteration_errors{message:…}`. Memory is bounded however many errors a run throws.
+ */
+export class ErrorSamples {
+  private readonly registry: MetricsRegistry;
+  private readonly entries = new Map<string, { counter: Counter; count: number; stack: string }>();
+
+  constructor(registry: MetricsRegistry) {
+    this.registry = registry;
+  }
+
+  /** record counts one error thrown by `test`'s `hook` (userStart, setup, run, teardown, userStop) and returns its message. */
+  record(err: unknown, test: string, hook: string): string {
+    let message = tagValue(`${test}.${hook}: ${errorMessage(err)}`);
+    let e = this.entries.get(message);
+    if (e === undefined) {
+      if (this.entries.size >= MAX_MESSAGES) message = OTHER;
+      e = this.entries.get(message);
+      if (e === undefined) {
+        e = { counter: this.registry.counter(metricKey('iteration_errors', { message })), count: 0, stack: trimStack(err) };
+        this.entries.set(message, e);
+      }
+    }
+    e.counter.value++;
+    e.count++;
+    return message;
+  }
+
+  /** take returns the samples of the whole run so far (the worker sends them once, at its end). */
+  take(): ErrorSample[] {
+    return [...this.entries].map(([message, e]) => ({ message, count: e.count, stack: e.stack }));
+  }
+}
+
+/** errorMessage is the one-line message of a thrown value: `Name: message` (just the message for a plain Error). */
+export function errorMessage(err: unknown): string {
+  let text: string;
+  if (err instanceof Error) text = err.name === 'Error' || err.message.startsWith(err.name) ? err.message : `${err.name}: ${err.message}`;
+  else text = `thrown: ${typeof err === 'string' ? err : safeJson(err)}`;
+  const first = text.split('\n')[0]!.trim();
+  return first === '' ? (err instanceof Error ? err.name : 'error') : first;
+}
+
+function trimStack(err: unknown): string {
+  if (!(err instanceof Error) || typeof err.stack !== 'string') return errorMessage(err);
+  const out: string[] = [];
+  let frames = 0;
+  for (const l of err.stack.split('\n')) {
+    const frame = /^\s+at /.test(l);
+    // Gauntlet's own frames and Node's internals say nothing about the user's mistake.
+    if (frame && (/[\\/]dist[\\/]src[\\/]/.test(l) || l.includes('node:internal') || l.includes('node_modules/undici'))) continue;
+    if (frame && ++frames > 10) break;
+    out.push(l);
+  }
+  return out.join('\n');
+}
+
+function safeJson(v: unknown): string {
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}

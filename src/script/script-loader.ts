@@ -1,0 +1,178 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import * as esbuild from 'esbuild';
+import { GauntletError } from '../core/errors.js';
+import { isTestCaseClass } from './test-case.js';
+
+/** TestExport is one runnable test found in a script: a TestCase class or the default function. */
+export interface TestExport {
+  /** module is the index of the script file in the bundle. */
+  readonly module: number;
+  readonly exportName: string;
+  readonly kind: 'class' | 'function';
+  /** weight is the class's `static weight`, if it has one. */
+  readonly weight: number | undefined;
+}
+
+/** ScriptModuleInfo describes one script file of a bundle. */
+export interface ScriptModuleInfo {
+  readonly file: string;
+  readonly tests: readonly TestExport[];
+  /** options is the script's `export const options` (k6's run options), as plain data. */
+  readonly options: Readonly<Record<string, unknown>> | undefined;
+}
+
+/** LoadedScript is one or more script files bundled once, ready to be imported by every worker. */
+export interface LoadedScript {
+  readonly modules: readonly ScriptModuleInfo[];
+  /** bundlePath is the bundled module on this machine (import it with importBundle). */
+  readonly bundlePath: string;
+  /** code is the portable bundle: `gauntlet` is a placeholder that materializeBundle points at a Gauntlet install. */
+  readonly code: string;
+}
+
+/** LoadScriptOptions tune loading; tests point `gauntletEntry` at a built module exporting TestCase. */
+export interface LoadScriptOptions {
+  /** gauntletEntry is the file `import … from 'gauntlet'` resolves to (this install's dist/src/index.js by default). */
+  gauntletEntry?: string;
+  /** outDir receives the bundle (a fresh folder under the OS temp folder by default). */
+  outDir?: string;
+}
+
+const PLACEHOLDER = '__GAUNTLET_ENTRY__';
+const DEFAULT_ENTRY = fileURLToPath(new URL('../index.js', import.meta.url));
+const SCRIPT_EXT = /\.(?:[cm]?[jt]s|[jt]sx)$/;
+
+/**
+ * loadScript bundles script files ONCE with esbuild (TypeScript, npm packages resolved from each
+ * script's folder, Node built-ins external) into one ES module: file i is exported as namespace
+ * `m<i>`. `import … from 'gauntlet'` is external and resolves to the running Gauntlet, so scripts
+ * work in a folder with no node_modules. `import.meta.url` keeps naming the script's own file. The
+ * bundle carries an inline source map, so stacks point into the user's files. It is written to a
+ * temp file, imported once here to list the tests, and imported by every worker by path.
+ *
+ * A missing file is a usage error; a syntax or resolve error is GAUNTLET_SCRIPT_INVALID with
+ * `file:line:col: message` and the source line as hint; a throw at the top level of the script is
+ * GAUNTLET_SCRIPT_INVALID too.
+ */
+export async function loadScript(files: string | readonly string[], options: LoadScriptOptions = {}): Promise<LoadedScript> {
+  const list = (typeof files === 'string' ? [files] : [...files]).map((f) => path.resolve(f));
+  for (const f of list) {
+    if (!existsSync(f) || !statSync(f).isFile()) throw new GauntletError('GAUNTLET_USAGE', `script '${path.relative(process.cwd(), f) || f}' not found`, { hint: 'give the path of a .ts or .js test script' });
+  }
+  const code = await bundle(list);
+  const bundlePath = materializeBundle(code, options.gauntletEntry, options.outDir);
+  const ns = await importBundle(bundlePath, list.join(', '));
+  const modules = list.map((file, i) => describe(file, i, ns[`m${i}`] as Record<string, unknown>));
+  return { modules, bundlePath, code };
+}
+
+/**
+ * materializeBundle writes a portable bundle to a file with `gauntlet` pointing at `gauntletEntry`
+ * (an agent does this with the code it received) and returns its path. The same code and entry
+ * always give the same path, so workers of one machine share one file.
+ */
+export function materializeBundle(code: string, gauntletEntry: string = DEFAULT_ENTRY, outDir?: string): string {
+  const entryUrl = pathToFileURL(path.resolve(gauntletEntry)).href;
+  const text = code.split(JSON.stringify(PLACEHOLDER)).join(JSON.stringify(entryUrl));
+  const dir = outDir ?? path.join(tmpdir(), 'gauntlet-scripts');
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `script-${createHash('sha256').update(text).digest('hex').slice(0, 16)}.mjs`);
+  if (!existsSync(file)) writeFileSync(file, text);
+  return file;
+}
+
+/** importBundle imports a bundle written by materializeBundle and returns its namespace (`m0`, `m1`, …). */
+export async function importBundle(bundlePath: string, label = bundlePath): Promise<Record<string, unknown>> {
+  process.setSourceMapsEnabled(true);
+  try {
+    return (await import(pathToFileURL(bundlePath).href)) as Record<string, unknown>;
+  } catch (err) {
+    const e = err as Error;
+    const at = (e.stack ?? '').split('\n').find((l) => /^\s+at /.test(l) && !l.includes('node:internal'));
+    throw new GauntletError('GAUNTLET_SCRIPT_INVALID', `${label}: error while loading the script: ${e.message}`, { hint: at?.trim() ?? 'check the top-level code of the script', cause: err });
+  }
+}
+
+async function bundle(files: string[]): Promise<string> {
+  const entry = files.map((f, i) => `export * as m${i} from ${JSON.stringify(f)};`).join('\n');
+  const firstUrl = pathToFileURL(files[0]!).href;
+  try {
+    const r = await esbuild.build({
+      stdin: { contents: entry, resolveDir: path.dirname(files[0]!), sourcefile: 'gauntlet-entry.js', loader: 'js' },
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      write: false,
+      outfile: path.join(tmpdir(), 'gauntlet-scripts', 'bundle.mjs'),
+      sourcemap: 'inline',
+      sourcesContent: false,
+      logLevel: 'silent',
+      absWorkingDir: process.cwd(),
+      // Bundled CommonJS packages call require(); give them one that resolves from the script's folder.
+      banner: { js: `import { createRequire as __gauntletCreateRequire } from 'node:module'; const require = __gauntletCreateRequire(${JSON.stringify(firstUrl)});` },
+      plugins: [gauntletPlugin()],
+    });
+    return r.outputFiles[0]!.text;
+  } catch (err) {
+    throw buildError(err);
+  }
+}
+
+function gauntletPlugin(): esbuild.Plugin {
+  return {
+    name: 'gauntlet',
+    setup(build) {
+      build.onResolve({ filter: /^gauntlet$/ }, () => ({ path: PLACEHOLDER, external: true }));
+      // import.meta.url names the bundle once bundled; give each of the user's files its own URL back.
+      build.onLoad({ filter: SCRIPT_EXT }, (args) => {
+        if (args.path.includes(`${path.sep}node_modules${path.sep}`)) return undefined;
+        const src = readFileSync(args.path, 'utf8');
+        if (!src.includes('import.meta.')) return undefined;
+        const contents = src
+          .replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href))
+          .replaceAll('import.meta.dirname', JSON.stringify(path.dirname(args.path)))
+          .replaceAll('import.meta.filename', JSON.stringify(args.path));
+        const ext = path.extname(args.path).slice(1);
+        const loader = (ext.startsWith('c') || ext.startsWith('m') ? ext.slice(1) : ext) as esbuild.Loader;
+        return { contents, loader, resolveDir: path.dirname(args.path) };
+      });
+    },
+  };
+}
+
+function buildError(err: unknown): GauntletError {
+  const errors = (err as { errors?: esbuild.Message[] }).errors;
+  const m = errors?.[0];
+  if (m === undefined) return new GauntletError('GAUNTLET_SCRIPT_INVALID', `cannot bundle the script: ${(err as Error).message}`, { cause: err });
+  const loc = m.location;
+  const where = loc === null ? '' : `${loc.file}:${loc.line}:${loc.column + 1}: `;
+  const more = errors!.length > 1 ? ` (and ${errors!.length - 1} more)` : '';
+  let hint: string | undefined;
+  if (loc !== null && loc.lineText !== '') hint = `${loc.lineText}\n${' '.repeat(loc.column)}^`;
+  if (/Could not resolve/.test(m.text)) hint = `${hint === undefined ? '' : `${hint}\n`}install the package in the script's folder (npm install), or fix the path`;
+  return new GauntletError('GAUNTLET_SCRIPT_INVALID', `${where}${m.text}${more}`, hint === undefined ? { cause: err } : { hint, cause: err });
+}
+
+function describe(file: string, module: number, ns: Record<string, unknown> | undefined): ScriptModuleInfo {
+  const tests: TestExport[] = [];
+  let options: Record<string, unknown> | undefined;
+  for (const [name, value] of Object.entries(ns ?? {})) {
+    if (isTestCaseClass(value)) {
+      const w = value.weight;
+      tests.push({ module, exportName: name, kind: 'class', weight: typeof w === 'number' ? w : undefined });
+    } else if (name === 'default' && typeof value === 'function') {
+      if (/^class\b/.test(Function.prototype.toString.call(value))) {
+        throw new GauntletError('GAUNTLET_SCRIPT_INVALID', `${file}: the default export is a class that does not extend TestCase`, { hint: "import { TestCase } from 'gauntlet' and extend it" });
+      }
+      tests.push({ module, exportName: name, kind: 'function', weight: undefined });
+    } else if (name === 'options' && value !== null && typeof value === 'object') {
+      options = structuredClone(value) as Record<string, unknown>;
+    }
+  }
+  return { file, tests, options };
+}

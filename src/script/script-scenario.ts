@@ -1,0 +1,48 @@
+import type { ScenarioSpec } from '../load/plan.js';
+import type { Scenario, ScenarioContext, VirtualUser } from '../load/scenario.js';
+import { DataFeeder } from './data-feeder.js';
+import { ErrorSamples } from './error-samples.js';
+import { HttpMetrics } from './http-metrics.js';
+import { ScriptMetrics } from './script-metrics.js';
+import type { ScriptScenarioSpec } from './script-spec.js';
+import { resolveTestClasses } from './script-tests.js';
+import { ScriptUser, type ScriptTest, type ScriptWorld } from './script-user.js';
+import { TestWeights } from './test-weights.js';
+import { WsMetrics } from './ws-session.js';
+
+/** ScriptScenario is a Scenario that always reports the errors thrown by user code. */
+export type ScriptScenario = Scenario & Required<Pick<Scenario, 'errorSamples'>>;
+
+/**
+ * createScriptScenario builds, in a worker, the scenario of a `kind: 'script'` spec: it imports the
+ * bundle once, resolves the tests, and creates one ScriptUser per global user index, running the
+ * test that TestWeights assigns to that index (so a mix holds across workers and agents). Startup
+ * already ran in the main process (runStartup); each test's `shared` comes in the spec. Metrics go to
+ * the worker's registry: HTTP (HttpMetrics), WebSocket (WsMetrics), checks, custom metrics and
+ * iterations (ScriptMetrics); errors thrown by user code are counted and sampled (ErrorSamples).
+ */
+export async function createScriptScenario(spec: ScriptScenarioSpec, ctx: ScenarioContext): Promise<ScriptScenario> {
+  const classes = await resolveTestClasses(spec);
+  const tests: ScriptTest[] = spec.tests.map((t, i) => ({ name: t.name, cls: classes[i]!, options: t.options, shared: t.shared }));
+  const weights = new TestWeights(spec.tests.map((t) => t.weight));
+  const world: ScriptWorld = {
+    openModel: ctx.openModel,
+    http: new HttpMetrics(ctx.metrics, { openModel: ctx.openModel, requestLog: ctx.requestLog, t0: () => ctx.t0 }),
+    ws: new WsMetrics(ctx.metrics),
+    script: new ScriptMetrics(ctx.metrics),
+    errors: new ErrorSamples(ctx.metrics),
+    feeder: spec.data === undefined ? undefined : new DataFeeder(spec.data),
+    session: { target: spec.target, headers: { ...spec.headers }, timeoutMs: spec.timeoutMs, insecure: spec.insecure },
+  };
+  return {
+    createUser(userIndex: number): VirtualUser {
+      return new ScriptUser(world, tests[weights.pick(userIndex)]!, userIndex);
+    },
+    errorSamples: () => world.errors.take(),
+  };
+}
+
+/** createScenario is createScriptScenario under the name the scenario table (src/scenarios) loads. */
+export function createScenario(spec: ScenarioSpec, ctx: ScenarioContext): Promise<ScriptScenario> {
+  return createScriptScenario(spec as ScriptScenarioSpec, ctx);
+}
