@@ -60,10 +60,10 @@ export const CONFORMANCE_VECTORS: readonly ConformanceVector[] = [
   },
   {
     name: 'wedge with seconds busy-loops, then answers',
-    path: path('/wedge?seconds=0.3'),
-    expect: { kind: 'response', status: 200, body: 'Pong!\n', minMs: 250 },
+    path: path('/wedge?seconds=0.5'),
+    expect: { kind: 'response', status: 200, body: 'Pong!\n', minMs: 450 },
     process: (before, after) =>
-      after.cpuSeconds - before.cpuSeconds >= 0.15 ? undefined : `CPU grew by ${(after.cpuSeconds - before.cpuSeconds).toFixed(2)}s, expected ≥ 0.15 (a busy loop)`,
+      after.cpuSeconds - before.cpuSeconds >= 0.08 ? undefined : `CPU grew by ${(after.cpuSeconds - before.cpuSeconds).toFixed(2)}s, expected ≥ 0.08 (a busy loop; a sleep uses ~0)`,
   },
   { name: 'huge', path: path('/huge?bytes=3000000'), expect: { kind: 'response', status: 200, bodyLength: 3_000_000 } },
   { name: 'trickle', path: path('/trickle?bytes=100&chunks=5&interval=0.05'), expect: { kind: 'response', status: 200, bodyLength: 100, minMs: 150 } },
