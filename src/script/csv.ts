@@ -27,18 +27,22 @@ export function parseCsv(text: string): CsvTable {
   let line = 1;
   let recordLine = 1;
   let i = 0;
-  let fieldStarted = false;
+  // atStart: at the start of a field, where a quote opens a quoted field; content: the record is not a blank line.
+  let atStart = true;
+  let content = false;
   const endRecord = () => {
     fields.push(field);
-    if (!(fields.length === 1 && fields[0] === '' && !fieldStarted)) records.push({ line: recordLine, fields });
+    if (content) records.push({ line: recordLine, fields });
     fields = [];
     field = '';
-    fieldStarted = false;
+    atStart = true;
+    content = false;
   };
   while (i < src.length) {
     const ch = src[i]!;
-    if (ch === '"' && field === '' && !fieldStarted) {
-      fieldStarted = true;
+    if (ch === '"' && atStart) {
+      atStart = false;
+      content = true;
       const open = line;
       i++;
       for (;;) {
@@ -64,7 +68,8 @@ export function parseCsv(text: string): CsvTable {
     if (ch === ',') {
       fields.push(field);
       field = '';
-      fieldStarted = true;
+      atStart = true;
+      content = true;
       i++;
       continue;
     }
@@ -77,10 +82,11 @@ export function parseCsv(text: string): CsvTable {
     }
     if (ch === '"') throw new CsvError(line, 'a quote inside an unquoted field (quote the whole field and double the quote)');
     field += ch;
-    fieldStarted = true;
+    atStart = false;
+    content = true;
     i++;
   }
-  if (field !== '' || fields.length > 0 || fieldStarted) endRecord();
+  if (content) endRecord();
   if (records.length === 0) throw new CsvError(1, 'the file is empty (a header row is required)');
   const header = records[0]!;
   const columns = header.fields.map((c) => c.trim());

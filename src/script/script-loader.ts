@@ -61,7 +61,7 @@ const SCRIPT_EXT = /\.(?:[cm]?[jt]s|[jt]sx)$/;
 export async function loadScript(files: string | readonly string[], options: LoadScriptOptions = {}): Promise<LoadedScript> {
   const list = (typeof files === 'string' ? [files] : [...files]).map((f) => path.resolve(f));
   for (const f of list) {
-    if (!existsSync(f) || !statSync(f).isFile()) throw new GauntletError('GAUNTLET_USAGE', `script '${path.relative(process.cwd(), f) || f}' not found`, { hint: 'give the path of a .ts or .js test script' });
+    if (!existsSync(f) || !statSync(f).isFile()) throw new GauntletError('GAUNTLET_USAGE', `script '${displayPath(f)}' not found`, { hint: 'give the path of a .ts or .js test script' });
   }
   const code = await bundle(list);
   const bundlePath = materializeBundle(code, options.gauntletEntry, options.outDir);
@@ -128,15 +128,21 @@ function gauntletPlugin(): esbuild.Plugin {
     name: 'gauntlet',
     setup(build) {
       build.onResolve({ filter: /^gauntlet$/ }, () => ({ path: PLACEHOLDER, external: true }));
-      // import.meta.url names the bundle once bundled; give each of the user's files its own URL back.
+      // Once bundled, import.meta.url and __dirname would name the bundle (or nothing, in ESM output):
+      // give each file, the user's and its packages', its own location back.
       build.onLoad({ filter: SCRIPT_EXT }, (args) => {
-        if (args.path.includes(`${path.sep}node_modules${path.sep}`)) return undefined;
         const src = readFileSync(args.path, 'utf8');
-        if (!src.includes('import.meta.')) return undefined;
-        const contents = src
-          .replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href))
-          .replaceAll('import.meta.dirname', JSON.stringify(path.dirname(args.path)))
-          .replaceAll('import.meta.filename', JSON.stringify(args.path));
+        const meta = src.includes('import.meta.');
+        const cjsPaths = /\b__(dirname|filename)\b/.test(src) && !/\b(const|let|var|function)\s+__(dirname|filename)\b/.test(src);
+        if (!meta && !cjsPaths) return undefined;
+        let contents = meta
+          ? src
+              .replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href))
+              .replaceAll('import.meta.dirname', JSON.stringify(path.dirname(args.path)))
+              .replaceAll('import.meta.filename', JSON.stringify(args.path))
+          : src;
+        // On the first line, so line numbers in messages stay right.
+        if (cjsPaths) contents = `var __dirname = ${JSON.stringify(path.dirname(args.path))}, __filename = ${JSON.stringify(args.path)}; ${contents}`;
         const ext = path.extname(args.path).slice(1);
         const loader = (ext.startsWith('c') || ext.startsWith('m') ? ext.slice(1) : ext) as esbuild.Loader;
         return { contents, loader, resolveDir: path.dirname(args.path) };
@@ -150,12 +156,19 @@ function buildError(err: unknown): GauntletError {
   const m = errors?.[0];
   if (m === undefined) return new GauntletError('GAUNTLET_SCRIPT_INVALID', `cannot bundle the script: ${(err as Error).message}`, { cause: err });
   const loc = m.location;
-  const where = loc === null ? '' : `${loc.file}:${loc.line}:${loc.column + 1}: `;
+  const where = loc === null ? '' : `${displayPath(loc.file)}:${loc.line}:${loc.column + 1}: `;
   const more = errors!.length > 1 ? ` (and ${errors!.length - 1} more)` : '';
   let hint: string | undefined;
   if (loc !== null && loc.lineText !== '') hint = `${loc.lineText}\n${' '.repeat(loc.column)}^`;
   if (/Could not resolve/.test(m.text)) hint = `${hint === undefined ? '' : `${hint}\n`}install the package in the script's folder (npm install), or fix the path`;
   return new GauntletError('GAUNTLET_SCRIPT_INVALID', `${where}${m.text}${more}`, hint === undefined ? { cause: err } : { hint, cause: err });
+}
+
+/** displayPath shows a file relative to the working folder when it is inside it, else absolute. */
+function displayPath(file: string): string {
+  const abs = path.resolve(file);
+  const rel = path.relative(process.cwd(), abs);
+  return rel === '' || rel.startsWith('..') || path.isAbsolute(rel) ? abs : rel;
 }
 
 function describe(file: string, module: number, ns: Record<string, unknown> | undefined): ScriptModuleInfo {

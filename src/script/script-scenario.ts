@@ -21,8 +21,8 @@ export type ScriptScenario = Scenario & Required<Pick<Scenario, 'errorSamples'>>
  * the worker's registry: HTTP (HttpMetrics), WebSocket (WsMetrics), checks, custom metrics and
  * iterations (ScriptMetrics); errors thrown by user code are counted and sampled (ErrorSamples).
  */
-export async function createScriptScenario(spec: ScriptScenarioSpec, ctx: ScenarioContext): Promise<ScriptScenario> {
-  const classes = await resolveTestClasses(spec);
+export async function createScriptScenario(spec: ScriptScenarioSpec, ctx: ScenarioContext, options: { gauntletEntry?: string } = {}): Promise<ScriptScenario> {
+  const classes = await resolveTestClasses(spec, options.gauntletEntry);
   const tests: ScriptTest[] = spec.tests.map((t, i) => ({ name: t.name, cls: classes[i]!, options: t.options, shared: t.shared }));
   const weights = new TestWeights(spec.tests.map((t) => t.weight));
   const world: ScriptWorld = {

@@ -8,11 +8,12 @@ import { isTestCaseClass, type TestCaseClass } from './test-case.js';
 /**
  * resolveTestClasses imports a spec's bundle (writing it from `spec.code` first when this machine
  * does not have the file, as on an agent) and returns the class of each of the spec's tests, in
- * order; the function form is wrapped into a class. A test the bundle lacks is GAUNTLET_SCRIPT_INVALID.
+ * order; the function form is wrapped into a class. `gauntletEntry` is what `gauntlet` resolves to
+ * in a bundle written here (this install's by default). A test the bundle lacks is GAUNTLET_SCRIPT_INVALID.
  */
-export async function resolveTestClasses(spec: ScriptScenarioSpec): Promise<TestCaseClass[]> {
+export async function resolveTestClasses(spec: ScriptScenarioSpec, gauntletEntry?: string): Promise<TestCaseClass[]> {
   let bundlePath = spec.bundlePath;
-  if (!existsSync(bundlePath) && spec.code !== undefined) bundlePath = materializeBundle(spec.code);
+  if (!existsSync(bundlePath) && spec.code !== undefined) bundlePath = materializeBundle(spec.code, gauntletEntry);
   const ns = await importBundle(bundlePath);
   return spec.tests.map((t) => {
     const mod = ns[`m${t.module}`] as Record<string, unknown> | undefined;

@@ -49,7 +49,7 @@ export interface Harness {
 export async function harness(spec: ScriptScenarioSpec, openModel = false): Promise<Harness> {
   const registry = new MetricsRegistry();
   const ctx: ScenarioContext = { metrics: registry, segment: { index: 0, count: 1 }, workerIndex: 0, openModel, clock: systemClock, t0: performance.now(), requestLog: undefined };
-  return { scenario: await createScriptScenario(spec, ctx), registry, ctx };
+  return { scenario: await createScriptScenario(spec, ctx, { gauntletEntry: TEST_CASE_ENTRY }), registry, ctx };
 }
 
 /** runOnce runs one iteration of a user and resolves when `done` is called. */
