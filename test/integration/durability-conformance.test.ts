@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
 import { liveGroupMembers } from '../../src/durability/servers/process-tree.js';
 import type { RunningServer, ServerAdapter } from '../../src/durability/servers/server-adapter.js';
 import { getServerAdapter } from '../../src/durability/servers/server-registry.js';
@@ -44,10 +45,32 @@ function checkOutcome(vector: ConformanceVector, outcome: BehaviourOutcome): voi
   }
 }
 
+/** runnableDuring watches the server's processes for ~300 ms and says whether one was ever runnable (R). */
+async function runnableDuring(server: RunningServer): Promise<string[]> {
+  const seen: string[] = [];
+  await delay(100);
+  for (let i = 0; i < 15; i++) {
+    for (const pid of (await server.sample()).pids) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        seen.push(stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3));
+      } catch {
+        // gone
+      }
+    }
+    if (seen.includes('R')) break;
+    await delay(20);
+  }
+  return seen;
+}
+
 async function runVector(server: RunningServer, vector: ConformanceVector): Promise<void> {
   const beforeSample = vector.process ? await server.sample() : undefined;
-  const outcome = await requestBehaviour(server.url, vector.path(context), vector.timeoutMs ?? 8000);
+  const request = requestBehaviour(server.url, vector.path(context), vector.timeoutMs ?? 8000);
+  const states = vector.busy ? await runnableDuring(server) : [];
+  const outcome = await request;
   checkOutcome(vector, outcome);
+  if (vector.busy) assert.ok(states.includes('R'), `no server process was runnable during a busy loop: states ${states.join('')}`);
   if (vector.process && beforeSample) {
     const problem = vector.process(beforeSample, await server.sample());
     assert.equal(problem, undefined, problem);
