@@ -1,3 +1,4 @@
+/* global Buffer, URL, setTimeout, process, console -- a plain Node script, runnable without a build */
 // A small target for the examples: a REST API with a cookie session and a WebSocket echo.
 //   node examples/target.mjs            # listens on http://127.0.0.1:8080 (PORT=… to change)
 // Routes:

@@ -42,6 +42,28 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const ABORTED_TIMINGS = { duration: 0, service: 0, connecting: 0, waiting: 0, receiving: 0 };
 const now = () => performance.now();
 
+/** Resolved is a request URL taken apart once; paths without a query are cached per target. */
+interface Resolved {
+  readonly url: URL;
+  readonly href: string;
+  readonly origin: string;
+  readonly hostname: string;
+  readonly pathname: string;
+  readonly pathQuery: string;
+  readonly secure: boolean;
+  /** lineBytes is the size of the request line and the host header on the wire, less the method. */
+  readonly lineBytes: number;
+}
+
+const RESOLVED_CACHE_MAX = 1000;
+/** resolvedCaches holds one cache per target, shared by every user of a worker. */
+const resolvedCaches = new Map<string, Map<string, Resolved>>();
+
+function resolved(url: URL): Resolved {
+  const pathQuery = url.pathname + url.search;
+  return { url, href: url.href, origin: url.origin, hostname: url.hostname, pathname: url.pathname, pathQuery, secure: url.protocol === 'https:', lineBytes: pathQuery.length + 13 + 8 + url.host.length };
+}
+
 interface Origin {
   pool: Pool;
   host: string;
@@ -70,7 +92,9 @@ export class HttpSession {
   queueDelayMs = 0;
   private readonly metrics: HttpMetrics | undefined;
   private readonly base: { origin: string; prefix: string } | undefined;
+  private readonly cache: Map<string, Resolved>;
   private readonly defaultHeaders: string[];
+  private readonly defaultHeaderBytes: number;
   private readonly timeoutMs: number;
   private readonly insecure: boolean;
   private readonly maxRedirects: number;
@@ -87,6 +111,11 @@ export class HttpSession {
     const headers: Record<string, string> = { 'user-agent': 'gauntlet' };
     for (const [k, v] of Object.entries(options.headers ?? {})) headers[k.toLowerCase()] = v;
     this.defaultHeaders = Object.entries(headers).flat();
+    this.defaultHeaderBytes = this.defaultHeaders.reduce((n, h) => n + h.length + 2, 0);
+    const key = options.target ?? '';
+    let cache = resolvedCaches.get(key);
+    if (cache === undefined) resolvedCaches.set(key, (cache = new Map()));
+    this.cache = cache;
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.insecure = options.insecure ?? false;
     this.maxRedirects = options.maxRedirects ?? 10;
@@ -132,7 +161,7 @@ export class HttpSession {
     for (let hop = 0; hop < max && REDIRECTS.has(res.status) && !expects(wanted, res.status); hop++) {
       const loc = res.headers['location'];
       if (loc === undefined) break;
-      url = new URL(loc, url);
+      url = resolved(new URL(loc, url.url));
       if (res.status === 303 || ((res.status === 301 || res.status === 302) && m === 'POST')) {
         m = m === 'HEAD' ? 'HEAD' : 'GET';
         body = undefined;
@@ -158,21 +187,31 @@ export class HttpSession {
     this.origins.clear();
   }
 
-  private resolve(path: string, query: RequestOptions['query']): URL {
+  private resolve(path: string, query: RequestOptions['query']): Resolved {
+    if (query === undefined) {
+      const hit = this.cache.get(path);
+      if (hit !== undefined) return hit;
+    }
     let url: URL;
     if (path.startsWith('/') && !path.startsWith('//') && this.base !== undefined) url = new URL(this.base.prefix + path, this.base.origin);
     else if (/^[a-z][a-z0-9+.-]*:/i.test(path)) url = new URL(path);
     else if (this.base !== undefined) url = new URL(`${this.base.prefix}/${path}`, this.base.origin);
     else throw new Error(`http: '${path}' is relative but no target is set (use --target or a full URL)`);
-    if (query !== undefined) for (const [k, v] of Object.entries(query)) url.searchParams.append(k, String(v));
-    return url;
+    if (query !== undefined) {
+      for (const [k, v] of Object.entries(query)) url.searchParams.append(k, String(v));
+      return resolved(url);
+    }
+    const r = resolved(url);
+    if (this.cache.size >= RESOLVED_CACHE_MAX) this.cache.clear();
+    this.cache.set(path, r);
+    return r;
   }
 
-  private origin(url: URL): Origin {
+  private origin(url: Resolved): Origin {
     let o = this.origins.get(url.origin);
     if (o === undefined) {
       const connect = buildConnector({ rejectUnauthorized: !this.insecure, timeout: this.timeoutMs });
-      const rec: Origin = { pool: undefined as unknown as Pool, host: url.hostname, secure: url.protocol === 'https:', connects: 0, claimed: 0, lastConnectMs: 0 };
+      const rec: Origin = { pool: undefined as unknown as Pool, host: url.hostname, secure: url.secure, connects: 0, claimed: 0, lastConnectMs: 0 };
       rec.pool = new Pool(url.origin, {
         connections: this.connections,
         pipelining: 1,
@@ -193,11 +232,10 @@ export class HttpSession {
     return o;
   }
 
-  private send(method: string, url: URL, options: RequestOptions, body: { data: string | Buffer | Uint8Array; type: string | undefined } | undefined): Promise<HttpResponse> {
+  private send(method: string, url: Resolved, options: RequestOptions, body: { data: string | Buffer | Uint8Array; type: string | undefined } | undefined): Promise<HttpResponse> {
     const urlText = url.href;
     if (this.aborted) return Promise.resolve(new HttpResponse({ url: urlText, method, name: options.name, status: 0, kind: 'aborted', error: 'aborted', body: undefined, rawHeaders: null, timings: ABORTED_TIMINGS }));
     const origin = this.origin(url);
-    const pathQuery = url.pathname + url.search;
     let headers = this.defaultHeaders;
     const cookie = this.cookies.size > 0 ? this.cookies.header(origin.host, url.pathname, origin.secure) : undefined;
     if (cookie !== undefined || body?.type !== undefined || options.headers !== undefined) {
@@ -206,14 +244,15 @@ export class HttpSession {
       if (cookie !== undefined) headers.push('cookie', cookie);
       if (options.headers !== undefined) for (const k in options.headers) setHeader(headers, k.toLowerCase(), options.headers[k]!);
     }
-    let bytesOut = method.length + pathQuery.length + 13 + 8 + url.host.length + (body === undefined ? 0 : byteLength(body.data));
-    for (let i = 0; i < headers.length; i++) bytesOut += headers[i]!.length + 2;
+    let bytesOut = method.length + url.lineBytes + (body === undefined ? 0 : byteLength(body.data));
+    if (headers === this.defaultHeaders) bytesOut += this.defaultHeaderBytes;
+    else for (let i = 0; i < headers.length; i++) bytesOut += headers[i]!.length + 2;
     const timeout = options.timeout ?? this.timeoutMs;
     const queueDelay = this.queueDelayMs;
     this.queueDelayMs = 0;
     return new Promise<HttpResponse>((resolve) => {
-      const h = new Exchange(this, origin, resolve, method, urlText, options, queueDelay, bytesOut);
-      origin.pool.dispatch({ path: pathQuery, method, headers, body: body?.data ?? null, headersTimeout: timeout, bodyTimeout: timeout, blocking: false }, h);
+      const h = new Exchange(this, origin, resolve, method, url, options, queueDelay, bytesOut);
+      origin.pool.dispatch({ path: url.pathQuery, method, headers, body: body?.data ?? null, headersTimeout: timeout, bodyTimeout: timeout, blocking: false }, h);
     });
   }
 
@@ -239,7 +278,7 @@ export class HttpSession {
     if (!aborted && this.metrics !== undefined) {
       this.metrics.record({ kind, status: x.status, responseMs: duration, serviceMs: service, waitingMs: waiting, connectingMs: connecting, bytesIn, bytesOut: x.bytesOut, startAt: x.startAt - x.queueDelay, name: x.options.name });
     }
-    const res = new HttpResponse({ url: x.url, method: x.method, name: x.options.name, status: x.status, kind, error, body, rawHeaders: x.rawHeaders, timings: { duration, service, connecting: connecting < 0 ? 0 : connecting, waiting, receiving } });
+    const res = new HttpResponse({ url: x.url.href, method: x.method, name: x.options.name, status: x.status, kind, error, body, rawHeaders: x.rawHeaders, timings: { duration, service, connecting: connecting < 0 ? 0 : connecting, waiting, receiving } });
     x.resolve(res);
   }
 }
@@ -261,7 +300,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     readonly origin: Origin,
     readonly resolve: (r: HttpResponse) => void,
     readonly method: string,
-    readonly url: string,
+    readonly url: Resolved,
     readonly options: RequestOptions,
     readonly queueDelay: number,
     readonly bytesOut: number,
@@ -281,8 +320,7 @@ class Exchange implements Dispatcher.DispatchHandler {
       const k = rawHeaders[i]!;
       head += k.length + rawHeaders[i + 1]!.length + 4;
       if (k.length === 10 && k.toString('latin1').toLowerCase() === 'set-cookie') {
-        const u = new URL(this.url);
-        this.session.cookies.setCookie(rawHeaders[i + 1]!.toString('latin1'), u.hostname, u.pathname);
+        this.session.cookies.setCookie(rawHeaders[i + 1]!.toString('latin1'), this.url.hostname, this.url.pathname);
       }
     }
     this.headBytes = head + 2;

@@ -58,13 +58,13 @@ export class ScriptUser implements VirtualUser {
     this.test = test;
     this.counters = world.script.test(test.name);
     this.http = new HttpSession(world.session, world.http);
-    if (world.feeder !== undefined) world.feeder.row(userIndex, 0); // a unique row must exist: fail at creation
     this.rt = {
       http: this.http,
       user: { id: userIndex, iteration: 0 },
       shared: test.shared,
       options: test.options,
-      data: undefined,
+      // The first row is there from the start (userStart logs in with it); a unique row must exist now.
+      data: world.feeder?.row(userIndex, 0),
       metrics: world.script,
       sleep: (ms) => delay(Math.max(0, ms), undefined, { signal: this.ac.signal }),
       ws: (url, options) => this.openWs(url, options),
