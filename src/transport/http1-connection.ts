@@ -1,0 +1,272 @@
+import net from 'node:net';
+import { performance } from 'node:perf_hooks';
+import type { OutcomeKind } from '../core/failure-kinds.js';
+import { GauntletError } from '../core/errors.js';
+import { classifyError, errorText } from './classify-error.js';
+import type { ConnectionOptions, HttpConnection, ResponseCallback } from './http-connection.js';
+import { Http1ResponseParser } from './http1-parser.js';
+import type { PreparedRequest } from './prepared-request.js';
+import { newResponseInfo, type ResponseInfo } from './response-info.js';
+
+/**
+ * READ_BUFFER is the one buffer every Http1Connection's socket reads into (`onread`): Node hands it to
+ * the parser synchronously and reuses it for the next read, so reading allocates nothing. One buffer
+ * serves all sockets of a thread because reads are delivered one at a time on that thread.
+ */
+let READ_BUFFER: Buffer | null = null;
+const READ_BUFFER_BYTES = 64 * 1024;
+
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'TRACE']);
+
+function noop(): void {}
+
+/**
+ * Http1Connection is the lean HTTP/1.1 client for `http:` URLs, the hot path of `gauntlet bench`: one
+ * raw keep-alive `node:net` socket, one request at a time, connected lazily on the first request and
+ * again after the server closed it or a request failed. A request is one `socket.write` of its
+ * prepared wire bytes; the response is read into a shared buffer and parsed in place by
+ * Http1ResponseParser, so a request allocates nothing unless it keeps its body or headers.
+ *
+ * Every request ends in exactly one callback with the connection's reused ResponseInfo, never inside
+ * `request()` itself. An idempotent request whose kept-alive connection the server had already
+ * closed (no byte of an answer) is sent once more on a new connection (see retryStale). The per-request timeout (connect included) uses one timer per connection: the
+ * timer carries the deadline of whatever request is in flight when it fires and is re-armed only
+ * then, so no timer is created or moved per request.
+ */
+export class Http1Connection implements HttpConnection {
+  private readonly host: string;
+  private readonly port: number;
+  private readonly info: ResponseInfo = newResponseInfo();
+  private readonly parser: Http1ResponseParser;
+  private socket: net.Socket | null = null;
+  private cb: ResponseCallback | null = null;
+  private req: PreparedRequest | null = null;
+  private startAt = 0;
+  private deadline = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private timerAt = 0;
+  private closed = false;
+  private reused = false;
+
+  constructor(origin: URL, options: ConnectionOptions = {}) {
+    if (origin.protocol !== 'http:') {
+      throw new GauntletError('GAUNTLET_CONFIG_INVALID', `Http1Connection speaks http: only, not ${origin.protocol}`, { hint: 'open the connection with openConnection()' });
+    }
+    const h = origin.hostname;
+    this.host = h.startsWith('[') && h.endsWith(']') ? h.slice(1, -1) : h;
+    this.port = origin.port === '' ? 80 : Number(origin.port);
+    this.parser = new Http1ResponseParser(options.keepHeaders === true);
+  }
+
+  /** request sends `req` (see HttpConnection.request); its callback comes from a later event. */
+  request(req: PreparedRequest, cb: ResponseCallback): void {
+    if (this.cb !== null || this.closed) {
+      const info = newResponseInfo();
+      info.kind = this.closed ? 'aborted' : 'error';
+      info.error = this.closed ? 'connection closed' : 'a request is already in flight on this connection';
+      info.bytesOut = 0;
+      process.nextTick(cb, info);
+      return;
+    }
+    const now = performance.now();
+    const info = this.info;
+    info.kind = 'ok';
+    info.status = 0;
+    info.bytesIn = 0;
+    info.bodyBytes = 0;
+    info.bytesOut = req.wire.length;
+    info.sentAt = 0;
+    info.firstByteAt = 0;
+    info.endAt = 0;
+    info.connectMs = -1;
+    info.error = '';
+    info.headers = undefined;
+    info.body = undefined;
+    this.cb = cb;
+    this.req = req;
+    this.parser.begin(req.method === 'HEAD', req.keepBody);
+
+    const deadline = now + req.timeoutMs;
+    this.deadline = deadline;
+    if (this.timer === null || this.timerAt > deadline) this.armTimer(req.timeoutMs, deadline);
+
+    const s = this.socket;
+    this.reused = s !== null;
+    if (s !== null) {
+      info.sentAt = now;
+      s.write(req.wire);
+    } else {
+      this.startAt = now;
+      this.connect();
+    }
+  }
+
+  /** close ends the connection; an in-flight request completes at once with kind `aborted`. */
+  close(): void {
+    this.closed = true;
+    if (this.timer !== null) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    this.dropSocket();
+    if (this.cb !== null) this.fail('aborted', 'connection closed');
+  }
+
+  private connect(): void {
+    let s: net.Socket;
+    try {
+      if (READ_BUFFER === null) READ_BUFFER = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+      s = net.connect({ host: this.host, port: this.port, noDelay: true, onread: { buffer: READ_BUFFER, callback: this.onRead } });
+    } catch (err) {
+      // Invalid options throw synchronously; report the failure from a later tick, as promised.
+      process.nextTick(() => {
+        if (this.cb !== null && this.socket === null) this.fail(classifyError(err), errorText(err));
+      });
+      return;
+    }
+    s.on('connect', this.onConnect);
+    s.on('end', this.onEnd);
+    s.on('error', this.onError);
+    s.on('close', this.onClose);
+    this.socket = s;
+  }
+
+  private readonly onConnect = (): void => {
+    const req = this.req;
+    if (req === null) return;
+    const now = performance.now();
+    this.info.connectMs = now - this.startAt;
+    this.info.sentAt = now;
+    this.socket!.write(req.wire);
+  };
+
+  private readonly onRead = (nread: number): boolean => {
+    const info = this.info;
+    if (this.cb === null) {
+      // Bytes nobody asked for: the connection is out of step, so it is not used again.
+      this.dropSocket();
+      return false;
+    }
+    let now = 0;
+    if (info.firstByteAt === 0) info.firstByteAt = now = performance.now();
+    const p = this.parser;
+    const r = p.execute(READ_BUFFER!, 0, nread);
+    if (r < 0) {
+      info.bytesIn += nread;
+      this.dropSocket();
+      this.fail('protocol', p.error);
+      return false;
+    }
+    if (!p.done) {
+      info.bytesIn += nread;
+      return true;
+    }
+    info.bytesIn += r;
+    if (r < nread || !p.keepAlive) this.dropSocket();
+    info.endAt = now === 0 ? performance.now() : now;
+    this.succeed();
+    return true;
+  };
+
+  private readonly onEnd = (): void => {
+    this.dropSocket();
+    if (this.cb === null) return;
+    if (this.parser.endOfInput()) {
+      this.info.endAt = performance.now();
+      this.succeed();
+    } else if (!this.retryStale()) {
+      this.fail('reset', this.parser.started ? 'connection closed mid-response' : 'socket hang up');
+    }
+  };
+
+  private readonly onError = (err: Error): void => {
+    this.dropSocket();
+    if (this.cb === null) return;
+    const kind = classifyError(err);
+    if (kind !== 'reset' || !this.retryStale()) this.fail(kind, errorText(err));
+  };
+
+  private readonly onClose = (): void => {
+    this.dropSocket();
+    if (this.cb !== null && !this.retryStale()) this.fail('reset', 'socket closed');
+  };
+
+  /**
+   * retryStale sends the request again on a new connection when a kept-alive one turned out to be
+   * closed by the server before any byte of the answer (the server's idle timeout crossing our
+   * write). As in Go's and browsers' clients, that happens once, for idempotent methods only; the
+   * same failure on a fresh connection is the server's and is reported.
+   */
+  private retryStale(): boolean {
+    const req = this.req;
+    if (!this.reused || req === null || this.info.firstByteAt !== 0 || !IDEMPOTENT.has(req.method)) return false;
+    const now = performance.now();
+    if (now >= this.deadline) return false;
+    this.reused = false;
+    this.info.sentAt = 0;
+    this.parser.begin(req.method === 'HEAD', req.keepBody);
+    this.startAt = now;
+    this.connect();
+    return true;
+  }
+
+  private readonly onTimer = (): void => {
+    this.timer = null;
+    if (this.cb === null) return;
+    const left = this.deadline - performance.now();
+    if (left > 1) {
+      this.armTimer(Math.ceil(left), this.deadline);
+      return;
+    }
+    this.dropSocket();
+    this.fail('timeout', `timed out after ${this.req!.timeoutMs} ms`);
+  };
+
+  private armTimer(ms: number, at: number): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = setTimeout(this.onTimer, ms);
+    this.timer.unref();
+    this.timerAt = at;
+  }
+
+  /** dropSocket forgets the socket and destroys it; its later events no longer reach us. */
+  private dropSocket(): void {
+    const s = this.socket;
+    if (s === null) return;
+    this.socket = null;
+    s.removeListener('connect', this.onConnect);
+    s.removeListener('end', this.onEnd);
+    s.removeListener('error', this.onError);
+    s.removeListener('close', this.onClose);
+    s.on('error', noop);
+    s.destroy();
+  }
+
+  private succeed(): void {
+    const info = this.info;
+    const p = this.parser;
+    info.kind = 'ok';
+    info.status = p.status;
+    info.bodyBytes = p.bodyBytes;
+    info.headers = p.headers;
+    info.body = p.body;
+    this.complete();
+  }
+
+  private fail(kind: OutcomeKind, error: string): void {
+    const info = this.info;
+    info.kind = kind;
+    info.error = error;
+    info.status = this.parser.status;
+    info.bodyBytes = this.parser.bodyBytes;
+    info.endAt = performance.now();
+    this.complete();
+  }
+
+  private complete(): void {
+    const cb = this.cb!;
+    this.cb = null;
+    this.req = null;
+    cb(this.info);
+  }
+}
