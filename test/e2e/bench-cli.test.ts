@@ -43,8 +43,15 @@ test('bench prints the seed summary and writes CSV, JSON and time series of the 
 
 test('SIGINT stops the run, prints the summary, leaves a whole CSV and exits 130', async () => {
   const csv = join(dir, 'int.csv');
-  const { child, wait } = spawnCli(['bench', target.url, '-c', '4', '-d', '60s', '-w', '2', '--csv', csv]);
-  await new Promise((r) => setTimeout(r, 1500));
+  const { child, wait } = spawnCli(['bench', target.url, '-c', '4', '-d', '60s', '-w', '2', '--csv', csv, '--interval', '300ms']);
+  // Stop once the run is under way: progress prints one line per interval when stderr is not a TTY.
+  await new Promise<void>((resolve) => {
+    let seen = 0;
+    child.stderr!.on('data', (d: Buffer) => {
+      seen += (d.toString().match(/req\/s/g) ?? []).length;
+      if (seen >= 2) resolve();
+    });
+  });
   child.kill('SIGINT');
   const r = await wait;
   assert.equal(r.code, 130, r.stderr);

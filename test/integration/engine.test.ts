@@ -143,7 +143,7 @@ test('the JSON result holds encoded histograms that re-merge to the same percent
 
 test('stop() ends a long run early and keeps what was recorded', async () => {
   const handle = startRun(resolveBenchPlan({ url: target.url, connections: 2, duration: '60s', workers: 2, interval: '100ms' }));
-  setTimeout(() => handle.stop(), 500);
+  handle.on('started', () => setTimeout(() => handle.stop(), 500));
   const r = await handle.done;
   assert.equal(r.stopReason, 'interrupted');
   assert.ok(r.durationMs < 10_000);
