@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CookieJar } from './cookie-jar.js';
+import { CookieJar, splitSetCookie } from './cookie-jar.js';
 
 test('cookies are sent back to the host and path that set them, with Max-Age, Expires, Domain and Secure', () => {
   const jar = new CookieJar();
@@ -21,4 +21,9 @@ test('cookies are sent back to the host and path that set them, with Max-Age, Ex
   assert.equal(jar.get('sid'), undefined, 'Max-Age=0 deletes');
   jar.clear();
   assert.equal(jar.header('api.example.com', '/', true, now), undefined);
+});
+
+test('splitSetCookie separates joined Set-Cookie headers but not the comma inside Expires', () => {
+  assert.deepEqual(splitSetCookie('a=1; Path=/; Expires=Wed, 21 Oct 2015 07:28:00 GMT, b=2, c=x,y; HttpOnly'), ['a=1; Path=/; Expires=Wed, 21 Oct 2015 07:28:00 GMT', 'b=2', 'c=x,y; HttpOnly']);
+  assert.deepEqual(splitSetCookie('sid=abc'), ['sid=abc']);
 });

@@ -101,3 +101,26 @@ function defaultPath(requestPath: string): string {
   const i = p.lastIndexOf('/');
   return i <= 0 ? '/' : p.slice(0, i);
 }
+
+/**
+ * splitSetCookie splits Set-Cookie headers that a client joined with ", " back into cookies. A comma
+ * starts a new cookie only when a `name=` follows it, so the comma inside an Expires date
+ * (`Wed, 21 Oct 2015 07:28:00 GMT`) stays where it is.
+ */
+export function splitSetCookie(joined: string): string[] {
+  const out: string[] = [];
+  let start = 0;
+  for (let i = joined.indexOf(','); i >= 0; i = joined.indexOf(',', i + 1)) {
+    let j = i + 1;
+    while (joined[j] === ' ' || joined[j] === '\t') j++;
+    let k = j;
+    while (k < joined.length && !'=;, \t'.includes(joined[k]!)) k++;
+    if (k > j && joined[k] === '=') {
+      out.push(joined.slice(start, i).trim());
+      start = j;
+    }
+  }
+  const last = joined.slice(start).trim();
+  if (last !== '') out.push(last);
+  return out;
+}

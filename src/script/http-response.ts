@@ -20,7 +20,7 @@ const EMPTY = Buffer.alloc(0);
  * HttpResponse is what a session request resolves to. It never throws for a failed request (as in
  * k6): a transport failure has `status` 0, `kind` the failure kind and `error` a short message; an
  * unexpected status has `kind: 'status'`. `ok` means *as expected* (2xx/3xx, or the `expect` given).
- * Headers are parsed on first access; names are lower-case, repeated values joined with ", ".
+ * Header names are lower-case.
  */
 export class HttpResponse {
   readonly url: string;
@@ -31,10 +31,9 @@ export class HttpResponse {
   readonly error: string;
   readonly body: Buffer;
   readonly timings: ResponseTimings;
-  private readonly rawHeaders: Buffer[] | null;
-  private parsedHeaders: Record<string, string> | undefined;
+  private readonly headerMap: Record<string, string> | undefined;
 
-  constructor(init: { url: string; method: string; name: string | undefined; status: number; kind: OutcomeKind; error: string; body: Buffer | undefined; rawHeaders: Buffer[] | null; timings: ResponseTimings }) {
+  constructor(init: { url: string; method: string; name: string | undefined; status: number; kind: OutcomeKind; error: string; body: Buffer | undefined; headers: Record<string, string> | undefined; timings: ResponseTimings }) {
     this.url = init.url;
     this.method = init.method;
     this.name = init.name;
@@ -42,7 +41,7 @@ export class HttpResponse {
     this.kind = init.kind;
     this.error = init.error;
     this.body = init.body ?? EMPTY;
-    this.rawHeaders = init.rawHeaders;
+    this.headerMap = init.headers;
     this.timings = init.timings;
   }
 
@@ -51,21 +50,9 @@ export class HttpResponse {
     return this.kind === 'ok';
   }
 
-  /** headers maps lower-case header names to values. */
+  /** headers maps lower-case header names to values (repeated headers joined with ", "). */
   get headers(): Record<string, string> {
-    if (this.parsedHeaders === undefined) {
-      const h: Record<string, string> = {};
-      const raw = this.rawHeaders;
-      if (raw !== null) {
-        for (let i = 0; i + 1 < raw.length; i += 2) {
-          const k = raw[i]!.toString('latin1').toLowerCase();
-          const v = raw[i + 1]!.toString('latin1');
-          h[k] = h[k] === undefined ? v : `${h[k]}, ${v}`;
-        }
-      }
-      this.parsedHeaders = h;
-    }
-    return this.parsedHeaders;
+    return this.headerMap ?? {};
   }
 
   /** text decodes the body as UTF-8. */
