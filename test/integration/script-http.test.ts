@@ -171,3 +171,56 @@ export class Open extends TestCase {
     await t.close();
   }
 });
+
+test('abort ends a request in flight at once; the aborted request is not counted as a failure', async () => {
+  const t = await startCountingTarget();
+  try {
+    const files = writeScripts({
+      'stuck.ts': `
+import { TestCase } from 'gauntlet';
+export class Stuck extends TestCase {
+  async run() { await this.http.get('/delay/10000'); await this.http.get('/after'); }
+}`,
+    });
+    const h = await harness(specFor(await load(files['stuck.ts']!), { target: t.url }));
+    const user = await h.scenario.createUser(0);
+    const started = performance.now();
+    const done = runOnce(user);
+    setTimeout(() => user.abort(), 100);
+    await done;
+    await user.close();
+    assert.ok(performance.now() - started < 5000, 'the iteration ended at the abort, not after the delay');
+    const snap = h.registry.snapshot();
+    assert.equal(snap.counters['http_req_failed'] ?? 0, 0);
+    assert.equal(snap.counters['iteration_errors'] ?? 0, 0);
+    assert.equal(t.byPath.get('/after'), undefined, 'nothing is sent after the abort');
+  } finally {
+    await t.close();
+  }
+});
+
+test('parallel requests of one user open more connections (up to 6), sequential ones reuse one', async () => {
+  const t = await startCountingTarget();
+  try {
+    const files = writeScripts({
+      'par.ts': `
+import { TestCase } from 'gauntlet';
+export class Par extends TestCase {
+  async run() {
+    const rs = await Promise.all(Array.from({ length: 8 }, () => this.http.get('/delay/200', { name: 'par' })));
+    this.check('all ok', rs.every((r) => r.ok));
+    for (let i = 0; i < 5; i++) await this.http.get('/seq');
+  }
+}`,
+    });
+    const started = performance.now();
+    const m = await drive(await harness(specFor(await load(files['par.ts']!), { target: t.url })), { users: 1, iterations: 1 });
+    const ms = performance.now() - started;
+    assert.equal(m.count('checks{result:pass}'), 1);
+    assert.equal(t.connections, 6, 'six connections for eight parallel requests');
+    assert.equal(t.requests, 13);
+    assert.ok(ms < 2000, `two waves of 200ms, not eight (${ms.toFixed(0)}ms)`);
+  } finally {
+    await t.close();
+  }
+});
