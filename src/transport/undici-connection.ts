@@ -197,15 +197,17 @@ export class UndiciConnection implements HttpConnection {
       this.timer = null;
     }
     const ex = this.exchange;
-    if (ex !== null) this.settle(ex, 'aborted', 'connection closed');
+    if (ex !== null) this.settle(ex, 'aborted', 'connection closed', true);
     this.dropClient();
   }
 
   /** settle reports `ex` once (later calls and stale exchanges are ignored). */
-  settle(ex: UndiciExchange, kind: OutcomeKind, error: string): void {
+  settle(ex: UndiciExchange, kind: OutcomeKind, error: string, deferred = false): void {
     if (ex.settled || ex !== this.exchange) return;
-    if (this.dispatching) {
-      process.nextTick(() => this.settle(ex, kind, error));
+    // A failure is reported a tick later: undici calls onError from inside its own error handling
+    // (a failed TLS connect, say), and a next request dispatched from there trips its assertions.
+    if (this.dispatching || (kind !== 'ok' && !deferred)) {
+      process.nextTick(() => this.settle(ex, kind, error, true));
       return;
     }
     ex.settled = true;
