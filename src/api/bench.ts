@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parseDuration } from '../core/duration.js';
 import { usageError } from '../core/errors.js';
 import { parsePositiveInt, parsePositiveNumber } from '../core/units.js';
-import type { ExecutorSpec, Plan, RateStage } from '../load/plan.js';
+import { singlePart, type ExecutorSpec, type Plan, type RateStage } from '../load/plan.js';
 import type { BenchScenarioSpec } from '../scenarios/bench-scenario.js';
 import { StatusSet } from '../scenarios/status-set.js';
 import { defaultWorkers, startRun, type RunHandle, type StartRunOptions } from './start-run.js';
@@ -186,7 +186,7 @@ export function resolveBenchPlan(o: BenchOptions): Plan {
   };
   const executor = resolveExecutor(o);
   const settings = resolveRunSettings(o);
-  return { version: 1, scenario, executor, ...settings, workers: capWorkers(settings.workers, executor), rawRows: o.rawRows ?? false, label: `${method} ${url.href}` };
+  return { version: 1, parts: singlePart('bench', scenario, executor), ...settings, workers: capWorkers(settings.workers, executor), rawRows: o.rawRows ?? false, label: `${method} ${url.href}` };
 }
 
 /** capWorkers keeps every worker busy: never more workers than users (or connections). */

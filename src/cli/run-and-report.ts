@@ -32,8 +32,8 @@ export function fileReporters(o: OutputFlags): Reporter[] {
 /** progressReporter draws live progress on stderr unless quiet. */
 export function progressReporter(plan: Plan, quiet: boolean | undefined, label?: string): Reporter[] {
   if (quiet) return [];
-  const d = planDurationMs(plan.executor);
-  const n = plannedIterations(plan.executor);
+  const d = planDurationMs(plan);
+  const n = plannedIterations(plan);
   return [
     new ProgressReporter({
       write: err,

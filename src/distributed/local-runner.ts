@@ -4,7 +4,7 @@ import { localToEpoch, systemClock } from '../core/clock.js';
 import { GauntletError, type GauntletErrorCode, type ExitCode } from '../core/errors.js';
 import { splitSegment, wholeSegment, type Segment } from '../core/segments.js';
 import type { Plan } from '../load/plan.js';
-import { planDurationMs, plannedIterations } from '../load/plan.js';
+import { executorDurationMs, planDurationMs, planModel, plannedIterations } from '../load/plan.js';
 import type { ErrorSample } from '../load/scenario.js';
 import { MergedMetrics } from '../metrics/merged-metrics.js';
 import type { MetricsSnapshot } from '../metrics/registry.js';
@@ -202,18 +202,19 @@ export class LocalRunner extends EventEmitter<RunEvents> {
   }
 
   private result(durationMs: number): RunResult {
-    const e = this.plan.executor;
     const counters = this.totals.counters;
     const iterations = counters['iterations'] ?? 0;
     const seconds = Math.max(durationMs, 1) / 1000;
+    const model = planModel(this.plan);
     let rate: RunResult['rate'];
-    if (e.kind === 'open') {
+    if (model === 'open') {
+      // Arrivals due over the schedule (run or dropped) per second of schedule, and what was run per second of run.
       const due = iterations + (counters['dropped_iterations'] ?? 0);
-      const scheduleMs = Math.min(durationMs, planDurationMs(e) ?? durationMs);
+      const scheduleMs = Math.min(durationMs, Math.max(...this.plan.parts.map((p) => executorDurationMs(p.executor) ?? durationMs)));
       rate = { intended: due / (Math.max(scheduleMs, 1) / 1000), achieved: iterations / seconds };
     }
-    const plannedD = planDurationMs(e);
-    const plannedN = plannedIterations(e);
+    const plannedD = planDurationMs(this.plan);
+    const plannedN = plannedIterations(this.plan);
     return {
       format: RESULT_FORMAT,
       version: RESULT_VERSION,
@@ -222,7 +223,7 @@ export class LocalRunner extends EventEmitter<RunEvents> {
       durationMs,
       stopReason: this.stopReason,
       ...(this.failure ? { error: this.failure.message } : {}),
-      model: e.kind,
+      model,
       workers: this.plan.workers,
       intervalMs: this.plan.intervalMs,
       ...(plannedD !== undefined ? { plannedDurationMs: plannedD } : {}),

@@ -6,6 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { epochToLocal, systemClock } from '../core/clock.js';
 import { GauntletError } from '../core/errors.js';
 import type { Executor } from '../load/executor.js';
+import type { Scenario } from '../load/scenario.js';
 import { UserLoopExecutor } from '../load/closed/user-loop-executor.js';
 import { ArrivalExecutor } from '../load/open/arrival-executor.js';
 import { MetricsRegistry } from '../metrics/registry.js';
@@ -49,9 +50,9 @@ async function main(): Promise<void> {
   });
 
   // Build the scenario before the start so its set-up (a script's import) costs no run time.
-  // t0 is known only at the start; the scenario reads it from its context then.
-  const sctx = { metrics, segment, workerIndex, openModel: plan.executor.kind === 'open', clock, requestLog, t0: clock.now() };
-  const scenario = await createScenario(plan.scenario, sctx);
+  // t0 is known only at the start; each scenario reads it from its context then.
+  const contexts = plan.parts.map((part) => ({ metrics, segment, workerIndex, openModel: part.executor.kind === 'open', clock, requestLog, t0: clock.now() }));
+  const scenarios = await Promise.all(plan.parts.map((part, i) => createScenario(part.scenario, contexts[i]!).then((s) => offsetUsers(s, part.userOffset))));
   send({ type: 'ready' });
   await started;
   if (stopRequested !== undefined) {
@@ -60,12 +61,19 @@ async function main(): Promise<void> {
     return;
   }
   const t0 = epochToLocal(startEpochMs);
-  sctx.t0 = t0;
+  for (const c of contexts) c.t0 = t0;
   const wait = t0 - clock.now();
   if (wait > 0) await new Promise((r) => setTimeout(r, wait));
 
-  const ectx = { scenario, segment, clock, t0, metrics, graceMs: plan.graceMs };
-  const executor: Executor = plan.executor.kind === 'closed' ? new UserLoopExecutor(plan.executor, ectx) : new ArrivalExecutor(plan.executor, ectx);
+  const executors: Executor[] = plan.parts.map((part, i) => {
+    const ectx = { scenario: scenarios[i]!, segment, clock, t0, metrics, graceMs: plan.graceMs };
+    return part.executor.kind === 'closed' ? new UserLoopExecutor(part.executor, ectx) : new ArrivalExecutor(part.executor, ectx);
+  });
+  const executor: Executor = {
+    run: () => Promise.all(executors.map((e) => e.run())).then(() => undefined),
+    stop: () => executors.forEach((e) => e.stop()),
+    abort: () => executors.forEach((e) => e.abort()),
+  };
   box.executor = executor;
 
   // One snapshot per interval boundary, aligned to the common t0 so every worker's interval k is the same span.
@@ -91,10 +99,17 @@ async function main(): Promise<void> {
   cancelTick();
   requestLog?.flush();
   send({ type: 'snapshot', index, snapshot: metrics.snapshot(), final: true, endMs: clock.now() - t0 });
-  const samples = scenario.errorSamples?.() ?? [];
+  const samples = scenarios.flatMap((sc) => sc.errorSamples?.() ?? []);
   if (samples.length > 0) send({ type: 'errors', samples });
   if (runError !== undefined) failed(runError);
   send({ type: 'done' });
+}
+
+/** offsetUsers shifts a part's user indexes so users are unique across the parts of a plan. */
+function offsetUsers(scenario: Scenario, offset: number): Scenario {
+  if (offset === 0) return scenario;
+  const inner = scenario.createUser.bind(scenario);
+  return Object.assign(Object.create(scenario) as Scenario, { createUser: (i: number) => inner(i + offset) });
 }
 
 main().catch((err: unknown) => {

@@ -4,9 +4,11 @@
  */
 export interface Plan {
   readonly version: 1;
-  /** scenario says what a user does; built in each worker by the scenario factory from its kind. */
-  readonly scenario: ScenarioSpec;
-  readonly executor: ExecutorSpec;
+  /**
+   * parts run side by side, each a scenario under its own load model (one for `bench`; one per test
+   * with its own rate in `run`). Every worker runs its segment of every part.
+   */
+  readonly parts: readonly PlanPart[];
   /** workers is the number of worker threads (one per core by default). */
   readonly workers: number;
   /** intervalMs is the length of a metrics interval (time series row, progress update). */
@@ -17,6 +19,22 @@ export interface Plan {
   readonly rawRows: boolean;
   /** label names the run in reports (e.g. the URL or the script). */
   readonly label: string;
+}
+
+/** PlanPart is one scenario under one load model. */
+export interface PlanPart {
+  /** name labels the part in reports (a test name; `bench` for bench). */
+  readonly name: string;
+  /** scenario says what a user does; built in each worker by the scenario factory from its kind. */
+  readonly scenario: ScenarioSpec;
+  readonly executor: ExecutorSpec;
+  /** userOffset is added to the part's user indexes so users are unique across parts (data rows). */
+  readonly userOffset: number;
+}
+
+/** singlePart builds the parts of a plan with one scenario. */
+export function singlePart(name: string, scenario: ScenarioSpec, executor: ExecutorSpec): PlanPart[] {
+  return [{ name, scenario, executor, userOffset: 0 }];
 }
 
 /** ScenarioSpec is a scenario's serializable description; `kind` selects its factory. */
@@ -67,8 +85,35 @@ export interface OpenSpec {
 /** ExecutorSpec is a load model. */
 export type ExecutorSpec = ClosedSpec | OpenSpec;
 
-/** planDurationMs is the planned length of a run, or undefined when it ends by count. */
-export function planDurationMs(e: ExecutorSpec): number | undefined {
+/** planModel is `open` when any part schedules arrivals, else `closed`. */
+export function planModel(plan: Plan): 'open' | 'closed' {
+  return plan.parts.some((p) => p.executor.kind === 'open') ? 'open' : 'closed';
+}
+
+/** planDurationMs is the planned length of a run (its longest part), or undefined when a part ends by count. */
+export function planDurationMs(plan: Plan): number | undefined {
+  let max = 0;
+  for (const p of plan.parts) {
+    const d = executorDurationMs(p.executor);
+    if (d === undefined) return undefined;
+    max = Math.max(max, d);
+  }
+  return max;
+}
+
+/** plannedIterations is the planned number of iterations over all parts, or undefined when one ends by time. */
+export function plannedIterations(plan: Plan): number | undefined {
+  let total = 0;
+  for (const p of plan.parts) {
+    const n = executorIterations(p.executor);
+    if (n === undefined) return undefined;
+    total += n;
+  }
+  return total;
+}
+
+/** executorDurationMs is the planned length of one load model, or undefined when it ends by count. */
+export function executorDurationMs(e: ExecutorSpec): number | undefined {
   if (e.kind === 'open') {
     const d = e.stages.reduce((s, st) => s + st.durationMs, 0);
     return e.maxArrivals !== undefined ? undefined : d;
@@ -81,8 +126,8 @@ export function planDurationMs(e: ExecutorSpec): number | undefined {
   return total;
 }
 
-/** plannedIterations is the planned number of iterations, or undefined when the run ends by time. */
-export function plannedIterations(e: ExecutorSpec): number | undefined {
+/** executorIterations is the planned number of iterations of one load model, or undefined when it ends by time. */
+export function executorIterations(e: ExecutorSpec): number | undefined {
   if (e.kind === 'open') return e.maxArrivals;
   let total = 0;
   for (const s of e.steps) {

@@ -6,7 +6,6 @@ export interface PlanInfo {
   readonly label: string;
   readonly intervalMs: number;
   readonly workers: number;
-  readonly executor: { readonly kind: 'closed' | 'open' };
 }
 
 /**
