@@ -20,6 +20,11 @@ export interface RunHandle {
 /** StartRunOptions attach reporters (live progress, files) to a run. */
 export interface StartRunOptions {
   reporters?: readonly Reporter[];
+  /**
+   * finalize completes the result before the reporters see it (thresholds, a script's shutdown,
+   * a server's figures); it runs once, after the workers are done.
+   */
+  finalize?: (result: RunResult) => RunResult | Promise<RunResult>;
 }
 
 /** defaultWorkers is one worker thread per core. */
@@ -45,7 +50,8 @@ export function startRun(plan: Plan, options: StartRunOptions = {}): RunHandle {
     for (const r of reporters) r.onRows?.(worker, rows);
   });
   const done = runner.run().then(
-    async (result) => {
+    async (raw) => {
+      const result = options.finalize ? await options.finalize(raw) : raw;
       for (const r of reporters) await r.onEnd?.(result);
       return result;
     },

@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import { benchCommand } from './commands/bench.js';
 import { demoCommand } from './commands/demo.js';
 import { reportCommand } from './commands/report.js';
+import { runCommand } from './commands/run.js';
 import { exitWith, reportError, strictCommand } from './io.js';
 
 async function main(argv: string[]): Promise<number> {
@@ -18,6 +19,7 @@ async function main(argv: string[]): Promise<number> {
     .version('0.1.0', '-V, --version')
     .addCommand(demoCommand(setExit))
     .addCommand(benchCommand(setExit))
+    .addCommand(runCommand(setExit))
     .addCommand(reportCommand(setExit));
   program.commands.forEach((c) => strictCommand(c));
   try {

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { ExitCode } from '../core/errors.js';
 import type { Plan } from '../load/plan.js';
 import { planDurationMs, plannedIterations } from '../load/plan.js';
-import { startRun } from '../api/start-run.js';
+import { startRun, type RunHandle } from '../api/start-run.js';
 import { JsonReporter } from '../report/json-result.js';
 import { ProgressReporter } from '../report/progress.js';
 import { RawCsvReporter } from '../report/raw-csv.js';
@@ -47,17 +47,16 @@ export function progressReporter(plan: Plan, quiet: boolean | undefined, label?:
 }
 
 /**
- * runWithSignals runs a plan with the given reporters and Ctrl-C handling: the first SIGINT/SIGTERM
- * stops new iterations and lets in-flight ones finish up to the grace period; a second one aborts
- * them. Either way the run's result comes back complete and the files are closed whole.
+ * awaitWithSignals waits for a run with Ctrl-C handling: the first SIGINT/SIGTERM stops new
+ * iterations and lets in-flight ones finish up to the grace period; a second one aborts them.
+ * Either way the run's result comes back complete and the files are closed whole.
  */
-export async function runWithSignals(plan: Plan, reporters: Reporter[], quiet = false): Promise<RunResult> {
-  const handle = startRun(plan, { reporters });
+export async function awaitWithSignals(handle: RunHandle, quiet = false): Promise<RunResult> {
   let signals = 0;
   const onSignal = () => {
     signals++;
     if (signals === 1) {
-      if (!quiet) err(`\nstopping: letting in-flight requests finish (up to ${plan.graceMs / 1000}s); press Ctrl-C again to abort them\n`);
+      if (!quiet) err(`\nstopping: letting in-flight requests finish (up to ${handle.plan.graceMs / 1000}s); press Ctrl-C again to abort them\n`);
       handle.stop();
     } else handle.abort();
   };
@@ -71,10 +70,16 @@ export async function runWithSignals(plan: Plan, reporters: Reporter[], quiet = 
   }
 }
 
+/** runWithSignals starts a plan with the given reporters and waits for it with Ctrl-C handling. */
+export function runWithSignals(plan: Plan, reporters: Reporter[], quiet = false): Promise<RunResult> {
+  return awaitWithSignals(startRun(plan, { reporters }), quiet);
+}
+
 /** exitCodeOf maps a finished run to the process exit code. */
 export function exitCodeOf(result: RunResult): number {
   if (result.stopReason === 'interrupted' || result.stopReason === 'aborted') return ExitCode.interrupted;
   if (result.stopReason === 'failed') return ExitCode.runtime;
+  if (result.stopReason === 'threshold') return ExitCode.thresholds;
   if (result.thresholds?.some((t) => !t.ok)) return ExitCode.thresholds;
   return ExitCode.ok;
 }

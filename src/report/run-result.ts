@@ -43,7 +43,8 @@ export interface RunResult {
   /** startedAt is the wall-clock start (ISO 8601), for people; durations never come from it. */
   readonly startedAt: string;
   readonly durationMs: number;
-  readonly stopReason: 'completed' | 'interrupted' | 'aborted' | 'failed';
+  /** stopReason: `threshold` means a threshold marked abortOnFail failed and stopped the run early. */
+  readonly stopReason: 'completed' | 'interrupted' | 'aborted' | 'failed' | 'threshold';
   /** error says why a run failed (stopReason 'failed'). */
   readonly error?: string;
   readonly model: 'closed' | 'open';

@@ -14,6 +14,8 @@ export interface ScenarioModule {
  */
 const SCENARIO_MODULES: Record<string, () => Promise<ScenarioModule>> = {
   bench: () => import('./bench-scenario.js'),
+  script: () => import('../script/script-scenario.js'),
+  durability: () => import('../durability/durability-scenario.js'),
 };
 
 /** createScenario builds the worker's scenario from the plan's serializable spec. */

@@ -1,0 +1,240 @@
+import path from 'node:path';
+import { parseDuration } from '../core/duration.js';
+import { GauntletError, usageError } from '../core/errors.js';
+import type { Plan, PlanPart, RateStage } from '../load/plan.js';
+import { MergedMetrics } from '../metrics/merged-metrics.js';
+import { evaluateThresholds, parseThresholds, type Threshold, type ThresholdInput } from '../metrics/thresholds.js';
+import type { RunResult } from '../report/run-result.js';
+import { loadConfig, type ScriptConfig } from '../script/config.js';
+import { DataFeeder, readDataFile, type DataSpec, type FeederMode } from '../script/data-feeder.js';
+import { loadScript } from '../script/script-loader.js';
+import { runShutdown, runStartup } from '../script/script-lifecycle.js';
+import { pickTests, selectTests, type ScriptScenarioSpec } from '../script/script-spec.js';
+import { capWorkers, resolveExecutor, resolveRunSettings, type LoadOptions } from './bench.js';
+import { startRun, type RunHandle, type StartRunOptions } from './start-run.js';
+
+/** RunScriptOptions describe `gauntlet run`: a script (or a YAML config) and every run flag. */
+export interface RunScriptOptions extends LoadOptions {
+  /** file is a script (.ts/.js) or a config (.yaml/.yml). */
+  file: string;
+  target?: string;
+  /** tests narrows to these export or test names (`--test`). */
+  tests?: readonly string[];
+  data?: string;
+  dataMode?: FeederMode;
+  thresholds?: readonly string[];
+  abortOnFail?: boolean;
+  headers?: Record<string, string>;
+  timeout?: string | number;
+  insecure?: boolean;
+  rawRows?: boolean;
+  json?: string;
+  csv?: string;
+  timeseries?: string;
+}
+
+/** PreparedScriptRun is a script run ready to start: its plan, thresholds and outputs. */
+export interface PreparedScriptRun {
+  readonly plan: Plan;
+  readonly thresholds: readonly Threshold[];
+  readonly outputs: { json?: string; csv?: string; timeseries?: string };
+}
+
+const isConfig = (f: string) => /\.ya?ml$/i.test(f);
+const ms = (v: number | undefined) => (v === undefined ? undefined : `${v}ms`);
+
+/** fromScriptOptions maps a script's `export const options` (k6's names) onto load options. */
+function fromScriptOptions(o: Readonly<Record<string, unknown>> | undefined): { load: LoadOptions; thresholds?: ThresholdInput; target?: string } {
+  if (o === undefined) return { load: {} };
+  const pick = <T>(k: string) => o[k] as T | undefined;
+  const load: LoadOptions = {};
+  const set = (k: keyof LoadOptions, v: unknown) => {
+    if (v !== undefined) (load as Record<string, unknown>)[k] = v;
+  };
+  set('connections', pick('users') ?? pick('vus'));
+  set('iterationsPerUser', pick('iterations'));
+  set('duration', pick('duration'));
+  set('rate', pick('rate'));
+  set('rampUp', pick('rampUp'));
+  set('stages', pick('stages'));
+  set('cycles', pick('cycles'));
+  set('think', pick('think'));
+  set('workers', pick('workers'));
+  const thresholds = pick<ThresholdInput>('thresholds');
+  const target = pick<string>('target');
+  return { load, ...(thresholds !== undefined ? { thresholds } : {}), ...(target !== undefined ? { target } : {}) };
+}
+
+/** fromConfig maps a validated YAML config onto load options. */
+function fromConfig(c: ScriptConfig): LoadOptions {
+  const load: LoadOptions = {};
+  const set = (k: keyof LoadOptions, v: unknown) => {
+    if (v !== undefined) (load as Record<string, unknown>)[k] = v;
+  };
+  set('connections', c.users);
+  set('iterationsPerUser', c.iterations);
+  set('duration', ms(c.durationMs));
+  set('rate', c.rate);
+  set('rampUp', ms(c.rampUpMs));
+  set('stages', c.stages as RateStage[] | undefined);
+  set('cycles', c.cycles);
+  set('think', ms(c.thinkTimeMs));
+  set('workers', c.workers);
+  return load;
+}
+
+function defined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/**
+ * prepareScriptRun turns `gauntlet run` options into a plan: it loads the config (if any), bundles
+ * the scripts once, picks the tests, reads the data file, merges options (flags over the config over
+ * the script's `export const options`) and builds one plan part for all weighted tests, or one part
+ * per test when the config gives tests their own rates (each with a user offset so data rows stay
+ * unique). Startup has not run yet: startScriptRun does that.
+ */
+export async function prepareScriptRun(o: RunScriptOptions): Promise<PreparedScriptRun> {
+  const config = isConfig(o.file) ? loadConfig(o.file) : undefined;
+  const files = config ? [...new Set(config.tests.map((t) => t.file))] : [path.resolve(o.file)];
+  const loaded = await loadScript(files);
+  const scriptOpts = fromScriptOptions(loaded.modules[0]?.options);
+  let tests = selectTests(loaded, config?.tests);
+  if (o.tests && o.tests.length > 0) tests = pickTests(tests, o.tests);
+
+  const flagLoad: LoadOptions = defined({
+    connections: o.connections,
+    requests: o.requests,
+    iterationsPerUser: o.iterationsPerUser,
+    duration: o.duration,
+    rate: o.rate,
+    rampUp: o.rampUp,
+    stages: o.stages,
+    cycles: o.cycles,
+    think: o.think,
+    maxQueue: o.maxQueue,
+    workers: o.workers,
+    interval: o.interval,
+    grace: o.grace,
+  });
+  const load: LoadOptions = { ...scriptOpts.load, ...(config ? fromConfig(config) : {}), ...flagLoad };
+  // A count given on the command line replaces a duration from the config or script, and the other way round.
+  if (flagLoad.requests !== undefined || flagLoad.iterationsPerUser !== undefined) {
+    if (flagLoad.duration === undefined) delete load.duration;
+  } else if (flagLoad.duration !== undefined) {
+    delete load.iterationsPerUser;
+    delete load.requests;
+  }
+
+  const target = o.target ?? config?.target ?? scriptOpts.target;
+  if (target !== undefined) {
+    try {
+      new URL(target);
+    } catch {
+      throw usageError(`--target '${target}' is not a URL`, 'give a base URL such as http://127.0.0.1:8080');
+    }
+  }
+  const timeoutMs = o.timeout !== undefined ? parseDuration(o.timeout, '--timeout') : config?.timeoutMs;
+  let data: DataSpec | undefined;
+  const dataFile = o.data ?? config?.data?.file;
+  if (dataFile !== undefined) data = await readDataFile(dataFile, o.dataMode ?? config?.data?.mode ?? 'unique', config?.data?.seed ?? 1);
+
+  const base = (t: typeof tests): ScriptScenarioSpec => ({
+    kind: 'script',
+    bundlePath: loaded.bundlePath,
+    tests: t,
+    target,
+    ...(o.headers || config?.headers ? { headers: { ...config?.headers, ...o.headers } } : {}),
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+    ...((o.insecure ?? config?.insecure) ? { insecure: true } : {}),
+    ...(data ? { data } : {}),
+  });
+
+  const settings = resolveRunSettings(load);
+  const parts: PlanPart[] = [];
+  const rated = config?.tests.filter((t) => t.rate !== undefined) ?? [];
+  if (rated.length > 0 && !(o.tests && o.tests.length > 0)) {
+    if (rated.length !== config!.tests.length) throw new GauntletError('GAUNTLET_CONFIG_INVALID', `${path.basename(config!.file)}: some tests have a rate and some do not`, { hint: 'give every test its own rate (open model), or none (weights in one closed model)' });
+    let offset = 0;
+    config!.tests.forEach((t, i) => {
+      const executor = resolveExecutor({ ...load, rate: t.rate!, stages: undefined, cycles: undefined, iterationsPerUser: undefined });
+      parts.push({ name: tests[i]!.name, scenario: base([tests[i]!]), executor, userOffset: offset });
+      offset += executor.kind === 'open' ? executor.connections : 0;
+    });
+  } else {
+    parts.push({ name: tests.map((t) => t.name).join('+'), scenario: base(tests), executor: resolveExecutor(load), userOffset: 0 });
+  }
+  if (data) {
+    const users = parts.reduce((s, p) => s + (p.executor.kind === 'open' ? p.executor.connections : Math.max(...p.executor.steps.map((x) => x.users))), 0);
+    new DataFeeder(data).checkUsers(users);
+  }
+
+  const thresholdInputs: Threshold[] = [];
+  if (scriptOpts.thresholds !== undefined) thresholdInputs.push(...parseThresholds(scriptOpts.thresholds));
+  if (config?.thresholds) thresholdInputs.push(...config.thresholds);
+  if (o.thresholds && o.thresholds.length > 0) thresholdInputs.push(...parseThresholds(o.thresholds));
+  const abortAll = o.abortOnFail ?? config?.abortOnFail ?? false;
+  const thresholds = thresholdInputs.map((t) => (abortAll ? { ...t, abortOnFail: true } : t));
+
+  const workers = Math.max(...parts.map((p) => capWorkers(settings.workers, p.executor)));
+  const label = config ? path.basename(config.file) : path.basename(o.file);
+  return {
+    plan: { version: 1, parts, ...settings, workers, rawRows: o.rawRows ?? (o.csv ?? config?.outputs?.csv) !== undefined, label },
+    thresholds,
+    outputs: defined({ json: o.json ?? config?.outputs?.json, csv: o.csv ?? config?.outputs?.csv, timeseries: o.timeseries ?? config?.outputs?.timeseries }),
+  };
+}
+
+/** applyThresholds evaluates thresholds over a result and attaches their verdicts. */
+export function applyThresholds(result: RunResult, thresholds: readonly Threshold[]): RunResult {
+  if (thresholds.length === 0) return result;
+  const merged = MergedMetrics.fromSnapshot(result.metrics);
+  const outcomes = evaluateThresholds(thresholds, merged, result.durationMs).map((t) => ({ metric: t.metric, expression: t.expression, actual: t.actual, ok: t.ok }));
+  return { ...result, thresholds: outcomes };
+}
+
+/**
+ * startScriptRun runs startup once (main process), then the plan on the workers; `done` resolves
+ * after shutdown ran (always: after failures and Ctrl-C too) with thresholds evaluated. Thresholds
+ * marked abortOnFail are checked every interval and stop the run when they fail.
+ */
+export async function startScriptRun(prepared: PreparedScriptRun, options: StartRunOptions = {}): Promise<RunHandle> {
+  const parts: PlanPart[] = [];
+  try {
+    for (const p of prepared.plan.parts) parts.push({ ...p, scenario: await runStartup(p.scenario as ScriptScenarioSpec) });
+  } catch (err) {
+    for (const p of parts) await runShutdown(p.scenario as ScriptScenarioSpec);
+    throw err;
+  }
+  const plan: Plan = { ...prepared.plan, parts };
+  const shutdownAll = async (): Promise<string[]> => {
+    const failures: string[] = [];
+    for (const p of parts) failures.push(...(await runShutdown(p.scenario as ScriptScenarioSpec)));
+    return failures;
+  };
+  let abortedBy: string | undefined;
+  const handle = startRun(plan, {
+    ...options,
+    finalize: async (raw) => {
+      const failures = await shutdownAll();
+      let result = applyThresholds(raw, prepared.thresholds);
+      if (failures.length > 0) result = { ...result, extra: { ...result.extra, shutdownFailures: failures } };
+      if (abortedBy !== undefined && result.stopReason === 'interrupted') result = { ...result, stopReason: 'threshold', extra: { ...result.extra, abortedBy } };
+      return options.finalize ? options.finalize(result) : result;
+    },
+  });
+  handle.done.catch(() => shutdownAll());
+  const watched = prepared.thresholds.filter((t) => t.abortOnFail);
+  if (watched.length > 0) {
+    let elapsed = 0;
+    handle.on('interval', (row, totals) => {
+      elapsed = row.startMs + row.durationMs;
+      const failed = evaluateThresholds(watched, totals, elapsed).find((t) => !t.ok && !Number.isNaN(t.actual));
+      if (failed && abortedBy === undefined) {
+        abortedBy = `${failed.metric} ${failed.expression}`;
+        handle.stop();
+      }
+    });
+  }
+  return handle;
+}

@@ -1,0 +1,78 @@
+import { Command } from 'commander';
+import { prepareScriptRun, startScriptRun } from '../../api/run-script.js';
+import type { FeederMode } from '../../script/data-feeder.js';
+import { renderScriptSummary } from '../../report/script-summary.js';
+import { renderTextSummary } from '../../report/text-summary.js';
+import { out, strictCommand } from '../io.js';
+import { awaitWithSignals, exitCodeOf, fileReporters, progressReporter } from '../run-and-report.js';
+import { addLoadFlags, loadOptionsOf, type LoadFlagValues } from './load-flags.js';
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+interface RunFlags extends LoadFlagValues {
+  iterations?: string;
+  target?: string;
+  test: string[];
+  data?: string;
+  dataMode?: string;
+  threshold: string[];
+  abortOnFail?: boolean;
+  header: string[];
+  timeout?: string;
+  insecure?: boolean;
+}
+
+function headersOf(lines: string[]): Record<string, string> | undefined {
+  if (lines.length === 0) return undefined;
+  const out: Record<string, string> = {};
+  for (const l of lines) {
+    const i = l.indexOf(':');
+    if (i > 0) out[l.slice(0, i).trim().toLowerCase()] = l.slice(i + 1).trim();
+  }
+  return out;
+}
+
+/** runCommand is `gauntlet run test.ts|config.yaml`: scripted load tests (TestCase classes or a function). */
+export function runCommand(setExit: (code: number) => void): Command {
+  const cmd = strictCommand(new Command('run'))
+    .description('run a TypeScript/JavaScript test script or a YAML config with every load model of bench')
+    .argument('<file>', 'a script (test.ts) or a YAML config (config.yaml)')
+    .option('-i, --iterations <n>', 'iterations per user (Loads\' hits): -u 10 -i 100 runs 1000 in all')
+    .option('--target <url>', 'base URL for this.http (the script\'s requests)')
+    .option('--test <name>', 'run only this exported test (repeatable)', collect, [])
+    .option('--data <file>', 'CSV file whose rows feed this.data')
+    .option('--data-mode <mode>', 'unique (one row per user), round-robin or random', undefined)
+    .option('--threshold <expr>', "k6-style threshold, e.g. 'http_req_duration p(95)<200ms' (repeatable)", collect, [])
+    .option('--abort-on-fail', 'stop the run as soon as a threshold fails')
+    .option('-H, --header <header>', "default request header 'Name: value' (repeatable)", collect, [])
+    .option('--timeout <time>', 'per-request timeout (default: 10s)')
+    .option('-k, --insecure', 'do not verify TLS certificates');
+  addLoadFlags(cmd, { connections: '1' });
+  cmd.action(async (file: string, f: RunFlags) => {
+    const headers = headersOf(f.header);
+    const prepared = await prepareScriptRun({
+      file,
+      ...loadOptionsOf(f),
+      ...(f.iterations !== undefined ? { iterationsPerUser: f.iterations } : {}),
+      ...(f.target !== undefined ? { target: f.target } : {}),
+      tests: f.test,
+      ...(f.data !== undefined ? { data: f.data } : {}),
+      ...(f.dataMode !== undefined ? { dataMode: f.dataMode as FeederMode } : {}),
+      thresholds: f.threshold,
+      ...(f.abortOnFail ? { abortOnFail: true } : {}),
+      ...(headers ? { headers } : {}),
+      ...(f.timeout !== undefined ? { timeout: f.timeout } : {}),
+      ...(f.insecure ? { insecure: true } : {}),
+      ...(f.json !== undefined ? { json: f.json } : {}),
+      ...(f.csv !== undefined ? { csv: f.csv } : {}),
+      ...(f.timeseries !== undefined ? { timeseries: f.timeseries } : {}),
+    });
+    const reporters = [...fileReporters(prepared.outputs), ...progressReporter(prepared.plan, f.quiet)];
+    const handle = await startScriptRun(prepared, { reporters });
+    const result = await awaitWithSignals(handle, f.quiet);
+    out(renderTextSummary(result));
+    out('\n' + renderScriptSummary(result));
+    setExit(exitCodeOf(result));
+  });
+  return cmd;
+}
