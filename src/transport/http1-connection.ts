@@ -199,7 +199,7 @@ export class Http1Connection implements HttpConnection {
    */
   private retryStale(): boolean {
     const req = this.req;
-    if (!this.reused || req === null || this.info.firstByteAt !== 0 || !IDEMPOTENT.has(req.method)) return false;
+    if (!this.reused || req === null || !req.retryStale || this.info.firstByteAt !== 0 || !IDEMPOTENT.has(req.method)) return false;
     const now = performance.now();
     if (now >= this.deadline) return false;
     this.reused = false;

@@ -14,6 +14,12 @@ export interface PreparedRequest {
   readonly timeoutMs: number;
   /** keepBody asks the connection to collect the body into ResponseInfo.body. */
   readonly keepBody: boolean;
+  /**
+   * retryStale lets the lean client send an idempotent request once more when a kept-alive connection
+   * turns out closed before any byte of the answer. Durability tests turn it off for requests that
+   * kill or wedge the server, where a retry would misbehave a second time and hide what happened.
+   */
+  readonly retryStale: boolean;
   /** wire is the whole HTTP/1.1 request (head and body) as bytes. */
   readonly wire: Buffer;
 }
@@ -26,6 +32,8 @@ export interface PrepareRequestOptions {
   body?: string | Buffer;
   timeoutMs?: number;
   keepBody?: boolean;
+  /** retryStale (default true): see PreparedRequest.retryStale. */
+  retryStale?: boolean;
 }
 
 /** DEFAULT_TIMEOUT_MS is the per-request timeout when PrepareRequestOptions.timeoutMs is absent. */
@@ -89,6 +97,7 @@ export function prepareRequest(opts: PrepareRequestOptions): PreparedRequest {
     body,
     timeoutMs,
     keepBody: opts.keepBody ?? false,
+    retryStale: opts.retryStale ?? true,
     wire,
   };
 }
