@@ -23,6 +23,16 @@ export interface BenchScenarioSpec extends ScenarioSpec {
   readonly insecure: boolean;
 }
 
+/**
+ * TaggedCounters are the request and failure counters of one tag value, such as
+ * `http_reqs{behaviour:plain}` and `http_req_failed{behaviour:plain}`; get them once from
+ * `HttpRecorder.tagged` and pass them to `record`.
+ */
+export interface TaggedCounters {
+  readonly reqs: Counter;
+  readonly failed: Counter;
+}
+
 /** HttpRecorder records one request's outcome into the worker's metrics and raw rows. */
 export class HttpRecorder {
   private readonly ctx: ScenarioContext;
@@ -50,12 +60,23 @@ export class HttpRecorder {
     this.connecting = m.trend('http_req_connecting');
   }
 
+  /** tagged returns the counters `http_reqs{tag:value}` and `http_req_failed{tag:value}` (value without `,{}`). */
+  tagged(tag: string, value: string): TaggedCounters {
+    const m = this.ctx.metrics;
+    return { reqs: m.counter(`http_reqs{${tag}:${value}}`), failed: m.counter(`http_req_failed{${tag}:${value}}`) };
+  }
+
   /**
    * record counts a request judged as `kind`. Response time runs from `scheduledAt` (the intended
-   * start), service time from `startedAt` (when it was really sent, a connect included).
+   * start), service time from `startedAt` (when it was really sent, a connect included). `tagged`
+   * counters, when given, count it too (two increments more).
    */
-  record(kind: OutcomeKind, res: ResponseInfo, scheduledAt: number, startedAt: number): void {
+  record(kind: OutcomeKind, res: ResponseInfo, scheduledAt: number, startedAt: number, tagged?: TaggedCounters): void {
     this.reqs.value++;
+    if (tagged !== undefined) {
+      tagged.reqs.value++;
+      if (kind !== 'ok') tagged.failed.value++;
+    }
     const status = res.status;
     if (status > 0) (this.statuses[status] ??= this.ctx.metrics.counter(`http_reqs{status:${status}}`)).value++;
     if (kind !== 'ok') {

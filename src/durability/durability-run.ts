@@ -1,0 +1,35 @@
+import { startRun, type RunHandle } from '../api/start-run.js';
+import type { Plan } from '../load/plan.js';
+import type { Reporter } from '../report/reporter.js';
+import { durabilityFigures, type DurabilityNames } from './durability-figures.js';
+import type { DurabilityScenarioSpec } from './durability-scenario.js';
+import { ServerWatch } from './server-watch.js';
+import type { RunningServer } from './servers/server-adapter.js';
+
+/** DurabilityRunOptions attach a server to watch, reporters and names to a durability run. */
+export interface DurabilityRunOptions {
+  /** server is sampled during the run (peak RSS, growth, restarts); the caller starts and stops it. */
+  server?: RunningServer;
+  reporters?: readonly Reporter[];
+  names?: DurabilityNames;
+  /** sampleEveryMs: how often the server is sampled; default the plan's interval (at least 100 ms). */
+  sampleEveryMs?: number;
+}
+
+/**
+ * startDurabilityRun runs a durability plan through the engine (`startRun`), sampling the server with
+ * a ServerWatch when one is given; its `finalize` puts the durability figures (what the workers
+ * recorded and the server's stats) into `extra.durability`, so `done`, the JSON file and every
+ * reporter's onEnd see the same result.
+ */
+export function startDurabilityRun(plan: Plan, options: DurabilityRunOptions = {}): RunHandle {
+  const spec = plan.parts[0]!.scenario as DurabilityScenarioSpec;
+  const watch = options.server !== undefined ? new ServerWatch(options.server, options.sampleEveryMs ?? plan.intervalMs) : undefined;
+  return startRun(plan, {
+    reporters: [...(watch !== undefined ? [watch] : []), ...(options.reporters ?? [])],
+    finalize: async (result) => ({
+      ...result,
+      extra: { ...result.extra, durability: durabilityFigures(result, spec, options.names, await watch?.finish()) },
+    }),
+  });
+}

@@ -1,0 +1,205 @@
+import type { OutcomeKind } from '../core/failure-kinds.js';
+import type { ScenarioSpec } from '../load/plan.js';
+import type { Scenario, ScenarioContext, VirtualUser } from '../load/scenario.js';
+import type { Counter, MetricsRegistry, Trend } from '../metrics/registry.js';
+import { HttpRecorder, type TaggedCounters } from '../scenarios/bench-scenario.js';
+import type { HttpConnection } from '../transport/http-connection.js';
+import { openConnection } from '../transport/open-connection.js';
+import { prepareRequest, type PreparedRequest } from '../transport/prepared-request.js';
+import type { ResponseInfo } from '../transport/response-info.js';
+import type { BehaviourExpectation } from './behaviours.js';
+import { judge } from './judge.js';
+import { policies, type Picker, type Policy } from './policies.js';
+import type { BehaviourName } from './protocol.js';
+
+/** DurabilityMixSpec is one weighted behaviour of a durability plan, as plain data. */
+export interface DurabilityMixSpec {
+  /** label as mixes write it (`sleep(seconds=0.5)`); tags its metrics. */
+  readonly label: string;
+  readonly name: BehaviourName;
+  /** path is the request target, `/sleep?seconds=0.5`. */
+  readonly path: string;
+  readonly expectation: BehaviourExpectation;
+  readonly timeoutMs: number;
+  readonly weight: number;
+}
+
+/** DurabilityPolicySpec is a policy as plain data: rebuilt in each worker. */
+export interface DurabilityPolicySpec {
+  readonly kind: Policy['name'];
+  readonly seed?: number;
+}
+
+/** DurabilityScenarioSpec is the serializable description of a durability run's users. */
+export interface DurabilityScenarioSpec extends ScenarioSpec {
+  readonly kind: 'durability';
+  /** target is the behaviour app's base URL, `http://127.0.0.1:PORT` (a path prefix is kept). */
+  readonly target: string;
+  readonly mix: readonly DurabilityMixSpec[];
+  readonly policy: DurabilityPolicySpec;
+}
+
+/**
+ * WELL_BEHAVED lists the behaviours that do not hurt the server: when one of them fails unexpectedly
+ * it is collateral damage of a misbehaving one (wedge, hang, crash, segfault, reset).
+ */
+export const WELL_BEHAVED: ReadonlySet<BehaviourName> = new Set<BehaviourName>(['plain', 'sleep', 'io', 'leak', 'huge', 'trickle', 'throw']);
+
+/** CRASHING lists the behaviours that kill the worker process; recovery time is measured after them. */
+export const CRASHING: ReadonlySet<BehaviourName> = new Set<BehaviourName>(['crash', 'segfault']);
+
+/**
+ * DURABILITY_METRICS names the figures each worker records beside the HTTP metrics:
+ * - `durability_collateral_failures`: unexpected failures of well-behaved behaviours;
+ * - `durability_crashes`: crash and segfault requests sent;
+ * - `durability_recovery_time` (ms): from a crash request's send until the end of the next OK
+ *   well-behaved request sent after it (per worker; a later crash before recovery does not restart
+ *   the clock); `durability_unrecovered_crashes` counts workers whose last crash never recovered;
+ * - `durability_first_failure` (ms from the run's start): one value per worker, at its first
+ *   unexpected result, so the merged minimum is the run's first.
+ */
+export const DURABILITY_METRICS = {
+  collateral: 'durability_collateral_failures',
+  crashes: 'durability_crashes',
+  unrecovered: 'durability_unrecovered_crashes',
+  recovery: 'durability_recovery_time',
+  firstFailure: 'durability_first_failure',
+} as const;
+
+/** behaviourTag is a label as a tag value (tag values hold no `,{}`): `plain(status=500;length=10)`. */
+export function behaviourTag(label: string): string {
+  return label.replace(/,/g, ';').replace(/\{/g, '(').replace(/\}/g, ')');
+}
+
+/** Entry is one behaviour as a worker sends it: its request built once, its counters fetched once. */
+interface Entry {
+  readonly spec: DurabilityMixSpec;
+  readonly req: PreparedRequest;
+  readonly tagged: TaggedCounters;
+  readonly wellBehaved: boolean;
+  readonly crashing: boolean;
+}
+
+/** DurabilityTracker holds one worker's durability figures (shared by its users). */
+class DurabilityTracker {
+  private readonly collateral: Counter;
+  private readonly crashes: Counter;
+  private readonly unrecovered: Counter;
+  private readonly recovery: Trend;
+  private readonly firstFailure: Trend;
+  private readonly t0: () => number;
+  private failedOnce = false;
+  private crashAt = -1;
+
+  constructor(metrics: MetricsRegistry, t0: () => number) {
+    this.collateral = metrics.counter(DURABILITY_METRICS.collateral);
+    this.crashes = metrics.counter(DURABILITY_METRICS.crashes);
+    this.unrecovered = metrics.counter(DURABILITY_METRICS.unrecovered);
+    this.recovery = metrics.trend(DURABILITY_METRICS.recovery);
+    this.firstFailure = metrics.trend(DURABILITY_METRICS.firstFailure);
+    this.t0 = t0;
+  }
+
+  observe(entry: Entry, kind: OutcomeKind, startedAt: number, endAt: number): void {
+    if (kind !== 'ok') {
+      if (!this.failedOnce) {
+        this.failedOnce = true;
+        this.firstFailure.record(endAt - this.t0());
+      }
+      if (entry.wellBehaved) this.collateral.value++;
+    }
+    if (entry.crashing) {
+      this.crashes.value++;
+      if (this.crashAt < 0) this.crashAt = startedAt;
+    } else if (kind === 'ok' && entry.wellBehaved && this.crashAt >= 0 && startedAt > this.crashAt) {
+      this.recovery.record(endAt - this.crashAt);
+      this.crashAt = -1;
+    }
+  }
+
+  /** close counts a crash still waiting for recovery when the worker's run ended. */
+  close(): void {
+    if (this.crashAt >= 0) this.unrecovered.value++;
+    this.crashAt = -1;
+  }
+}
+
+/** DurabilityUser is one connection that sends the behaviour its worker's policy picks, one at a time. */
+class DurabilityUser implements VirtualUser {
+  private readonly conn: HttpConnection;
+  private readonly shared: Shared;
+  private entry: Entry | undefined;
+  private scheduledAt = 0;
+  private startedAt = 0;
+  private done: () => void = () => {};
+
+  constructor(conn: HttpConnection, shared: Shared) {
+    this.conn = conn;
+    this.shared = shared;
+  }
+
+  run(scheduledAt: number, done: () => void): void {
+    const entry = this.shared.entries[this.shared.pick()]!;
+    this.entry = entry;
+    this.scheduledAt = scheduledAt;
+    this.startedAt = this.shared.now();
+    this.done = done;
+    this.conn.request(entry.req, this.onResponse);
+  }
+
+  private readonly onResponse = (res: ResponseInfo): void => {
+    const entry = this.entry!;
+    const kind = judge(entry.spec.expectation, res);
+    this.shared.recorder.record(kind, res, this.scheduledAt, this.startedAt, entry.tagged);
+    this.shared.tracker.observe(entry, kind, this.startedAt, res.endAt);
+    this.done();
+  };
+
+  abort(): void {
+    this.conn.close();
+  }
+
+  close(): void {
+    this.conn.close();
+  }
+}
+
+interface Shared {
+  readonly entries: readonly Entry[];
+  readonly pick: Picker;
+  readonly recorder: HttpRecorder;
+  readonly tracker: DurabilityTracker;
+  readonly now: () => number;
+}
+
+/**
+ * createScenario builds a worker's durability users: each user is one keep-alive connection to the
+ * behaviour app; every behaviour's request is prepared once per worker; per iteration the worker's
+ * policy picker (its own stream or offset) picks the behaviour, `judge` says whether the outcome was
+ * the expected one, and HttpRecorder records it, tagged by behaviour. Requests that misbehave are never
+ * retried on a stale connection (a retry would crash or wedge a second worker).
+ */
+export function createScenario(spec: ScenarioSpec, ctx: ScenarioContext): Scenario {
+  const s = spec as DurabilityScenarioSpec;
+  const base = s.target.replace(/\/+$/, '');
+  const recorder = new HttpRecorder(ctx);
+  const entries: Entry[] = s.mix.map((m) => ({
+    spec: m,
+    req: prepareRequest({ url: base + m.path, timeoutMs: m.timeoutMs, retryStale: m.expectation.kind === 'response' }),
+    tagged: recorder.tagged('behaviour', behaviourTag(m.label)),
+    wellBehaved: WELL_BEHAVED.has(m.name),
+    crashing: CRASHING.has(m.name),
+  }));
+  const policy = s.policy.kind === 'random' ? policies.random(s.policy.seed === undefined ? {} : { seed: s.policy.seed }) : policies.sequential();
+  const pick = policy.picker(
+    s.mix.map((m) => m.weight),
+    { index: ctx.segment.index, count: ctx.segment.count },
+  );
+  const tracker = new DurabilityTracker(ctx.metrics, () => ctx.t0);
+  const shared: Shared = { entries, pick, recorder, tracker, now: () => ctx.clock.now() };
+  const origin = new URL(base);
+  return {
+    createUser: () => new DurabilityUser(openConnection(origin), shared),
+    close: () => tracker.close(),
+  };
+}
