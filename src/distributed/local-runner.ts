@@ -6,7 +6,7 @@ import { splitSegment, wholeSegment, type Segment } from '../core/segments.js';
 import type { Plan } from '../load/plan.js';
 import { executorDurationMs, planDurationMs, planModel, plannedIterations } from '../load/plan.js';
 import type { ErrorSample } from '../load/scenario.js';
-import { MergedMetrics } from '../metrics/merged-metrics.js';
+import { decodeSnapshot, MergedMetrics } from '../metrics/merged-metrics.js';
 import type { MetricsSnapshot } from '../metrics/registry.js';
 import type { IntervalRow, RunResult } from '../report/run-result.js';
 import { RESULT_FORMAT, RESULT_VERSION } from '../report/run-result.js';
@@ -172,10 +172,11 @@ export class LocalRunner extends EventEmitter<RunEvents> {
   }
 
   private addSnapshot(st: WorkerState, index: number, snap: MetricsSnapshot, final: boolean, endMs: number): void {
-    this.totals.add(snap);
+    const decoded = decodeSnapshot(snap);
+    this.totals.addDecoded(decoded);
     let p = this.pending.get(index);
     if (p === undefined) this.pending.set(index, (p = { m: new MergedMetrics(), endMs: 0 }));
-    p.m.add(snap);
+    p.m.addDecoded(decoded);
     p.endMs = Math.max(p.endMs, endMs);
     this.maxIndex = Math.max(this.maxIndex, index);
     if (final) st.finished = true;

@@ -48,23 +48,50 @@ export function decodeHistogram(e: EncodedTrend): Histogram {
   return h;
 }
 
-/** summarizeHistogram turns a histogram into a TrendSummary in the metric's unit (value / scale). */
+/** SUMMARY_PERCENTILES are the percentiles a TrendSummary holds, in increasing order. */
+const SUMMARY_PERCENTILES = [50, 75, 90, 95, 99, 99.9] as const;
+
+/**
+ * summarizeHistogram turns a histogram into a TrendSummary in the metric's unit (value / scale). It
+ * walks the counts once for every percentile, the mean and the deviation (hdr-histogram-js would
+ * walk them once per figure), with the same rounding as getValueAtPercentile.
+ */
 export function summarizeHistogram(h: Histogram, scale: number): TrendSummary {
   const n = h.totalCount;
   if (n === 0) return { count: 0, min: 0, mean: 0, stddev: 0, p50: 0, p75: 0, p90: 0, p95: 0, p99: 0, p999: 0, max: 0 };
-  const at = (p: number) => h.getValueAtPercentile(p) / scale;
+  const js = h as unknown as hdr.JsHistogram;
+  const targets = SUMMARY_PERCENTILES.map((p) => Math.max(Math.ceil((p / 100) * n - 1e-9), 1));
+  const values: number[] = new Array<number>(targets.length).fill(0);
+  const maxValue = h.maxValue;
+  const maxIndex = js.countsArrayLength;
+  let next = 0;
+  let seen = 0;
+  let sum = 0;
+  let sumSq = 0;
+  for (let i = 0; i < maxIndex && seen < n; i++) {
+    const c = js.getCountAtIndex(i);
+    if (c === 0) continue;
+    const v = js.valueFromIndex(i);
+    seen += c;
+    const mid = js.medianEquivalentValue(v);
+    sum += mid * c;
+    sumSq += mid * mid * c;
+    while (next < targets.length && seen >= targets[next]!) values[next++] = js.highestEquivalentValue(v);
+  }
+  const meanRaw = sum / n;
+  const clamp = (v: number) => Math.min(v, maxValue) / scale;
   return {
     count: n,
     min: h.minNonZeroValue === Number.MAX_SAFE_INTEGER ? 0 : h.minNonZeroValue / scale,
-    mean: h.mean / scale,
-    stddev: h.stdDeviation / scale,
-    p50: at(50),
-    p75: at(75),
-    p90: at(90),
-    p95: at(95),
-    p99: at(99),
-    p999: at(99.9),
-    max: h.maxValue / scale,
+    mean: meanRaw / scale,
+    stddev: Math.sqrt(Math.max(0, sumSq / n - meanRaw * meanRaw)) / scale,
+    p50: clamp(values[0]!),
+    p75: clamp(values[1]!),
+    p90: clamp(values[2]!),
+    p95: clamp(values[3]!),
+    p99: clamp(values[4]!),
+    p999: clamp(values[5]!),
+    max: maxValue / scale,
   };
 }
 

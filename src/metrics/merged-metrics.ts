@@ -1,6 +1,19 @@
 import { createHistogram, decodeHistogram, encodeHistogram, summarizeHistogram, type Histogram, type TrendSummary } from './histogram.js';
 import type { MetricsSnapshot } from './registry.js';
 
+/** DecodedSnapshot is a snapshot whose histograms were decoded once (to be added to several merges). */
+export interface DecodedSnapshot {
+  readonly counters: Readonly<Record<string, number>>;
+  readonly trends: ReadonlyMap<string, { scale: number; h: Histogram }>;
+}
+
+/** decodeSnapshot decodes a snapshot's histograms once. */
+export function decodeSnapshot(s: MetricsSnapshot): DecodedSnapshot {
+  const trends = new Map<string, { scale: number; h: Histogram }>();
+  for (const k in s.trends) trends.set(k, { scale: s.trends[k]!.scale, h: decodeHistogram(s.trends[k]!) });
+  return { counters: s.counters, trends };
+}
+
 /**
  * MergedMetrics adds snapshots exactly: counters add and histograms add, so the percentiles of a
  * merge are the percentiles of all the values recorded, whatever thread or machine recorded them.
@@ -11,16 +24,19 @@ export class MergedMetrics {
 
   /** add merges one snapshot (from a worker, an agent, or a saved result). */
   add(s: MetricsSnapshot): void {
+    this.addDecoded(decodeSnapshot(s));
+  }
+
+  /** addDecoded merges a decoded snapshot; it may be added to several merges (its histograms are copied). */
+  addDecoded(s: DecodedSnapshot): void {
     for (const k in s.counters) this.counters[k] = (this.counters[k] ?? 0) + s.counters[k]!;
-    for (const k in s.trends) {
-      const e = s.trends[k]!;
-      const d = decodeHistogram(e);
+    for (const [k, t] of s.trends) {
       const cur = this.histograms.get(k);
-      if (cur === undefined) this.histograms.set(k, { scale: e.scale, h: d });
-      else {
-        cur.h.add(d);
-        d.destroy();
-      }
+      if (cur === undefined) {
+        const h = createHistogram();
+        h.add(t.h);
+        this.histograms.set(k, { scale: t.scale, h });
+      } else cur.h.add(t.h);
     }
   }
 
