@@ -1,0 +1,51 @@
+import { formatDuration } from '../core/duration.js';
+import { formatBytes } from '../core/units.js';
+import type { DurabilityFigures } from './durability-figures.js';
+
+/** signedBytes renders a growth: `+1.20 MiB`, `-512 B`. */
+export function signedBytes(n: number): string {
+  return `${n < 0 ? '-' : '+'}${formatBytes(Math.abs(Math.round(n)))}`;
+}
+
+/**
+ * recoveryText says how crashes went: `-` without any, else the recovery times (from a crash request
+ * to the next OK request) and how many workers saw no OK request after their last crash.
+ */
+export function recoveryText(f: DurabilityFigures): string {
+  if (f.crashes === 0) return '-';
+  if (f.recovery === undefined) return 'never recovered';
+  const times = `recovered in p50 ${formatDuration(f.recovery.p50Ms)}, max ${formatDuration(f.recovery.maxMs)}`;
+  return f.unrecoveredCrashes > 0 ? `${times}; not recovered at the end in ${f.unrecoveredCrashes} worker(s)` : times;
+}
+
+/** firstFailureText says when the first unexpected result came: `none` or `after 1.52s`. */
+export function firstFailureText(f: DurabilityFigures): string {
+  return f.firstUnexpectedMs === undefined ? 'none' : `after ${formatDuration(f.firstUnexpectedMs)}`;
+}
+
+/**
+ * renderDurability renders a run's durability figures under Labour's plain report: requests and
+ * unexpected results per behaviour, collateral failures, crashes and recovery, the first unexpected
+ * failure and what the server's process tree did. A pure function of the figures.
+ */
+export function renderDurability(f: DurabilityFigures): string {
+  const lines: string[] = ['Behaviours (OK means as expected):'];
+  const width = Math.max(...f.behaviours.map((b) => b.label.length), 9);
+  for (const b of f.behaviours) {
+    lines.push(`  ${b.label.padEnd(width)}  weight ${String(b.weight).padStart(3)}  ${String(b.requests).padStart(7)} requests  ${String(b.unexpected).padStart(7)} unexpected`);
+  }
+  lines.push('');
+  lines.push(`Collateral failures: ${f.collateralFailures} (well-behaved requests that failed)`);
+  if (f.crashes > 0) lines.push(`Crashes: ${f.crashes} crash request(s); ${recoveryText(f)}`);
+  lines.push(`First unexpected failure: ${firstFailureText(f)}`);
+  const s = f.serverStats;
+  if (s !== undefined) {
+    lines.push(
+      `Server ${f.server ?? s.name}: peak RSS ${formatBytes(s.peakRssBytes)}, RSS growth ${signedBytes(s.rssGrowthBytes)}, ` +
+        `worker restarts ${s.restarts}, CPU ${s.cpuSeconds.toFixed(2)}s, processes ${s.processesStart} → ${s.processesEnd}` +
+        (s.aliveAtEnd ? '' : ' (the server died)'),
+    );
+  }
+  lines.push(`Policy: ${f.policy.kind}${f.policy.seed !== undefined ? ` (seed ${f.policy.seed})` : ''}`);
+  return lines.join('\n') + '\n';
+}
