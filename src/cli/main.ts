@@ -3,10 +3,15 @@
  * The gauntlet command line: the only place that parses argv, prints and exits.
  */
 import { Command } from 'commander';
+import { basicCommand } from './commands/basic.js';
 import { benchCommand } from './commands/bench.js';
 import { demoCommand } from './commands/demo.js';
+import { multitestCommand } from './commands/multitest.js';
 import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
+import { serveAppCommand } from './commands/serve-app.js';
+import { serversCommand } from './commands/servers.js';
+import { singletestCommand } from './commands/singletest.js';
 import { exitWith, reportError, strictCommand } from './io.js';
 
 async function main(argv: string[]): Promise<number> {
@@ -20,6 +25,11 @@ async function main(argv: string[]): Promise<number> {
     .addCommand(demoCommand(setExit))
     .addCommand(benchCommand(setExit))
     .addCommand(runCommand(setExit))
+    .addCommand(basicCommand(setExit))
+    .addCommand(singletestCommand(setExit))
+    .addCommand(multitestCommand(setExit))
+    .addCommand(serversCommand(setExit))
+    .addCommand(serveAppCommand(setExit))
     .addCommand(reportCommand(setExit));
   program.commands.forEach((c) => strictCommand(c));
   try {

@@ -1,0 +1,81 @@
+import type { Command } from 'commander';
+import { READY_TESTS } from '../../durability/ready-tests.js';
+import { err, out } from '../io.js';
+
+/** Stoppable is anything Ctrl-C can stop gracefully, then abort: a durability cell or a matrix. */
+export interface Stoppable {
+  stop(): void;
+  abort(): void;
+}
+
+/**
+ * onStopSignals wires Ctrl-C (SIGINT) and SIGTERM to `target` until the returned function is called:
+ * the first signal stops it (in-flight requests get the grace period, the server is still stopped),
+ * a second one aborts the requests.
+ */
+export function onStopSignals(target: Stoppable, graceMs: number, quiet = false): () => void {
+  let signals = 0;
+  const onSignal = (): void => {
+    signals++;
+    if (signals === 1) {
+      if (!quiet) err(`\nstopping: letting in-flight requests finish (up to ${graceMs / 1000}s), then stopping the server; press Ctrl-C again to abort them\n`);
+      target.stop();
+    } else target.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+}
+
+/** untilSignal resolves at the first SIGINT or SIGTERM, or when `also` settles (a server that died). */
+export function untilSignal(also?: Promise<unknown>): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      resolve();
+    };
+    process.on('SIGINT', done);
+    process.on('SIGTERM', done);
+    void also?.then(done, done);
+  });
+}
+
+const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
+
+/** DurabilityFlagValues are the durability flags shared by singletest and multitest. */
+export interface DurabilityFlagValues {
+  iterations?: string;
+  parallel?: string;
+  policy?: string;
+  seed?: string;
+  mix?: string;
+  timeout?: string;
+}
+
+/** addDurabilityFlags adds Labour's -i and -p and the mix and policy flags. */
+export function addDurabilityFlags(cmd: Command): Command {
+  return cmd
+    .option('-i, --iterations <n>', 'requests per run (Labour\'s -i; same as -n) (default: 128 unless -d)')
+    .option('-p, --parallel <n>', 'parallel users, one connection each (Labour\'s -p; same as -c) (default: 1)')
+    .option('--policy <policy>', "how the weighted list is walked: random or sequential (default: the test's own)")
+    .option('--seed <n>', 'seed of the random policy, to repeat a run exactly')
+    .option('--timeout <time>', "client timeout of every behaviour that sets none of its own, e.g. 5s (default: 30s, Labour's)")
+    .option('--mix <mix>', "your own weighted behaviours instead of a ready test, e.g. 'plain:98,sleep(seconds=0.5):1'");
+}
+
+/** repeatable is commander's collector for a repeatable option. */
+export { collect as repeatable };
+
+/** printTests prints the ready-made tests with their mixes (`-t list`). */
+export function printTests(): void {
+  const width = Math.max(...READY_TESTS.map((t) => t.name.length));
+  out('Ready-made tests (-t NAME):\n');
+  for (const t of READY_TESTS) {
+    out(`  ${t.name.padEnd(width)}  ${t.description}\n`);
+    out(`  ${''.padEnd(width)}  --mix '${t.mixText}' --policy ${t.policy}\n`);
+  }
+}

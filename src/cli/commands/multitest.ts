@@ -1,0 +1,72 @@
+import { Command } from 'commander';
+import { resolveMultiTest, startMultiTest } from '../../api/durability.js';
+import { usageError } from '../../core/errors.js';
+import { cellText, renderMatrix, renderMatrixCsv } from '../../durability/matrix.js';
+import { OutputFile } from '../../report/output-file.js';
+import { err, out, strictCommand } from '../io.js';
+import { progressReporter } from '../run-and-report.js';
+import { addDurabilityFlags, onStopSignals, printTests, repeatable, type DurabilityFlagValues } from './durability-common.js';
+import { addLoadFlags, loadOptionsOf, type LoadFlagValues } from './load-flags.js';
+
+interface MultiTestFlags extends LoadFlagValues, DurabilityFlagValues {
+  server: string[];
+  test: string[];
+}
+
+/**
+ * multitestCommand is `gauntlet multitest`: every test against every server, a fresh server per cell
+ * (Labour's multitest), then the matrix of failure percent and requests/sec and the durability figures
+ * per cell. `--json` and `--csv` write the matrix; Ctrl-C stops the current cell, prints what was
+ * collected, stops the server and exits 130.
+ */
+export function multitestCommand(setExit: (code: number) => void): Command {
+  const cmd = strictCommand(new Command('multitest'))
+    .description('run several tests against several servers, a fresh server per cell, and print the matrix (Labour\'s multitest)')
+    .option('-s, --server <spec>', 'a server and its options (repeatable; default: every server available here)', repeatable, [])
+    .option('-t, --test <name>', "a ready-made test (repeatable; default: plain, light-sleep, heavy-sleep, segfault; 'list' shows them)", repeatable, []);
+  addDurabilityFlags(cmd);
+  addLoadFlags(cmd, { connections: '1' });
+  cmd.action(async (f: MultiTestFlags) => {
+    if (f.test.includes('list')) {
+      printTests();
+      return setExit(0);
+    }
+    if (f.timeseries !== undefined) throw usageError('--timeseries is for one run; multitest writes the matrix', 'use --json FILE (every cell, time series included) or --csv FILE');
+    const m = await resolveMultiTest({
+      ...loadOptionsOf(f),
+      servers: f.server,
+      tests: f.test,
+      ...(f.iterations !== undefined ? { iterations: f.iterations } : {}),
+      ...(f.parallel !== undefined ? { parallel: f.parallel } : {}),
+      ...(f.policy !== undefined ? { policy: f.policy } : {}),
+      ...(f.seed !== undefined ? { seed: f.seed } : {}),
+      ...(f.mix !== undefined ? { mix: f.mix } : {}),
+      ...(f.timeout !== undefined ? { clientTimeout: f.timeout } : {}),
+    });
+    if (m.cells.length === 0) throw usageError('no server is available here to test', 'gauntlet servers shows how to install them');
+    const json = f.json !== undefined ? new OutputFile(f.json, '--json') : undefined;
+    const csv = f.csv !== undefined ? new OutputFile(f.csv, '--csv') : undefined;
+    if (!f.quiet) err(`${m.tests.length} test(s) against ${m.servers.length} server(s): ${m.cells.length} cell(s), a fresh server for each.\n`);
+    const handle = startMultiTest(m, {
+      reporters: (plan) => progressReporter(plan, f.quiet, `${plan.label}:`),
+      onCellStart: (i, n, cell) => {
+        if (!f.quiet) err(`[${i + 1}/${n}] ${cell.server.text} undergoing test '${cell.test.name}'\n`);
+      },
+      onCellEnd: (i, n, cell) => {
+        if (!f.quiet) err(`[${i + 1}/${n}] ${cell.server} × ${cell.test}: ${cellText(cell)}${cell.error !== undefined ? ` (${cell.error.split('\n')[0]})` : ''}\n`);
+      },
+    });
+    const graceMs = m.cells[0]!.planFor('http://127.0.0.1:1').graceMs;
+    const off = onStopSignals(handle, graceMs, f.quiet);
+    const matrix = await handle.done.finally(off);
+    out('\n' + renderMatrix(matrix));
+    json?.write(JSON.stringify(matrix, null, 1) + '\n');
+    json?.close();
+    csv?.write(renderMatrixCsv(matrix));
+    csv?.close();
+    if (matrix.stopReason === 'interrupted') return setExit(130);
+    const broken = matrix.cells.some((c) => c.status === 'server-failed' || c.status === 'failed');
+    setExit(broken ? 1 : 0);
+  });
+  return cmd;
+}

@@ -1,0 +1,95 @@
+import { Command } from 'commander';
+import { CellRun, ensureAvailable, resolveSingleTest, type ResolvedCell } from '../../api/durability.js';
+import { renderPlain } from '../../durability/client.js';
+import { durabilityOf } from '../../durability/durability-figures.js';
+import { renderDurability } from '../../durability/render-durability.js';
+import type { Reporter } from '../../report/reporter.js';
+import { err, out, strictCommand } from '../io.js';
+import { exitCodeOf, fileReporters, progressReporter } from '../run-and-report.js';
+import { addDurabilityFlags, onStopSignals, printTests, untilSignal, type DurabilityFlagValues } from './durability-common.js';
+import { addLoadFlags, loadOptionsOf, type LoadFlagValues } from './load-flags.js';
+
+interface SingleTestFlags extends LoadFlagValues, DurabilityFlagValues {
+  server: string;
+  test: string;
+  serveOnly?: boolean;
+}
+
+/**
+ * runCell runs one resolved cell with progress and output files and prints Labour's plain report,
+ * then the durability figures; it returns the exit code (130 after Ctrl-C, once the server is stopped).
+ */
+export async function runCell(cell: ResolvedCell, f: LoadFlagValues, heading: string, withFigures = true): Promise<number> {
+  const files = fileReporters(f); // opened now: a bad path fails before the server starts
+  out(`${heading}\n`);
+  const run = new CellRun(cell, { reporters: (plan): Reporter[] => [...files, ...progressReporter(plan, f.quiet)] });
+  const off = onStopSignals(run, cell.planFor('http://127.0.0.1:1').graceMs, f.quiet);
+  const outcome = await run.done.finally(off);
+  if (outcome.result === undefined) {
+    for (const r of files) await r.onAbort?.(outcome.error);
+    if (outcome.error !== undefined) throw outcome.error;
+    out('Stopped before the test started.\n');
+    return 130;
+  }
+  out('\n' + renderPlain(outcome.result));
+  const figures = durabilityOf(outcome.result);
+  if (withFigures && figures !== undefined) out('\n' + renderDurability(figures));
+  if (outcome.result.stopReason === 'interrupted' || outcome.result.stopReason === 'aborted') out('Stopped by the user before the planned end; the figures cover what ran.\n');
+  if (outcome.error !== undefined) err(`error: ${outcome.error.message}\n`);
+  return exitCodeOf(outcome.result);
+}
+
+/** serveOnly starts the server, prints its URL and waits for Ctrl-C (or its death), then stops it (Labour's -N). */
+async function serveOnly(cell: ResolvedCell): Promise<number> {
+  const server = await cell.server.adapter.start({ settings: cell.server.settings });
+  out(`Serving the behaviour app with ${cell.server.text} at ${server.url} (pid ${server.pid}); press Ctrl-C to stop it.\n`);
+  const died = (async (): Promise<void> => {
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 500).unref());
+      if ((await server.sample()).processes === 0) return;
+    }
+  })();
+  let gone = false;
+  void died.then(() => (gone = true));
+  await untilSignal(died);
+  const report = await server.stop();
+  out(gone ? `The server died (${report.signal ?? `exit code ${report.exitCode}`}).\n` : `Stopped ${cell.server.text}.\n`);
+  return gone ? 1 : 0;
+}
+
+/** singletestCommand is `gauntlet singletest`: one ready test (or mix) against one fresh server. */
+export function singletestCommand(setExit: (code: number) => void): Command {
+  const cmd = strictCommand(new Command('singletest'))
+    .description('run one ready-made test (or --mix) against a fresh server and report what went as expected (Labour\'s singletest)')
+    .option('-s, --server <spec>', "server and its options, e.g. gunicorn-sync:workers=4,timeout=5 (gauntlet servers lists them)", 'node-http')
+    .option('-t, --test <name>', "ready-made test ('list' shows them)", 'plain')
+    .option('--serve-only', 'start the server, print its URL and wait for Ctrl-C (no test)');
+  addDurabilityFlags(cmd);
+  addLoadFlags(cmd, { connections: '1' });
+  cmd.action(async (f: SingleTestFlags) => {
+    if (f.test === 'list') {
+      printTests();
+      return setExit(0);
+    }
+    const cell = resolveSingleTest({
+      ...loadOptionsOf(f),
+      server: f.server,
+      test: f.test,
+      ...(f.iterations !== undefined ? { iterations: f.iterations } : {}),
+      ...(f.parallel !== undefined ? { parallel: f.parallel } : {}),
+      ...(f.policy !== undefined ? { policy: f.policy } : {}),
+      ...(f.seed !== undefined ? { seed: f.seed } : {}),
+      ...(f.mix !== undefined ? { mix: f.mix } : {}),
+      ...(f.timeout !== undefined ? { clientTimeout: f.timeout } : {}),
+      rawRows: f.csv !== undefined,
+    });
+    await ensureAvailable(cell.server);
+    if (f.serveOnly) return setExit(await serveOnly(cell));
+    const plan = cell.planFor('http://127.0.0.1:1');
+    const n = plan.parts[0]!.executor;
+    const size = n.kind === 'closed' && n.steps[0]?.iterations !== undefined ? `${n.steps[0].iterations} requests` : 'load as given';
+    const heading = `Running test '${cell.test.name}' against ${cell.server.text} (${size}, ${cell.test.policy.name} policy${cell.test.policy.seed !== undefined ? `, seed ${cell.test.policy.seed}` : ''}).`;
+    setExit(await runCell(cell, f, heading));
+  });
+  return cmd;
+}
