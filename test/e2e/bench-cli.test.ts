@@ -66,6 +66,34 @@ test('SIGINT stops the run, prints the summary, leaves a whole CSV and exits 130
   assert.equal(lines.length - 1, n, 'one CSV row per request counted in the summary');
 });
 
+test('a second SIGINT aborts in-flight requests at once and still writes the summary and files', async () => {
+  // Every response takes 20 s: after the first Ctrl-C the grace period (30 s) would wait for them.
+  const slow = await startCountingTarget({ delayMs: 20_000 });
+  try {
+    const json = join(dir, 'abort.json');
+    const { child, wait } = spawnCli(['bench', slow.url, '-c', '3', '-d', '60s', '-w', '1', '--grace', '30s', '--json', json, '--interval', '200ms']);
+    await new Promise<void>((resolve) => {
+      child.stderr!.on('data', (d: Buffer) => {
+        if (/req\/s/.test(d.toString())) resolve();
+      });
+    });
+    const t0 = performance.now();
+    child.kill('SIGINT');
+    await new Promise((r) => setTimeout(r, 300));
+    child.kill('SIGINT');
+    const r = await wait;
+    assert.equal(r.code, 130, r.stderr);
+    assert.ok(performance.now() - t0 < 15_000, 'the second Ctrl-C did not wait for the grace period');
+    assert.match(r.stdout, /Aborted by the user/);
+    assert.match(r.stdout, /aborted\s+3/);
+    const result = JSON.parse(readFileSync(json, 'utf8'));
+    assert.equal(result.stopReason, 'aborted');
+    assert.equal(result.metrics.counters['http_req_failed{kind:aborted}'], 3);
+  } finally {
+    await slow.close();
+  }
+});
+
 const bad: [string, string[], RegExp][] = [
   ['not a URL', ['bench', 'not-a-url'], /is not a URL/],
   ['a non-number', ['bench', 'http://127.0.0.1:1/', '-c', 'ten'], /--connections must be a whole number/],
