@@ -90,7 +90,7 @@ export function renderMatrix(m: Matrix): string {
       if (c === undefined || c.status === 'not-run') continue;
       const f = c.figures;
       if (f === undefined) {
-        rows.push([s, t, 'server did not start', '', '', '', '', '']);
+        rows.push([s, t, '-', '-', '-', '-', '-', c.status === 'server-failed' ? 'the server did not start' : c.status]);
         continue;
       }
       const st = f.serverStats;

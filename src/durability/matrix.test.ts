@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { DurabilityFigures } from './durability-figures.js';
+import { cellText, MATRIX_CSV_HEADER, renderMatrix, renderMatrixCsv, renderTable, type Matrix, type MatrixCell } from './matrix.js';
+
+function figures(over: Partial<DurabilityFigures> = {}): DurabilityFigures {
+  return {
+    target: 'http://127.0.0.1:1',
+    policy: { kind: 'random', seed: 1 },
+    behaviours: [],
+    requests: 100,
+    unexpected: 0,
+    unexpectedPercent: 0,
+    requestsPerSecond: 168.854,
+    collateralFailures: 0,
+    crashes: 0,
+    unrecoveredCrashes: 0,
+    ...over,
+  };
+}
+
+const cell = (server: string, test: string, f?: DurabilityFigures, status: MatrixCell['status'] = 'completed'): MatrixCell => ({
+  server,
+  test,
+  status,
+  ...(f ? { figures: f } : {}),
+});
+
+describe('matrix', () => {
+  it("writes cells as Labour did, Failed above 10 % unexpected", () => {
+    assert.equal(cellText(cell('a', 't', figures())), 'f%: 0.00; RPS: 168.85');
+    assert.equal(cellText(cell('a', 't', figures({ unexpected: 10, unexpectedPercent: 10 }))), 'f%: 10.00; RPS: 168.85');
+    assert.equal(cellText(cell('a', 't', figures({ unexpected: 11, unexpectedPercent: 11 }))), 'Failed');
+    assert.equal(cellText(cell('a', 't', undefined, 'server-failed')), 'Failed (server did not start)');
+    assert.equal(cellText(cell('a', 't', undefined, 'not-run')), '-');
+    assert.equal(cellText(cell('a', 't', figures(), 'interrupted')), 'f%: 0.00; RPS: 168.85 (interrupted)');
+  });
+
+  it('draws a prettytable-style table', () => {
+    assert.equal(renderTable(['Server', 'plain'], [['node-http', 'f%: 0.00; RPS: 1.00']]), [
+      '+-----------+---------------------+',
+      '| Server    | plain               |',
+      '+-----------+---------------------+',
+      '| node-http | f%: 0.00; RPS: 1.00 |',
+      '+-----------+---------------------+',
+      '',
+    ].join('\n'));
+  });
+
+  it('renders the matrix, then the durability figures per cell, and a CSV row per cell', () => {
+    const crashed = figures({
+      unexpected: 40,
+      unexpectedPercent: 40,
+      collateralFailures: 38,
+      crashes: 2,
+      unrecoveredCrashes: 1,
+      firstUnexpectedMs: 1520,
+      serverStats: { name: 'node-http', samples: 3, rssStartBytes: 1, rssEndBytes: 2, peakRssBytes: 50 * 1024 * 1024, rssGrowthBytes: -1024, cpuSeconds: 0.1, processesStart: 1, processesEnd: 0, restarts: 0, aliveAtEnd: false, series: [] },
+    });
+    const m: Matrix = {
+      format: 'gauntlet.matrix',
+      version: 1,
+      startedAt: '2026-01-01T00:00:00.000Z',
+      servers: ['node-http', 'wsgiref'],
+      tests: ['plain', 'crash'],
+      stopReason: 'completed',
+      cells: [cell('node-http', 'plain', figures()), cell('node-http', 'crash', crashed), cell('wsgiref', 'plain', undefined, 'server-failed'), cell('wsgiref', 'crash', undefined, 'not-run')],
+    };
+    const text = renderMatrix(m);
+    assert.match(text, /^2 test\(s\) against 2 server\(s\) finished\.$/m);
+    assert.match(text, /^Report of request failure percent and requests\/sec:$/m);
+    assert.match(text, /^\| node-http \| f%: 0\.00; RPS: 168\.85 +\| Failed +\|$/m);
+    assert.match(text, /^\| wsgiref +\| Failed \(server did not start\) \| - +\|$/m);
+    assert.match(text, /\| node-http \| crash \| 38 +\| 2; never recovered +\| 0 +\| 50\.00 MiB \| -1\.00 KiB +\| after 1\.52s +\|/);
+    assert.match(text, /\| wsgiref +\| plain \| - +\| - +\| - +\| - +\| - +\| the server did not start \|/);
+    const csv = renderMatrixCsv(m).trimEnd().split('\n');
+    assert.equal(csv[0], MATRIX_CSV_HEADER);
+    assert.equal(csv.length, 5);
+    assert.equal(csv[2], 'node-http,crash,completed,100,40,40,168.854,38,2,,,1,0,52428800,-1024,1520,');
+    assert.equal(csv[3], 'wsgiref,plain,server-failed,,,,,,,,,,,,,,');
+  });
+});
