@@ -1,0 +1,30 @@
+import assert from 'node:assert/strict';
+import type { TestContext } from 'node:test';
+import { parseServerSpec } from '../../src/durability/servers/parse-server-spec.js';
+import { liveGroupMembers } from '../../src/durability/servers/process-tree.js';
+import type { RunningServer } from '../../src/durability/servers/server-adapter.js';
+
+const inCI = process.env['CI'] === 'true';
+
+/**
+ * startServerOrSkip starts a server from a spec (`gunicorn-sync:workers=2,timeout=2`). A server that
+ * is not installed fails the test in CI (CI=true: nothing may be skipped) and skips it elsewhere,
+ * with the reason and the install command.
+ */
+export async function startServerOrSkip(t: TestContext, text: string): Promise<RunningServer | undefined> {
+  const spec = parseServerSpec(text);
+  const availability = await spec.adapter.available();
+  if (!availability.ok) {
+    const message = `${spec.adapter.name} is not available: ${availability.why}; install with: ${availability.install}`;
+    if (inCI) assert.fail(message);
+    t.skip(message);
+    return undefined;
+  }
+  return spec.adapter.start({ settings: spec.settings, graceMs: 1000 });
+}
+
+/** stopAndCheck stops a server and checks that nothing of its process group is left. */
+export async function stopAndCheck(server: RunningServer): Promise<void> {
+  await server.stop();
+  assert.deepEqual(liveGroupMembers(server.pid), [], `processes of ${server.name} left behind`);
+}
