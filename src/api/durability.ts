@@ -5,7 +5,7 @@ import type { Reporter } from '../report/reporter.js';
 import type { RunResult } from '../report/run-result.js';
 import { DEFAULT_CLIENT_TIMEOUT_MS, makeBehaviour } from '../durability/behaviours.js';
 import { durabilityOf } from '../durability/durability-figures.js';
-import { resolveDurabilityPlan } from '../durability/durability-plan.js';
+import { DEFAULT_ITERATIONS, resolveDurabilityPlan } from '../durability/durability-plan.js';
 import { startDurabilityRun } from '../durability/durability-run.js';
 import type { Matrix, MatrixCell } from '../durability/matrix.js';
 import { MATRIX_FORMAT } from '../durability/matrix.js';
@@ -62,6 +62,26 @@ export interface MultiTestOptions extends DurabilityTestOptions {
   servers?: readonly string[];
   /** ready tests; default Labour's four: plain, light-sleep, heavy-sleep, segfault. */
   tests?: readonly string[];
+  /**
+   * cellTimeLimit ends a cell after this long even if its requests are not all sent (default 60 s;
+   * 0 = none), unless `duration` is given: a server that stopped answering costs a client timeout per
+   * request, and must not hold the matrix for an hour. A cell cut short says so in the matrix.
+   */
+  cellTimeLimit?: string | number;
+}
+
+/** DEFAULT_CELL_TIME_LIMIT is how long a multitest cell may run unless told otherwise. */
+export const DEFAULT_CELL_TIME_LIMIT = '60s';
+
+/** withCellTimeLimit adds the cell time limit to a multitest's load options, keeping the request count. */
+function withCellTimeLimit(o: MultiTestOptions): MultiTestOptions {
+  if (o.duration !== undefined) return o;
+  const limitMs = parseDuration(o.cellTimeLimit ?? DEFAULT_CELL_TIME_LIMIT, '--cell-time-limit');
+  if (limitMs <= 0) return o;
+  const open = o.rate !== undefined || o.stages !== undefined;
+  const count = o.iterations ?? o.requests ?? (o.iterationsPerUser === undefined && !open ? DEFAULT_ITERATIONS : undefined);
+  if (count === undefined && open) throw usageError('the open model needs -n or -d in a multitest', 'add -n 500, or -d 30s');
+  return { ...o, ...(count !== undefined ? { iterations: count } : {}), duration: `${limitMs}ms` };
 }
 
 /** ResolvedCell is a validated (server, test) pair whose plan only waits for the server's URL. */
@@ -151,7 +171,8 @@ export async function resolveMultiTest(o: MultiTestOptions): Promise<ResolvedMul
   const tests = resolveTests(o.tests !== undefined && o.tests.length > 0 ? o.tests : DEFAULT_MULTITEST_TESTS, o);
   const dupTest = tests.find((t, i) => tests.findIndex((x) => x.name === t.name) !== i);
   if (dupTest) throw usageError(`test '${dupTest.name}' is given twice`, 'give each -t once');
-  const cells = specs.flatMap((s) => tests.map((t) => cellFor(s, t, o)));
+  const limited = withCellTimeLimit(o);
+  const cells = specs.flatMap((s) => tests.map((t) => cellFor(s, t, limited)));
   return { servers: specs, tests, cells };
 }
 
@@ -278,6 +299,7 @@ function toMatrixCell(cell: ResolvedCell, o: CellOutcome): MatrixCell {
     ...(error !== undefined ? { error } : {}),
     ...(figures !== undefined ? { figures } : {}),
     ...(o.result !== undefined ? { durationMs: o.result.durationMs } : {}),
+    ...(o.result?.plannedIterations !== undefined ? { plannedRequests: o.result.plannedIterations } : {}),
     ...(o.serverStop !== undefined ? { serverStop: o.serverStop } : {}),
     ...(o.result !== undefined ? { result: o.result } : {}),
   };

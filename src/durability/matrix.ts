@@ -22,6 +22,8 @@ export interface MatrixCell {
   readonly error?: string;
   readonly figures?: DurabilityFigures;
   readonly durationMs?: number;
+  /** plannedRequests is the request count asked for; fewer ran when the cell hit its time limit. */
+  readonly plannedRequests?: number;
   readonly serverStop?: ServerStopReport;
   /** result is the cell's whole run result (metrics included), to re-render or merge later. */
   readonly result?: RunResult;
@@ -48,7 +50,8 @@ export function cellText(cell: MatrixCell | undefined): string {
   if (cell === undefined || cell.status === 'not-run') return '-';
   const f = cell.figures;
   if (cell.status === 'server-failed' || f === undefined) return 'Failed (server did not start)';
-  const mark = cell.status === 'completed' ? '' : ` (${cell.status})`;
+  const cut = cell.status === 'completed' && cell.plannedRequests !== undefined && f.requests < cell.plannedRequests;
+  const mark = cell.status !== 'completed' ? ` (${cell.status})` : cut ? ` (time limit: ${f.requests} of ${cell.plannedRequests})` : '';
   if (f.unexpectedPercent > DISQUALIFYING_FAILURE_PERCENT) return `Failed${mark}`;
   return `f%: ${f.unexpectedPercent.toFixed(2)}; RPS: ${f.requestsPerSecond.toFixed(2)}${mark}`;
 }

@@ -11,6 +11,7 @@ import { addLoadFlags, loadOptionsOf, type LoadFlagValues } from './load-flags.j
 interface MultiTestFlags extends LoadFlagValues, DurabilityFlagValues {
   server: string[];
   test: string[];
+  cellTimeLimit?: string;
 }
 
 /**
@@ -23,7 +24,8 @@ export function multitestCommand(setExit: (code: number) => void): Command {
   const cmd = strictCommand(new Command('multitest'))
     .description('run several tests against several servers, a fresh server per cell, and print the matrix (Labour\'s multitest)')
     .option('-s, --server <spec>', 'a server and its options (repeatable; default: every server available here)', repeatable, [])
-    .option('-t, --test <name>', "a ready-made test (repeatable; default: plain, light-sleep, heavy-sleep, segfault; 'list' shows them)", repeatable, []);
+    .option('-t, --test <name>', "a ready-made test (repeatable; default: plain, light-sleep, heavy-sleep, segfault; 'list' shows them)", repeatable, [])
+    .option('--cell-time-limit <time>', 'end a cell after this long even if not all its requests were sent, 0 for none (default: 60s; -d replaces it)');
   addDurabilityFlags(cmd);
   addLoadFlags(cmd, { connections: '1' });
   cmd.action(async (f: MultiTestFlags) => {
@@ -42,6 +44,7 @@ export function multitestCommand(setExit: (code: number) => void): Command {
       ...(f.seed !== undefined ? { seed: f.seed } : {}),
       ...(f.mix !== undefined ? { mix: f.mix } : {}),
       ...(f.timeout !== undefined ? { clientTimeout: f.timeout } : {}),
+      ...(f.cellTimeLimit !== undefined ? { cellTimeLimit: f.cellTimeLimit } : {}),
     });
     if (m.cells.length === 0) throw usageError('no server is available here to test', 'gauntlet servers shows how to install them');
     const json = f.json !== undefined ? new OutputFile(f.json, '--json') : undefined;
