@@ -78,6 +78,8 @@ interface Entry {
   readonly tagged: TaggedCounters;
   readonly wellBehaved: boolean;
   readonly crashing: boolean;
+  /** fresh: send it on a new connection (it expects the server to fail or reset it; see DurabilityUser). */
+  readonly fresh: boolean;
 }
 
 /** DurabilityTracker holds one worker's durability figures (shared by its users). */
@@ -124,9 +126,15 @@ class DurabilityTracker {
   }
 }
 
-/** DurabilityUser is one connection that sends the behaviour its worker's policy picks, one at a time. */
+/**
+ * DurabilityUser is one keep-alive connection that sends the behaviour its worker's policy picks, one
+ * at a time. A behaviour whose success is a failure of the server (wedge, hang, crash, segfault,
+ * reset) goes on a new connection: on a kept-alive one, a server that had quietly closed it (uWSGI's
+ * --http-socket does) would look as if it had failed the request, which never reached it.
+ */
 class DurabilityUser implements VirtualUser {
-  private readonly conn: HttpConnection;
+  private conn: HttpConnection;
+  private used = false;
   private readonly shared: Shared;
   private entry: Entry | undefined;
   private scheduledAt = 0;
@@ -144,6 +152,11 @@ class DurabilityUser implements VirtualUser {
     this.scheduledAt = scheduledAt;
     this.startedAt = this.shared.now();
     this.done = done;
+    if (entry.fresh && this.used) {
+      this.conn.close();
+      this.conn = this.shared.connect();
+    }
+    this.used = true;
     this.conn.request(entry.req, this.onResponse);
   }
 
@@ -170,14 +183,15 @@ interface Shared {
   readonly recorder: HttpRecorder;
   readonly tracker: DurabilityTracker;
   readonly now: () => number;
+  readonly connect: () => HttpConnection;
 }
 
 /**
  * createScenario builds a worker's durability users: each user is one keep-alive connection to the
  * behaviour app; every behaviour's request is prepared once per worker; per iteration the worker's
  * policy picker (its own stream or offset) picks the behaviour, `judge` says whether the outcome was
- * the expected one, and HttpRecorder records it, tagged by behaviour. Requests that misbehave are never
- * retried on a stale connection (a retry would crash or wedge a second worker).
+ * the expected one, and HttpRecorder records it, tagged by behaviour. Requests that misbehave go on a
+ * new connection and are never retried (a retry would crash or wedge a second worker).
  */
 export function createScenario(spec: ScenarioSpec, ctx: ScenarioContext): Scenario {
   const s = spec as DurabilityScenarioSpec;
@@ -189,6 +203,7 @@ export function createScenario(spec: ScenarioSpec, ctx: ScenarioContext): Scenar
     tagged: recorder.tagged('behaviour', behaviourTag(m.label)),
     wellBehaved: WELL_BEHAVED.has(m.name),
     crashing: CRASHING.has(m.name),
+    fresh: m.expectation.kind !== 'response',
   }));
   const policy = s.policy.kind === 'random' ? policies.random(s.policy.seed === undefined ? {} : { seed: s.policy.seed }) : policies.sequential();
   const pick = policy.picker(
@@ -196,10 +211,11 @@ export function createScenario(spec: ScenarioSpec, ctx: ScenarioContext): Scenar
     { index: ctx.segment.index, count: ctx.segment.count },
   );
   const tracker = new DurabilityTracker(ctx.metrics, () => ctx.t0);
-  const shared: Shared = { entries, pick, recorder, tracker, now: () => ctx.clock.now() };
   const origin = new URL(base);
+  const connect = (): HttpConnection => openConnection(origin);
+  const shared: Shared = { entries, pick, recorder, tracker, now: () => ctx.clock.now(), connect };
   return {
-    createUser: () => new DurabilityUser(openConnection(origin), shared),
+    createUser: () => new DurabilityUser(connect(), shared),
     close: () => tracker.close(),
   };
 }

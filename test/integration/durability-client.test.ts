@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { nodeBehaviourApp } from '../../src/durability/apps/node-app.js';
 import { Client, renderPlain } from '../../src/durability/client.js';
@@ -81,5 +82,30 @@ describe('durability client against a counting behaviour app', { timeout: 60_000
     assert.equal(result.model, 'open');
     assert.equal(result.metrics.counters['http_reqs'], 40);
     assert.equal(result.metrics.counters['http_req_failed'] ?? 0, 0);
+  });
+
+  it('sends a misbehaving request on a new connection: a quietly closed keep-alive connection is not a server failure', async () => {
+    // Like uWSGI's --http-socket: answer, then close the connection without saying `Connection: close`.
+    const seen: string[] = [];
+    const quiet = net.createServer((socket) => {
+      socket.on('error', () => undefined);
+      socket.once('data', (d: Buffer) => {
+        const path = d.toString('latin1').split(' ')[1] ?? '';
+        seen.push(path.split('?')[0]!);
+        if (path.startsWith('/plain')) socket.end('HTTP/1.1 200 OK\r\ncontent-length: 6\r\n\r\nPong!\n');
+        // /hang: never answers; the client's timeout ends it
+      });
+    });
+    await new Promise<void>((resolve) => quiet.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(quiet.address() as net.AddressInfo).port}`;
+    try {
+      const client = new Client({ policy: policies.sequential() }).add('plain').add('hang(timeout=0.3)');
+      const result = await client.execute({ iterations: 6, target: url, workers: 1 });
+      assert.deepEqual(seen.filter((p) => p === '/hang').length, 3, 'every hang reached the server');
+      assert.equal(result.metrics.counters['http_req_failed{kind:timeout}'], 3, 'and was judged on what the server did');
+      assert.equal(result.metrics.counters['http_req_failed{behaviour:plain}'] ?? 0, 0, 'plain is retried on a stale connection');
+    } finally {
+      quiet.close();
+    }
   });
 });

@@ -84,6 +84,23 @@ describe('known server behaviours through the durability engine', { timeout: 120
     }
   });
 
+  it('uwsgi harakiri=2 + wedge: the master kills the worker, the wedge reached it and is OK', { timeout: 40_000 }, async (t) => {
+    const server = await startServerOrSkip(t, 'uwsgi:processes=2,harakiri=2');
+    if (!server) return;
+    try {
+      const client = new Client({ policy: policies.sequential() }).add('plain(timeout=5)', 9).add('wedge(timeout=10)', 1);
+      const r = await client.execute({ iterations: 20, target: server.url, server, workers: 1 });
+      const f = figures(r);
+      assert.equal(counter(r, 'http_reqs{behaviour:wedge(timeout=10)}'), 2, shown(r));
+      assert.equal(counter(r, 'http_req_failed'), 0, shown(r));
+      assert.ok(r.durationMs >= 3000, `two wedges of ~2 s each cannot end sooner: ${r.durationMs} ms`);
+      assert.ok((f.serverStats?.restarts ?? 0) >= 1, shown(r));
+      assert.match(server.logs(), /HARAKIRI/);
+    } finally {
+      await stopAndCheck(server);
+    }
+  });
+
   it('waitress + as many hangs as threads: it stops answering', { timeout: 40_000 }, async (t) => {
     const server = await startServerOrSkip(t, 'waitress:threads=2');
     if (!server) return;
