@@ -18,8 +18,9 @@ function ready(name: string, description: string, mixText: string, policy: Polic
 
 /**
  * READY_TESTS are the ready-made tests: Labour's four (plain, light-sleep, heavy-sleep, segfault) and
- * the ones it lacked. Misbehaviours that may leave a server unable to answer (wedge, hang, mixed)
- * give every behaviour a short client timeout, so a dead server costs seconds per request, not 30.
+ * the ones it lacked. Misbehaviours that may leave a server unable to answer (crash, wedge, hang,
+ * mixed) give every behaviour a short client timeout, so a dead server costs seconds per request,
+ * not 30 (node:cluster, for one, can lose a connection handed to a worker as it dies).
  * A wedge is bounded (it ends by itself after 8 s) for the same reason: a server that cannot kill it
  * is blocked for a while, not for the rest of the run.
  */
@@ -28,7 +29,7 @@ export const READY_TESTS: readonly ReadyTest[] = [
   ready('light-sleep', "99 plain and 1 sleep of 0.5 s (Labour's LightSleep)", 'plain:99,sleep(seconds=0.5):1'),
   ready('heavy-sleep', "95 plain and 5 sleeps of 2 s (Labour's HeavySleep)", 'plain:95,sleep(seconds=2):5'),
   ready('segfault', "50 plain and 50 real SIGSEGVs in the worker (Labour's SIGSEGV)", 'plain:50,segfault:50'),
-  ready('crash', '95 plain and 5 worker exits (code 1): does the server replace its worker?', 'plain:95,crash:5'),
+  ready('crash', '95 plain and 5 worker exits (code 1): does the server replace its worker, and how soon?', 'plain(timeout=10):95,crash(timeout=10):5'),
   ready(
     'wedge',
     '95 plain and 5 busy CPU loops of 8 s: does the server kill the wedged worker within the 5 s client timeout?',
