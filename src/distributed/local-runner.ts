@@ -64,38 +64,12 @@ export class LocalRunner extends EventEmitter<RunEvents> {
 
   /** run starts the workers and resolves with the result once all are done. */
   async run(): Promise<RunResult> {
-    const url = new URL('./worker-main.js', import.meta.url);
-    const finished: Promise<void>[] = [];
     let readyAll!: () => void;
     const allReady = new Promise<void>((r) => (readyAll = r));
-    for (let i = 0; i < this.plan.workers; i++) {
-      const init: WorkerInit = { plan: this.plan, segment: this.segments[i]!, workerIndex: this.segments[i]!.index };
-      const worker = new Worker(url, { workerData: init });
-      const st: WorkerState = { worker, index: i, ready: false, lastIndex: -1, finished: false, done: false };
-      this.workers.push(st);
-      finished.push(
-        new Promise<void>((resolve) => {
-          const end = () => {
-            if (!st.done) {
-              st.done = true;
-              if (!st.finished) this.onMessage(st, { type: 'snapshot', index: Math.max(0, st.lastIndex + 1), snapshot: { counters: {}, trends: {} }, final: true, endMs: 0 });
-            }
-            resolve();
-            if (!this.workers.every((w) => w.ready || w.done)) return;
-            readyAll();
-          };
-          worker.on('message', (msg: FromWorker) => {
-            this.onMessage(st, msg);
-            if (msg.type === 'ready' && this.workers.length === this.plan.workers && this.workers.every((w) => w.ready || w.done)) readyAll();
-            if (msg.type === 'done') void worker.terminate();
-          });
-          worker.on('error', (err) => {
-            this.fail({ message: `worker ${i} crashed: ${err.stack ?? err.message}` });
-          });
-          worker.on('exit', end);
-        }),
-      );
-    }
+    const checkReady = () => {
+      if (this.workers.length === this.plan.workers && this.workers.every((w) => w.ready || w.done)) readyAll();
+    };
+    const finished = Array.from({ length: this.plan.workers }, (_, i) => this.spawn(i, checkReady));
     await allReady;
     if (this.failure !== undefined && !this.started) {
       this.broadcast({ type: 'abort' });
@@ -115,6 +89,32 @@ export class LocalRunner extends EventEmitter<RunEvents> {
     await Promise.all(finished);
     this.flushIntervals(true);
     return this.result(systemClock.now() - this.t0);
+  }
+
+  /**
+   * spawn starts worker i; the promise resolves when its thread has exited. A worker that exits
+   * without its final snapshot (a crash) is closed off with an empty one, so the merge goes on.
+   */
+  private spawn(i: number, checkReady: () => void): Promise<void> {
+    const segment = this.segments[i]!;
+    const init: WorkerInit = { plan: this.plan, segment, workerIndex: segment.index };
+    const worker = new Worker(new URL('./worker-main.js', import.meta.url), { workerData: init });
+    const st: WorkerState = { worker, index: i, ready: false, lastIndex: -1, finished: false, done: false };
+    this.workers.push(st);
+    return new Promise<void>((resolve) => {
+      worker.on('message', (msg: FromWorker) => {
+        this.onMessage(st, msg);
+        if (msg.type === 'ready') checkReady();
+        if (msg.type === 'done') void worker.terminate();
+      });
+      worker.on('error', (err) => this.fail({ message: `worker ${i} crashed: ${err.stack ?? err.message}` }));
+      worker.on('exit', () => {
+        st.done = true;
+        if (!st.finished) this.addSnapshot(st, Math.max(0, st.lastIndex + 1), { counters: {}, trends: {} }, true, 0);
+        resolve();
+        checkReady();
+      });
+    });
   }
 
   /** stop ends the run early: no new iterations, in-flight ones get the grace period. */

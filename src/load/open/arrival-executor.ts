@@ -147,7 +147,7 @@ export class ArrivalExecutor implements Executor {
         // Grace is over: what is still queued is dropped, what is in flight is aborted.
         this.stop();
         for (const u of this.busy) u.abort();
-      }, this.stopped ? this.ctx.graceMs : this.ctx.graceMs);
+      }, this.ctx.graceMs);
       this.checkDrained = () => {
         if (this.busy.size === 0 && this.creating === 0 && this.queueHead >= this.queue.length) {
           cancel();
