@@ -6,7 +6,7 @@ import { classifyError, errorText } from './classify-error.js';
 import type { ConnectionOptions, HttpConnection, ResponseCallback } from './http-connection.js';
 import { Http1ResponseParser } from './http1-parser.js';
 import type { PreparedRequest } from './prepared-request.js';
-import { newResponseInfo, type ResponseInfo } from './response-info.js';
+import { misuseResponse, newResponseInfo, resetResponseInfo, type ResponseInfo } from './response-info.js';
 
 /**
  * READ_BUFFER is the one buffer every Http1Connection's socket reads into (`onread`): Node hands it to
@@ -61,27 +61,12 @@ export class Http1Connection implements HttpConnection {
   /** request sends `req` (see HttpConnection.request); its callback comes from a later event. */
   request(req: PreparedRequest, cb: ResponseCallback): void {
     if (this.cb !== null || this.closed) {
-      const info = newResponseInfo();
-      info.kind = this.closed ? 'aborted' : 'error';
-      info.error = this.closed ? 'connection closed' : 'a request is already in flight on this connection';
-      info.bytesOut = 0;
-      process.nextTick(cb, info);
+      process.nextTick(cb, misuseResponse(this.closed));
       return;
     }
     const now = performance.now();
     const info = this.info;
-    info.kind = 'ok';
-    info.status = 0;
-    info.bytesIn = 0;
-    info.bodyBytes = 0;
-    info.bytesOut = req.wire.length;
-    info.sentAt = 0;
-    info.firstByteAt = 0;
-    info.endAt = 0;
-    info.connectMs = -1;
-    info.error = '';
-    info.headers = undefined;
-    info.body = undefined;
+    resetResponseInfo(info, req.wire.length);
     this.cb = cb;
     this.req = req;
     this.parser.begin(req.method === 'HEAD', req.keepBody);

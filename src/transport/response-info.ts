@@ -36,3 +36,27 @@ export interface ResponseInfo {
 export function newResponseInfo(): ResponseInfo {
   return { kind: 'ok', status: 0, bytesIn: 0, bodyBytes: 0, bytesOut: 0, sentAt: 0, firstByteAt: 0, endAt: 0, connectMs: -1, error: '', headers: undefined, body: undefined };
 }
+
+/** resetResponseInfo clears a connection's reused ResponseInfo for a new request of `bytesOut` bytes. */
+export function resetResponseInfo(info: ResponseInfo, bytesOut: number): void {
+  info.kind = 'ok';
+  info.status = 0;
+  info.bytesIn = 0;
+  info.bodyBytes = 0;
+  info.bytesOut = bytesOut;
+  info.sentAt = 0;
+  info.firstByteAt = 0;
+  info.endAt = 0;
+  info.connectMs = -1;
+  info.error = '';
+  info.headers = undefined;
+  info.body = undefined;
+}
+
+/** misuseResponse is the result of a request a connection cannot take (closed, or busy). */
+export function misuseResponse(closed: boolean): ResponseInfo {
+  const info = newResponseInfo();
+  info.kind = closed ? 'aborted' : 'error';
+  info.error = closed ? 'connection closed' : 'a request is already in flight on this connection';
+  return info;
+}

@@ -5,7 +5,7 @@ import { GauntletError } from '../core/errors.js';
 import { classifyError, errorText } from './classify-error.js';
 import type { ConnectionOptions, HttpConnection, ResponseCallback } from './http-connection.js';
 import type { PreparedRequest } from './prepared-request.js';
-import { newResponseInfo, type ResponseInfo } from './response-info.js';
+import { misuseResponse, newResponseInfo, resetResponseInfo, type ResponseInfo } from './response-info.js';
 
 /** Dispatch options built once per PreparedRequest (the request is immutable). */
 const DISPATCH = new WeakMap<PreparedRequest, Dispatcher.DispatchOptions>();
@@ -147,26 +147,12 @@ export class UndiciConnection implements HttpConnection {
   /** request sends `req` (see HttpConnection.request); its callback comes from a later event. */
   request(req: PreparedRequest, cb: ResponseCallback): void {
     if (this.cb !== null || this.closed) {
-      const info = newResponseInfo();
-      info.kind = this.closed ? 'aborted' : 'error';
-      info.error = this.closed ? 'connection closed' : 'a request is already in flight on this connection';
-      process.nextTick(cb, info);
+      process.nextTick(cb, misuseResponse(this.closed));
       return;
     }
     const now = performance.now();
     const info = this.info;
-    info.kind = 'ok';
-    info.status = 0;
-    info.bytesIn = 0;
-    info.bodyBytes = 0;
-    info.bytesOut = req.wire.length;
-    info.sentAt = 0;
-    info.firstByteAt = 0;
-    info.endAt = 0;
-    info.connectMs = -1;
-    info.error = '';
-    info.headers = undefined;
-    info.body = undefined;
+    resetResponseInfo(info, req.wire.length);
     this.cb = cb;
     this.req = req;
     this.startAt = now;
