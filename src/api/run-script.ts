@@ -7,7 +7,7 @@ import { evaluateThresholds, parseThresholds, type Threshold, type ThresholdInpu
 import type { RunResult } from '../report/run-result.js';
 import { loadConfig, type ScriptConfig } from '../script/config.js';
 import { DataFeeder, readDataFile, type DataSpec, type FeederMode } from '../script/data-feeder.js';
-import { loadScript } from '../script/script-loader.js';
+import { loadScript, type ScriptModuleInfo } from '../script/script-loader.js';
 import { runShutdown, runStartup } from '../script/script-lifecycle.js';
 import { pickTests, selectTests, type ScriptScenarioSpec } from '../script/script-spec.js';
 import { capWorkers, resolveExecutor, resolveRunSettings, type LoadOptions } from './bench.js';
@@ -99,8 +99,8 @@ export async function prepareScriptRun(o: RunScriptOptions): Promise<PreparedScr
   const files = config ? [...new Set(config.tests.map((t) => t.file))] : [path.resolve(o.file)];
   const loaded = await loadScript(files);
   const scriptOpts = fromScriptOptions(loaded.modules[0]?.options);
-  let tests = selectTests(loaded, config?.tests);
-  if (o.tests && o.tests.length > 0) tests = pickTests(tests, o.tests);
+  const allTests = selectTests(loaded, config?.tests);
+  const tests = o.tests && o.tests.length > 0 ? pickTests(allTests, o.tests) : allTests;
 
   const flagLoad: LoadOptions = defined({
     connections: o.connections,
@@ -153,12 +153,16 @@ export async function prepareScriptRun(o: RunScriptOptions): Promise<PreparedScr
   const settings = resolveRunSettings(load);
   const parts: PlanPart[] = [];
   const rated = config?.tests.filter((t) => t.rate !== undefined) ?? [];
-  if (rated.length > 0 && !(o.tests && o.tests.length > 0)) {
+  if (rated.length > 0) {
     if (rated.length !== config!.tests.length) throw new GauntletError('GAUNTLET_CONFIG_INVALID', `${path.basename(config!.file)}: some tests have a rate and some do not`, { hint: 'give every test its own rate (open model), or none (weights in one closed model)' });
+    checkOneTestPerRate(config!, loaded.modules);
+    // Entry i is test i; `--test` keeps the picked ones, each still at its own rate.
     let offset = 0;
     config!.tests.forEach((t, i) => {
+      const test = allTests[i]!;
+      if (!tests.includes(test)) return;
       const executor = resolveExecutor({ ...load, rate: t.rate!, stages: undefined, cycles: undefined, iterationsPerUser: undefined });
-      parts.push({ name: tests[i]!.name, scenario: base([tests[i]!]), executor, userOffset: offset });
+      parts.push({ name: test.name, scenario: base([test]), executor, userOffset: offset });
       offset += executor.kind === 'open' ? executor.connections : 0;
     });
   } else {
@@ -185,6 +189,22 @@ export async function prepareScriptRun(o: RunScriptOptions): Promise<PreparedScr
   };
 }
 
+/**
+ * checkOneTestPerRate requires each rated config entry to name exactly one test: a rate is one
+ * test's own open model, so `./rest.ts` exporting Browse and Create must be `./rest.ts#Browse`.
+ */
+function checkOneTestPerRate(config: ScriptConfig, modules: readonly ScriptModuleInfo[]): void {
+  config.tests.forEach((t, i) => {
+    if (t.exportName !== undefined) return;
+    const found = modules.find((m) => m.file === path.resolve(t.file))?.tests ?? [];
+    if (found.length <= 1) return;
+    const rel = `./${path.relative(path.dirname(config.file), t.file)}`;
+    throw new GauntletError('GAUNTLET_CONFIG_INVALID', `${path.basename(config.file)}: tests[${i}] has its own rate but ${rel} exports ${found.length} tests (${found.map((x) => x.exportName).join(', ')})`, {
+      hint: `a rate belongs to one test: write one entry per test, e.g. test: ${rel}#${found[0]!.exportName}`,
+    });
+  });
+}
+
 /** applyThresholds evaluates thresholds over a result and attaches their verdicts. */
 export function applyThresholds(result: RunResult, thresholds: readonly Threshold[]): RunResult {
   if (thresholds.length === 0) return result;
@@ -207,11 +227,16 @@ export async function startScriptRun(prepared: PreparedScriptRun, options: Start
     throw err;
   }
   const plan: Plan = { ...prepared.plan, parts };
-  const shutdownAll = async (): Promise<string[]> => {
-    const failures: string[] = [];
-    for (const p of parts) failures.push(...(await runShutdown(p.scenario as ScriptScenarioSpec)));
-    return failures;
-  };
+  // Shutdown runs once, whichever way the run ends: in finalize when the workers finish, else (the
+  // run failed before it started, or a reporter threw) before `done` rejects, so a caller that exits
+  // on the rejection does not cut it short.
+  let shutdown: Promise<string[]> | undefined;
+  const shutdownAll = (): Promise<string[]> =>
+    (shutdown ??= (async () => {
+      const failures: string[] = [];
+      for (const p of parts) failures.push(...(await runShutdown(p.scenario as ScriptScenarioSpec)));
+      return failures;
+    })());
   let abortedBy: string | undefined;
   const handle = startRun(plan, {
     ...options,
@@ -223,7 +248,10 @@ export async function startScriptRun(prepared: PreparedScriptRun, options: Start
       return options.finalize ? options.finalize(result) : result;
     },
   });
-  handle.done.catch(() => shutdownAll());
+  const done = handle.done.catch(async (err: unknown) => {
+    await shutdownAll();
+    throw err;
+  });
   const watched = prepared.thresholds.filter((t) => t.abortOnFail);
   if (watched.length > 0) {
     let elapsed = 0;
@@ -236,5 +264,15 @@ export async function startScriptRun(prepared: PreparedScriptRun, options: Start
       }
     });
   }
-  return handle;
+  const wrapped: RunHandle = {
+    plan: handle.plan,
+    done,
+    on(event, listener) {
+      handle.on(event, listener);
+      return wrapped;
+    },
+    stop: () => handle.stop(),
+    abort: () => handle.abort(),
+  };
+  return wrapped;
 }
