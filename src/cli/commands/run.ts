@@ -3,7 +3,9 @@ import { prepareScriptRun, startScriptRun } from '../../api/run-script.js';
 import type { FeederMode } from '../../script/data-feeder.js';
 import { renderScriptSummary } from '../../report/script-summary.js';
 import { renderTextSummary } from '../../report/text-summary.js';
-import { out, strictCommand } from '../io.js';
+import { ExitCode } from '../../core/errors.js';
+import type { RunHandle } from '../../api/start-run.js';
+import { err, out, strictCommand } from '../io.js';
 import { awaitWithSignals, exitCodeOf, fileReporters, progressReporter } from '../run-and-report.js';
 import { addLoadFlags, loadOptionsOf, type LoadFlagValues } from './load-flags.js';
 
@@ -30,6 +32,34 @@ function headersOf(lines: string[]): Record<string, string> | undefined {
     if (i > 0) out[l.slice(0, i).trim().toLowerCase()] = l.slice(i + 1).trim();
   }
   return out;
+}
+
+/**
+ * duringStartup runs the scripts' startup (and the run's start) with Ctrl-C handled: startup cannot
+ * be cut short, so a first SIGINT/SIGTERM lets it finish and then stops the run before any user
+ * starts — shutdown still runs and the (empty) report is printed, exit 130. A second one exits at
+ * once, without shutdown, for a startup that hangs.
+ */
+async function duringStartup(start: () => Promise<RunHandle>, quiet: boolean | undefined): Promise<RunHandle> {
+  let signals = 0;
+  const onSignal = () => {
+    if (++signals === 1) {
+      if (!quiet) err('\nstopping: waiting for startup to finish, then shutdown runs; press Ctrl-C again to exit at once (shutdown will not run)\n');
+      return;
+    }
+    err('error: interrupted during startup; shutdown did not run\n');
+    process.exit(ExitCode.interrupted);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const handle = await start();
+    if (signals > 0) handle.stop();
+    return handle;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
 }
 
 /** runCommand is `gauntlet run test.ts|config.yaml`: scripted load tests (TestCase classes or a function). */
@@ -68,7 +98,7 @@ export function runCommand(setExit: (code: number) => void): Command {
       ...(f.timeseries !== undefined ? { timeseries: f.timeseries } : {}),
     });
     const reporters = [...fileReporters(prepared.outputs), ...progressReporter(prepared.plan, f.quiet)];
-    const handle = await startScriptRun(prepared, { reporters });
+    const handle = await duringStartup(() => startScriptRun(prepared, { reporters }), f.quiet);
     const result = await awaitWithSignals(handle, f.quiet);
     out(renderTextSummary(result));
     out('\n' + renderScriptSummary(result));
