@@ -158,9 +158,14 @@ function buildError(err: unknown): GauntletError {
   const loc = m.location;
   const where = loc === null ? '' : `${displayPath(loc.file)}:${loc.line}:${loc.column + 1}: `;
   const more = errors!.length > 1 ? ` (and ${errors!.length - 1} more)` : '';
-  let hint: string | undefined;
-  if (loc !== null && loc.lineText !== '') hint = `${loc.lineText}\n${' '.repeat(loc.column)}^`;
-  if (/Could not resolve/.test(m.text)) hint = `${hint === undefined ? '' : `${hint}\n`}install the package in the script's folder (npm install), or fix the path`;
+  // The source line and its caret go on lines of their own, after a line of advice: the CLI prints
+  // `hint: ` before the first line only, so a caret on a continuation line lines up with the source.
+  const advice = /Could not resolve/.test(m.text) ? "install the package in the script's folder (npm install), or fix the path" : undefined;
+  let hint = advice;
+  if (loc !== null && loc.lineText !== '') {
+    const caret = `${loc.lineText.slice(0, loc.column).replace(/[^\t]/g, ' ')}^`;
+    hint = `${advice ?? 'the error is marked below'}:\n${loc.lineText}\n${caret}`;
+  }
   return new GauntletError('GAUNTLET_SCRIPT_INVALID', `${where}${m.text}${more}`, hint === undefined ? { cause: err } : { hint, cause: err });
 }
 
