@@ -5,14 +5,17 @@
  *    autocannon and (when installed) wrk against the same minimal node:http target, the target pinned
  *    to CPU 0 and each generator, one at a time, to CPU 1; median of BENCH_REPS runs in rotating order;
  * 2. the cost of `--csv` (one row per request) as a throughput ratio, in the same rounds;
- * 3. memory with many users — peak RSS of `gauntlet bench -c 10000 --think 1s`.
+ * 3. memory with many users — peak RSS of `gauntlet bench -c 10000 --think 1s`;
+ * 4. scripted tests — `gauntlet run` of a TestCase doing one `this.http.get('/')` per iteration, as
+ *    one more generator of the throughput rounds (bench/script-bench.ts): requests per CPU-second
+ *    against `gauntlet bench`, goal ≥ 40k.
  *
  * It prints a table and a README snippet and writes bench/results/latest.json. Only 127.0.0.1 is
  * used; every process it starts is ended by its process-group id, on error and on Ctrl-C too.
  *
  * Environment: BENCH_SECONDS (10), BENCH_REPS (3), BENCH_MEM_USERS (10000), BENCH_MEM_SECONDS (15),
  * BENCH_SKIP_MEMORY=1, BENCH_ONLY (generator names, comma-separated: gauntlet,autocannon,wrk,gauntlet
- * --csv), BENCH_NICE (e.g. -10: run the target and generators at that niceness),
+ * --csv,gauntlet run), BENCH_NICE (e.g. -10: run the target and generators at that niceness),
  * BENCH_QUIET_WAIT_SECONDS (10 per run), BENCH_QUIET_BUDGET_SECONDS (60 in all). Before each run it
  * waits, within those bounds, for other processes to leave the CPUs alone, and it reports how much CPU
  * they took anyway ("others"): on a shared machine that is the noise in req/s.
@@ -35,6 +38,7 @@ import {
 import { autocannon, gauntlet, readGauntletJson, wrk, GAUNTLET_CLI, type Generator } from './generators.js';
 import { busyCores, readCpuTicks, waitForQuiet } from './cpu-load.js';
 import { detectTools, killAll, killAllNow, runMeasured, Target, type Tools } from './measured-process.js';
+import { gauntletScript, scriptFigures, scriptReport } from './script-bench.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const RESULTS = join(here, '..', '..', 'bench', 'results', 'latest.json');
@@ -212,6 +216,7 @@ async function main(): Promise<void> {
       autocannon(url, CONNECTIONS, SECONDS),
       ...(tools.wrk !== undefined ? [wrk(tools.wrk, url, CONNECTIONS, SECONDS)] : []),
       gauntlet('gauntlet --csv', url, CONNECTIONS, SECONDS, join(dir, 'gc.json'), ['--csv', join(dir, 'x.csv')]),
+      gauntletScript(url, CONNECTIONS, SECONDS, dir),
     ];
     const only = process.env['BENCH_ONLY']?.split(',').map((s) => s.trim());
     const gens = only ? all.filter((g) => only.includes(g.name)) : all;
@@ -237,6 +242,7 @@ async function main(): Promise<void> {
 
     const sums = summarize(runs);
     const r = ratios(sums, runs);
+    const script = scriptFigures(sums, runs);
     for (const run of runs) for (const n of run.notes) notes.push(`${run.generator} round ${run.round}: ${n}`);
     for (const n of mem?.notes ?? []) notes.push(`many users: ${n}`);
     const ctx: Context = {
@@ -257,6 +263,7 @@ async function main(): Promise<void> {
       context: ctx,
       tools: { ...tools, autocannon: autocannonVersion, wrkVersion: tools.wrk ? sh('wrk --version 2>&1 | head -1') : undefined },
       throughput: { summary: sums, ratios: r, csvBytesLastRun: csvBytes, runs },
+      script,
       memory: mem,
       notes,
     };
@@ -264,7 +271,8 @@ async function main(): Promise<void> {
     writeFileSync(RESULTS, `${JSON.stringify(result, null, 2)}\n`);
 
     process.stdout.write(`\n${textReport(ctx, sums, r, mem, notes)}\n`);
-    process.stdout.write(`\nREADME snippet:\n\n${markdownReport(ctx, sums, r, mem)}\n\n`);
+    if (script) process.stdout.write(`\n${scriptReport(script, false)}\n`);
+    process.stdout.write(`\nREADME snippet:\n\n${markdownReport(ctx, sums, r, mem)}\n${script ? `${scriptReport(script, true)}\n` : ''}\n`);
     process.stdout.write(`wrote ${RESULTS} (${((Date.now() - t0) / 1000).toFixed(0)} s)\n`);
   } finally {
     await target.stop();
