@@ -2,7 +2,7 @@ import type { OutcomeKind } from '../core/failure-kinds.js';
 import type { ScenarioSpec } from '../load/plan.js';
 import type { Scenario, ScenarioContext, VirtualUser } from '../load/scenario.js';
 import type { Counter, MetricsRegistry, Trend } from '../metrics/registry.js';
-import { HttpRecorder, type TaggedCounters } from '../scenarios/bench-scenario.js';
+import { HttpMetrics, type TaggedHttpMetrics } from '../metrics/http-metrics.js';
 import type { HttpConnection } from '../transport/http-connection.js';
 import { openConnection } from '../transport/open-connection.js';
 import { prepareRequest, type PreparedRequest } from '../transport/prepared-request.js';
@@ -75,7 +75,7 @@ export function behaviourTag(label: string): string {
 interface Entry {
   readonly spec: DurabilityMixSpec;
   readonly req: PreparedRequest;
-  readonly tagged: TaggedCounters;
+  readonly tagged: TaggedHttpMetrics;
   readonly wellBehaved: boolean;
   readonly crashing: boolean;
   /** fresh: send it on a new connection (it expects the server to fail or reset it; see DurabilityUser). */
@@ -180,7 +180,7 @@ class DurabilityUser implements VirtualUser {
 interface Shared {
   readonly entries: readonly Entry[];
   readonly pick: Picker;
-  readonly recorder: HttpRecorder;
+  readonly recorder: HttpMetrics;
   readonly tracker: DurabilityTracker;
   readonly now: () => number;
   readonly connect: () => HttpConnection;
@@ -190,13 +190,13 @@ interface Shared {
  * createScenario builds a worker's durability users: each user is one keep-alive connection to the
  * behaviour app; every behaviour's request is prepared once per worker; per iteration the worker's
  * policy picker (its own stream or offset) picks the behaviour, `judge` says whether the outcome was
- * the expected one, and HttpRecorder records it, tagged by behaviour. Requests that misbehave go on a
+ * the expected one, and HttpMetrics records it, tagged by behaviour. Requests that misbehave go on a
  * new connection and are never retried (a retry would crash or wedge a second worker).
  */
 export function createScenario(spec: ScenarioSpec, ctx: ScenarioContext): Scenario {
   const s = spec as DurabilityScenarioSpec;
   const base = s.target.replace(/\/+$/, '');
-  const recorder = new HttpRecorder(ctx);
+  const recorder = new HttpMetrics(ctx.metrics, { openModel: ctx.openModel, requestLog: ctx.requestLog, t0: () => ctx.t0 });
   const entries: Entry[] = s.mix.map((m) => ({
     spec: m,
     req: prepareRequest({ url: base + m.path, timeoutMs: m.timeoutMs, retryStale: m.expectation.kind === 'response' }),

@@ -2,7 +2,7 @@ import type { OutcomeKind } from '../core/failure-kinds.js';
 import { prepareRequest, type PreparedRequest } from '../transport/prepared-request.js';
 import type { ResponseInfo } from '../transport/response-info.js';
 import { CookieJar, splitSetCookie } from './cookie-jar.js';
-import type { HttpMetrics } from './http-metrics.js';
+import { tagValue, type HttpMetrics } from '../metrics/http-metrics.js';
 import { HttpResponse } from './http-response.js';
 import { OriginConnections } from './origin-connections.js';
 
@@ -247,7 +247,7 @@ export class HttpSession {
     const waiting = info.firstByteAt > 0 && info.sentAt > 0 ? info.firstByteAt - info.sentAt : 0;
     const receiving = info.firstByteAt > 0 ? end - info.firstByteAt : 0;
     if (this.metrics !== undefined && !(kind === 'aborted' && this.aborted)) {
-      this.metrics.record({ kind, status, responseMs: duration, serviceMs: service, waitingMs: waiting, connectingMs: info.connectMs, bytesIn: info.bytesIn, bytesOut: info.bytesOut, startAt: startAt - queueDelay, name: options.name });
+      this.metrics.record(kind, info, startAt - queueDelay, startAt, options.name === undefined ? undefined : this.metrics.tagged('name', tagValue(options.name), true));
     }
     return new HttpResponse({ url: url.href, method, name: options.name, status, kind, error: info.error, body: info.body, headers, timings: { duration, service, connecting: info.connectMs < 0 ? 0 : info.connectMs, waiting, receiving } });
   }
