@@ -6,13 +6,16 @@ import type { DurabilityScenarioSpec } from './durability-scenario.js';
 import { ServerWatch } from './server-watch.js';
 import type { RunningServer } from './servers/server-adapter.js';
 
+/** DEFAULT_SAMPLE_EVERY_MS is how often a watched server's process tree is read during a run. */
+export const DEFAULT_SAMPLE_EVERY_MS = 200;
+
 /** DurabilityRunOptions attach a server to watch, reporters and names to a durability run. */
 export interface DurabilityRunOptions {
   /** server is sampled during the run (peak RSS, growth, restarts); the caller starts and stops it. */
   server?: RunningServer;
   reporters?: readonly Reporter[];
   names?: DurabilityNames;
-  /** sampleEveryMs: how often the server is sampled; default the plan's interval (at least 100 ms). */
+  /** sampleEveryMs: how often the server is sampled; default 200 ms (the JSON keeps one point per interval). */
   sampleEveryMs?: number;
 }
 
@@ -24,7 +27,7 @@ export interface DurabilityRunOptions {
  */
 export function startDurabilityRun(plan: Plan, options: DurabilityRunOptions = {}): RunHandle {
   const spec = plan.parts[0]!.scenario as DurabilityScenarioSpec;
-  const watch = options.server !== undefined ? new ServerWatch(options.server, options.sampleEveryMs ?? plan.intervalMs) : undefined;
+  const watch = options.server !== undefined ? new ServerWatch(options.server, options.sampleEveryMs ?? DEFAULT_SAMPLE_EVERY_MS, plan.intervalMs) : undefined;
   return startRun(plan, {
     reporters: [...(watch !== undefined ? [watch] : []), ...(options.reporters ?? [])],
     finalize: async (result) => ({

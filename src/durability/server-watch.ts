@@ -12,10 +12,11 @@ export interface ServerPoint {
 }
 
 /**
- * ServerStats are what the server's process tree did during a run, from samples taken every
- * interval: RSS at the start, at the last sample with a live process and at its peak (growth is
- * end − start: a leak shows as growth), CPU seconds used, processes at the start and the end, and
- * worker restarts (new processes in the tree) during the run.
+ * ServerStats are what the server's process tree did during a run, from samples taken every 200 ms:
+ * RSS at the start, at the last sample with a live process and at its peak (growth is end − start: a
+ * leak shows as growth), CPU seconds used, processes at the start and the end, and worker restarts
+ * (new processes seen in the tree; a worker that lived less than a sampling period can be missed).
+ * `series` keeps one point per run interval.
  */
 export interface ServerStats {
   readonly name: string;
@@ -42,15 +43,26 @@ export interface ServerStats {
 export class ServerWatch implements Reporter {
   private readonly server: RunningServer;
   private readonly everyMs: number;
+  private readonly seriesEveryMs: number;
   private readonly points: ServerPoint[] = [];
+  private samples = 0;
+  private peak = 0;
+  private cpuMax = 0;
+  private last: ServerPoint | undefined;
+  private lastAlive: ServerPoint | undefined;
   private first: ProcessSample | undefined;
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> | undefined;
   private startMs = 0;
 
-  constructor(server: RunningServer, everyMs: number) {
+  /**
+   * everyMs is the sampling period (at least 50 ms): short, because a worker that lives less than a
+   * period may go unseen; seriesEveryMs spaces the points kept for the JSON (the run's interval).
+   */
+  constructor(server: RunningServer, everyMs: number, seriesEveryMs: number = everyMs) {
     this.server = server;
-    this.everyMs = Math.max(100, everyMs);
+    this.everyMs = Math.max(50, everyMs);
+    this.seriesEveryMs = seriesEveryMs;
   }
 
   onStart(): void {
@@ -81,7 +93,14 @@ export class ServerWatch implements Reporter {
       .sample()
       .then((s) => {
         this.first ??= s;
-        this.points.push({ tMs: s.atMs - this.startMs, rssBytes: s.rssBytes, processes: s.processes, restarts: s.restarts, cpuSeconds: s.cpuSeconds });
+        const point: ServerPoint = { tMs: s.atMs - this.startMs, rssBytes: s.rssBytes, processes: s.processes, restarts: s.restarts, cpuSeconds: s.cpuSeconds };
+        this.samples++;
+        this.peak = Math.max(this.peak, s.rssBytes);
+        this.cpuMax = Math.max(this.cpuMax, s.cpuSeconds);
+        this.last = point;
+        if (s.processes > 0) this.lastAlive = point;
+        const previous = this.points[this.points.length - 1];
+        if (previous === undefined || point.tMs - previous.tMs >= this.seriesEveryMs) this.points.push(point);
       })
       .catch(() => undefined)
       .finally(() => {
@@ -90,19 +109,17 @@ export class ServerWatch implements Reporter {
   }
 
   private stats(first: ProcessSample): ServerStats {
-    const points = this.points;
-    const last = points[points.length - 1]!;
-    const lastAlive = [...points].reverse().find((p) => p.processes > 0) ?? last;
-    const peak = points.reduce((m, p) => Math.max(m, p.rssBytes), 0);
-    const cpu = points.reduce((m, p) => Math.max(m, p.cpuSeconds), 0);
+    const last = this.last!;
+    const lastAlive = this.lastAlive ?? last;
+    const points = this.points[this.points.length - 1] === last ? this.points : [...this.points, last];
     return {
       name: this.server.name,
-      samples: points.length,
+      samples: this.samples,
       rssStartBytes: first.rssBytes,
       rssEndBytes: lastAlive.rssBytes,
-      peakRssBytes: peak,
+      peakRssBytes: this.peak,
       rssGrowthBytes: lastAlive.rssBytes - first.rssBytes,
-      cpuSeconds: Math.max(0, cpu - first.cpuSeconds),
+      cpuSeconds: Math.max(0, this.cpuMax - first.cpuSeconds),
       processesStart: first.processes,
       processesEnd: last.processes,
       restarts: Math.max(0, last.restarts - first.restarts),
