@@ -156,6 +156,9 @@ export async function prepareScriptRun(o: RunScriptOptions): Promise<PreparedScr
   if (rated.length > 0) {
     if (rated.length !== config!.tests.length) throw new GauntletError('GAUNTLET_CONFIG_INVALID', `${path.basename(config!.file)}: some tests have a rate and some do not`, { hint: 'give every test its own rate (open model), or none (weights in one closed model)' });
     checkOneTestPerRate(config!, loaded.modules);
+    if (flagLoad.rate !== undefined || flagLoad.stages !== undefined || flagLoad.cycles !== undefined) {
+      throw usageError(`${path.basename(config!.file)} gives each test its own rate, so --rate, --stages and --cycles do not apply`, 'drop the flag, or change the rates in the config');
+    }
     // Entry i is test i; `--test` keeps the picked ones, each still at its own rate.
     let offset = 0;
     config!.tests.forEach((t, i) => {

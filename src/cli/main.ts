@@ -40,4 +40,12 @@ async function main(argv: string[]): Promise<number> {
   return code;
 }
 
+// A closed pipe (`gauntlet … | head`) ends the output, not the process with a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') return;
+    throw e;
+  });
+}
+
 main(process.argv).then(exitWith, (e: unknown) => exitWith(reportError(e)));

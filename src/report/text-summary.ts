@@ -27,13 +27,16 @@ export function countersWith(result: RunResult, name: string, tag: string): [str
  */
 export function renderTextSummary(result: RunResult): string {
   const c = result.metrics.counters;
-  const n = c['http_reqs'] ?? c['iterations'] ?? 0;
-  const failed = c['http_req_failed'] ?? 0;
+  // The seed's two lines count HTTP requests; a run that made none (a script of other work) counts iterations.
+  const http = c['http_reqs'] !== undefined;
+  const n = http ? c['http_reqs']! : (c['iterations'] ?? 0);
+  const failed = http ? (c['http_req_failed'] ?? 0) : (c['iteration_errors'] ?? 0);
+  const unit = http ? 'requests' : 'iterations';
   const ok = n - failed;
   const seconds = result.durationMs / 1000;
   const lines: string[] = [];
-  lines.push(`Test of ${n} requests complete in ${seconds.toFixed(2)} seconds (${(n / Math.max(seconds, 1e-9)).toFixed(2)} req/s).`);
-  lines.push(`${ok} requests (${pct(ok, n)}%) returned OK and ${failed} (${pct(failed, n)}%) failed.`);
+  lines.push(`Test of ${n} ${unit} complete in ${seconds.toFixed(2)} seconds (${(n / Math.max(seconds, 1e-9)).toFixed(2)} ${http ? 'req' : 'it'}/s).`);
+  lines.push(`${ok} ${unit} (${pct(ok, n)}%) ${http ? 'returned OK' : 'succeeded'} and ${failed} (${pct(failed, n)}%) failed.`);
   if (result.stopReason === 'interrupted') lines.push('Stopped by the user before the planned end; the figures cover what ran.');
   if (result.stopReason === 'aborted') lines.push('Aborted by the user; in-flight requests were cut off and counted as aborted.');
   if (result.stopReason === 'threshold') lines.push(`Stopped early: threshold ${String(result.extra?.['abortedBy'] ?? '')} failed (abort on fail).`);
