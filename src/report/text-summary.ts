@@ -43,7 +43,8 @@ export function renderTextSummary(result: RunResult): string {
   if (result.stopReason === 'failed') lines.push(`The run failed: ${result.error ?? 'unknown error'}`);
   lines.push('');
   lines.push(`Latency (${result.model === 'open' ? 'response time counts from the intended send time' : 'closed model: from the send'}):`);
-  lines.push(trendLine(result.model === 'open' ? 'response time' : 'request', result.summary['http_req_duration']));
+  if (http) lines.push(trendLine(result.model === 'open' ? 'response time' : 'request', result.summary['http_req_duration']));
+  if (!http || result.summary['iteration_duration']) lines.push(trendLine('iteration', result.summary['iteration_duration']));
   if (result.model === 'open') lines.push(trendLine('service time', result.summary['http_req_service_time']));
   if (result.summary['http_req_waiting']) lines.push(trendLine('first byte', result.summary['http_req_waiting']));
   if (result.summary['http_req_connecting']) lines.push(trendLine('connect', result.summary['http_req_connecting']));
@@ -57,8 +58,7 @@ export function renderTextSummary(result: RunResult): string {
     lines.push('Failure breakdown:');
     for (const [kind, v] of failures) lines.push(`  ${kind.padEnd(12)} ${formatCount(v).padStart(10)}  (${pct(v, n)}%)`);
   }
-  lines.push('');
-  lines.push(`Data: ${formatBytes(c['data_received'] ?? 0)} received (${formatBytes((c['data_received'] ?? 0) / Math.max(seconds, 1e-9))}/s), ${formatBytes(c['data_sent'] ?? 0)} sent`);
+  if (http) lines.push('', `Data: ${formatBytes(c['data_received'] ?? 0)} received (${formatBytes((c['data_received'] ?? 0) / Math.max(seconds, 1e-9))}/s), ${formatBytes(c['data_sent'] ?? 0)} sent`);
   if (result.rate) {
     lines.push(`Rate: intended ${result.rate.intended.toFixed(2)}/s, achieved ${result.rate.achieved.toFixed(2)}/s; dropped arrivals: ${formatCount(c['dropped_iterations'] ?? 0)}`);
   }

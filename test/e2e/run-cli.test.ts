@@ -89,7 +89,7 @@ test('a failing threshold exits 99 after the full report: summary printed, JSON 
   const d = scriptDir({ 'checks.ts': CHECKS, 'fail.yaml': 'tests:\n  - test: ./checks.ts\n    options: { failEvery: 2 }\nthresholds:\n  checks: ["rate>0.99"]\n  iterations: ["count>5"]\n' });
   const r = await runCli(['run', d.file('fail.yaml'), '-u', '2', '-i', '10', '--workers', '2', '-q', '--json', d.file('r.json')]);
   assert.equal(r.code, 99, r.stderr);
-  assert.match(r.stdout, /^Test of 20 requests complete/m, 'the text summary is printed');
+  assert.match(r.stdout, /^Test of 20 iterations complete/m, 'the text summary is printed');
   assert.match(r.stdout, /^ {2}FAIL {2}checks rate>0\.99 {2}\(actual 0\.500\)$/m);
   assert.match(r.stdout, /^ {2}PASS {2}iterations count>5 {2}\(actual 20\)$/m);
   assert.match(r.stdout, /^Tests:\n {2}Checked +20 iterations, 20 succeeded, 0 failed/m, 'the script summary is printed too');
