@@ -1,41 +1,19 @@
 import assert from 'node:assert/strict';
-import { describe, it, type TestContext } from 'node:test';
+import { describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
-import { parseServerSpec } from '../../src/durability/servers/parse-server-spec.js';
-import { liveGroupMembers } from '../../src/durability/servers/process-tree.js';
-import type { RunningServer } from '../../src/durability/servers/server-adapter.js';
+import { startServerOrSkip, stopAndCheck } from '../helpers/durability-servers.js';
 import { openHangingRequest, pollUntil, requestBehaviour, type BehaviourOutcome } from '../helpers/durability-request.js';
 
 /**
  * Known behaviours of real servers (issue 4, and shared/notes/servers-how-to-run.md): each one must
  * show in what a client sees. Every test is bounded to ~15 s by short client timeouts.
  */
-const inCI = process.env['CI'] === 'true';
-
-/** startOrSkip starts a server from a spec; an unavailable one fails in CI and is skipped elsewhere. */
-async function startOrSkip(t: TestContext, text: string): Promise<RunningServer | undefined> {
-  const spec = parseServerSpec(text);
-  const availability = await spec.adapter.available();
-  if (!availability.ok) {
-    const message = `${spec.adapter.name} is not available: ${availability.why}; install with: ${availability.install}`;
-    if (inCI) assert.fail(message);
-    t.skip(message);
-    return undefined;
-  }
-  return spec.adapter.start({ settings: spec.settings, graceMs: 1000 });
-}
-
 const isOk = (o: BehaviourOutcome): boolean => o.kind === 'response' && o.status === 200;
 const shown = (o: BehaviourOutcome): string => JSON.stringify(o.kind === 'response' ? { ...o, body: o.body.slice(0, 40) } : o);
 
-async function stopClean(server: RunningServer): Promise<void> {
-  await server.stop();
-  assert.deepEqual(liveGroupMembers(server.pid), []);
-}
-
 describe('known server behaviours', { timeout: 90_000 }, () => {
   it('node-http + crash: the process dies and later requests are refused', { timeout: 15_000 }, async (t) => {
-    const server = await startOrSkip(t, 'node-http');
+    const server = await startServerOrSkip(t, 'node-http');
     if (!server) return;
     try {
       const crash = await requestBehaviour(server.url, '/crash', 3000);
@@ -51,7 +29,7 @@ describe('known server behaviours', { timeout: 90_000 }, () => {
   });
 
   it('node-cluster + crash: the worker is re-forked and the service recovers', { timeout: 15_000 }, async (t) => {
-    const server = await startOrSkip(t, 'node-cluster:workers=2');
+    const server = await startServerOrSkip(t, 'node-cluster:workers=2');
     if (!server) return;
     try {
       const crash = await requestBehaviour(server.url, '/crash', 3000);
@@ -65,12 +43,12 @@ describe('known server behaviours', { timeout: 90_000 }, () => {
       }
       assert.match(server.logs(), /died \(code 1\), re-forking \(restart 1\)/);
     } finally {
-      await stopClean(server);
+      await stopAndCheck(server);
     }
   });
 
   it('gunicorn-sync timeout=2 + wedge: the worker is killed and plain keeps succeeding', { timeout: 20_000 }, async (t) => {
-    const server = await startOrSkip(t, 'gunicorn-sync:workers=2,timeout=2');
+    const server = await startServerOrSkip(t, 'gunicorn-sync:workers=2,timeout=2');
     if (!server) return;
     try {
       const wedge = requestBehaviour(server.url, '/wedge', 10_000);
@@ -91,12 +69,12 @@ describe('known server behaviours', { timeout: 90_000 }, () => {
       const after = await requestBehaviour(server.url, '/plain', 2000);
       assert.ok(isOk(after), shown(after));
     } finally {
-      await stopClean(server);
+      await stopAndCheck(server);
     }
   });
 
   it('uwsgi harakiri=2 + wedge: the master kills the worker and re-spawns it', { timeout: 20_000 }, async (t) => {
-    const server = await startOrSkip(t, 'uwsgi:processes=2,harakiri=2');
+    const server = await startServerOrSkip(t, 'uwsgi:processes=2,harakiri=2');
     if (!server) return;
     try {
       const wedged = await requestBehaviour(server.url, '/wedge', 10_000);
@@ -108,12 +86,12 @@ describe('known server behaviours', { timeout: 90_000 }, () => {
       const after = await requestBehaviour(server.url, '/plain', 2000);
       assert.ok(isOk(after), shown(after));
     } finally {
-      await stopClean(server);
+      await stopAndCheck(server);
     }
   });
 
   it('waitress + as many hangs as threads: it stops answering', { timeout: 15_000 }, async (t) => {
-    const server = await startOrSkip(t, 'waitress:threads=2');
+    const server = await startServerOrSkip(t, 'waitress:threads=2');
     if (!server) return;
     const hangs = [openHangingRequest(server.url, '/hang')];
     try {
@@ -126,12 +104,12 @@ describe('known server behaviours', { timeout: 90_000 }, () => {
       assert.equal(stalled.kind, 'timeout', `with every thread hung: ${shown(stalled)}`);
     } finally {
       for (const hang of hangs) hang.abort();
-      await stopClean(server);
+      await stopAndCheck(server);
     }
   });
 
   it('wsgiref + sleep: the other requests queue behind it', { timeout: 15_000 }, async (t) => {
-    const server = await startOrSkip(t, 'wsgiref');
+    const server = await startServerOrSkip(t, 'wsgiref');
     if (!server) return;
     try {
       const sleeping = requestBehaviour(server.url, '/sleep?seconds=1.5', 5000);
@@ -141,12 +119,12 @@ describe('known server behaviours', { timeout: 90_000 }, () => {
       assert.ok(queued.ms >= 1000, `plain took ${queued.ms.toFixed(0)} ms; it should have waited for the sleep`);
       assert.ok(isOk(await sleeping));
     } finally {
-      await stopClean(server);
+      await stopAndCheck(server);
     }
   });
 
   it('node-http + sleep: by contrast, the others do not queue', { timeout: 15_000 }, async (t) => {
-    const server = await startOrSkip(t, 'node-http');
+    const server = await startServerOrSkip(t, 'node-http');
     if (!server) return;
     try {
       const sleeping = requestBehaviour(server.url, '/sleep?seconds=1.5', 5000);
@@ -155,7 +133,7 @@ describe('known server behaviours', { timeout: 90_000 }, () => {
       assert.ok(isOk(quick) && quick.ms < 1000, `plain took ${quick.ms.toFixed(0)} ms: ${shown(quick)}`);
       assert.ok(isOk(await sleeping));
     } finally {
-      await stopClean(server);
+      await stopAndCheck(server);
     }
   });
 });
