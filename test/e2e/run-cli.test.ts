@@ -101,6 +101,11 @@ test('a failing threshold exits 99 after the full report: summary printed, JSON 
     { metric: 'iterations', expression: 'count>5', actual: 20, ok: true },
   ]);
   assert.equal(r.stderr, '', 'nothing on stderr: a failed threshold is a verdict, not an error');
+  // The saved result re-renders the same report, the script's sections and thresholds included.
+  const again = await runCli(['report', d.file('r.json')]);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout, /FAIL +checks rate>0\.99/);
+  assert.match(again.stdout, /^Tests:\n {2}Checked +20 iterations, 20 succeeded, 0 failed/m);
 });
 
 test('a passing threshold (--threshold flag) exits 0', async () => {

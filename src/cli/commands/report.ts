@@ -3,6 +3,9 @@ import { Command } from 'commander';
 import { usageError } from '../../core/errors.js';
 import { parseRunResult } from '../../report/json-result.js';
 import { renderTextSummary } from '../../report/text-summary.js';
+import { renderScriptSummary } from '../../report/script-summary.js';
+import { durabilityOf } from '../../durability/durability-figures.js';
+import { renderDurability } from '../../durability/render-durability.js';
 import { renderTimeseriesCsv } from '../../report/timeseries-csv.js';
 import { out, strictCommand } from '../io.js';
 
@@ -20,7 +23,13 @@ export function reportCommand(setExit: (code: number) => void): Command {
         throw usageError(`cannot read '${file}' (${(e as NodeJS.ErrnoException).code ?? 'error'})`, 'give the path of a file written by --json');
       }
       const result = parseRunResult(text, file);
-      if (f.format === 'summary') out(renderTextSummary(result));
+      if (f.format === 'summary') {
+        // The same sections the command that wrote the result printed: a script's tests, a durability run's figures.
+        out(renderTextSummary(result));
+        if (Object.keys(result.metrics.counters).some((k) => k.startsWith('iterations{test:'))) out('\n' + renderScriptSummary(result));
+        const figures = durabilityOf(result);
+        if (figures !== undefined) out('\n' + renderDurability(figures));
+      }
       else if (f.format === 'timeseries') out(renderTimeseriesCsv(result));
       else throw usageError(`--format '${f.format}' is not summary or timeseries`, 'use --format summary or --format timeseries');
       setExit(0);
