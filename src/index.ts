@@ -19,6 +19,7 @@ export { renderTextSummary } from './report/text-summary.js';
 export { renderTimeseriesCsv, TimeseriesReporter } from './report/timeseries-csv.js';
 export { RawCsvReporter, RAW_CSV_HEADER } from './report/raw-csv.js';
 export { JsonReporter, parseRunResult } from './report/json-result.js';
+export { renderHtmlReport, HtmlReporter } from './report/html-report.js';
 export { ProgressReporter } from './report/progress.js';
 export type { Reporter } from './report/reporter.js';
 export type { RunResult, IntervalRow, ThresholdOutcome } from './report/run-result.js';

@@ -3,6 +3,7 @@ import { ExitCode } from '../core/errors.js';
 import type { Plan } from '../load/plan.js';
 import { planDurationMs, plannedIterations } from '../load/plan.js';
 import { startRun, type RunHandle } from '../api/start-run.js';
+import { HtmlReporter } from '../report/html-report.js';
 import { JsonReporter } from '../report/json-result.js';
 import { ProgressReporter } from '../report/progress.js';
 import { RawCsvReporter } from '../report/raw-csv.js';
@@ -17,6 +18,7 @@ export interface OutputFlags {
   json?: string;
   csv?: string;
   timeseries?: string;
+  html?: string;
   quiet?: boolean;
 }
 
@@ -26,6 +28,7 @@ export function fileReporters(o: OutputFlags): Reporter[] {
   if (o.csv) r.push(new RawCsvReporter(o.csv));
   if (o.timeseries) r.push(new TimeseriesReporter(o.timeseries));
   if (o.json) r.push(new JsonReporter(o.json));
+  if (o.html) r.push(new HtmlReporter(o.html));
   return r;
 }
 

@@ -21,6 +21,7 @@ export function addLoadFlags(cmd: Command, defaults: { connections: string } = {
     .option('--json <file>', 'write the whole result as JSON')
     .option('--csv <file>', 'write one row per request')
     .option('--timeseries <file>', 'write one row per interval')
+    .option('--html <file>', 'write a self-contained HTML report with charts')
     .option('-q, --quiet', 'no progress output');
 }
 
@@ -55,6 +56,7 @@ export interface LoadFlagValues {
   json?: string;
   csv?: string;
   timeseries?: string;
+  html?: string;
   quiet?: boolean;
 }
 

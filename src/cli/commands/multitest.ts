@@ -33,6 +33,7 @@ export function multitestCommand(setExit: (code: number) => void): Command {
       printTests();
       return setExit(0);
     }
+    if (f.html !== undefined) throw usageError('--html is for one run; multitest writes the matrix', 'use singletest --html for one cell, or --json FILE for every cell');
     if (f.timeseries !== undefined) throw usageError('--timeseries is for one run; multitest writes the matrix', 'use --json FILE (every cell, time series included) or --csv FILE');
     const m = await resolveMultiTest({
       ...loadOptionsOf(f),

@@ -7,14 +7,15 @@ import { renderScriptSummary } from '../../report/script-summary.js';
 import { durabilityOf } from '../../durability/durability-figures.js';
 import { renderDurability } from '../../durability/render-durability.js';
 import { renderTimeseriesCsv } from '../../report/timeseries-csv.js';
+import { renderHtmlReport } from '../../report/html-report.js';
 import { out, strictCommand } from '../io.js';
 
 /** reportCommand is `gauntlet report FILE.json`: re-render a saved result without re-running. */
 export function reportCommand(setExit: (code: number) => void): Command {
   return strictCommand(new Command('report'))
-    .description('re-render a result saved with --json (summary or time series)')
+    .description('re-render a result saved with --json (summary, time series or HTML)')
     .argument('<file>', 'a result written by --json')
-    .option('--format <format>', 'summary or timeseries', 'summary')
+    .option('--format <format>', 'summary, timeseries or html', 'summary')
     .action((file: string, f: { format: string }) => {
       let text: string;
       try {
@@ -31,7 +32,8 @@ export function reportCommand(setExit: (code: number) => void): Command {
         if (figures !== undefined) out('\n' + renderDurability(figures));
       }
       else if (f.format === 'timeseries') out(renderTimeseriesCsv(result));
-      else throw usageError(`--format '${f.format}' is not summary or timeseries`, 'use --format summary or --format timeseries');
+      else if (f.format === 'html') out(renderHtmlReport(result));
+      else throw usageError(`--format '${f.format}' is not summary, timeseries or html`, 'use --format summary, timeseries or html');
       setExit(0);
     });
 }

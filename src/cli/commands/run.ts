@@ -97,7 +97,7 @@ export function runCommand(setExit: (code: number) => void): Command {
       ...(f.csv !== undefined ? { csv: f.csv } : {}),
       ...(f.timeseries !== undefined ? { timeseries: f.timeseries } : {}),
     });
-    const reporters = [...fileReporters(prepared.outputs), ...progressReporter(prepared.plan, f.quiet)];
+    const reporters = [...fileReporters({ ...prepared.outputs, ...(f.html !== undefined ? { html: f.html } : {}) }), ...progressReporter(prepared.plan, f.quiet)];
     const handle = await duringStartup(() => startScriptRun(prepared, { reporters }), f.quiet);
     const result = await awaitWithSignals(handle, f.quiet);
     out(renderTextSummary(result));
