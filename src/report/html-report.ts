@@ -54,7 +54,11 @@ function downsample(rows: readonly IntervalRow[], max: number): readonly Interva
 
 function charts(result: RunResult, http: boolean): string {
   if (result.intervals.length === 0) return '<p class="note">No intervals were recorded.</p>';
-  const rows = downsample(result.intervals, MAX_CHART_POINTS);
+  // The last interval is often a sliver (the drain after the planned end): a rate over a few
+  // milliseconds would draw a cliff that is not there, so a final interval under half the length is left out.
+  const last = result.intervals[result.intervals.length - 1]!;
+  const whole = result.intervals.length > 1 && last.durationMs < result.intervalMs / 2 ? result.intervals.slice(0, -1) : result.intervals;
+  const rows = downsample(whole, MAX_CHART_POINTS);
   const xs = rows.map((r) => (r.startMs + r.durationMs) / 1000);
   const perSec = (r: IntervalRow, n: number) => n / Math.max(r.durationMs / 1000, 1e-9);
   const done = http ? 'http_reqs' : 'iterations';
@@ -80,7 +84,7 @@ function charts(result: RunResult, http: boolean): string {
       ],
     }),
   ];
-  if (rows !== result.intervals) parts.push(`<p class="note">The run has ${formatCount(result.intervals.length)} intervals; the charts merge them into ${formatCount(rows.length)} points (rates are averaged over each point, latency percentiles show the highest interval's value).</p>`);
+  if (rows !== whole) parts.push(`<p class="note">The run has ${formatCount(result.intervals.length)} intervals; the charts merge them into ${formatCount(rows.length)} points (rates are averaged over each point, latency percentiles show the highest interval's value).</p>`);
   return parts.join('\n');
 }
 

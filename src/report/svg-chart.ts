@@ -24,7 +24,7 @@ export interface BarChartBar {
   readonly color: string;
 }
 
-const PAD = { left: 62, right: 14, top: 28, bottom: 34 };
+const PAD = { left: 62, right: 14, top: 28, bottom: 48 };
 const r1 = (v: number) => Math.round(v * 10) / 10;
 
 /** niceStep picks a round axis step (1, 2 or 5 × 10^k) giving about `ticks` divisions of `span`. */
@@ -45,7 +45,7 @@ const tickLabel = (v: number) => (Math.abs(v) >= 1000 ? `${r1(v / 1000)}k` : Num
  */
 export function svgLineChart(o: LineChartOptions): string {
   const w = o.width ?? 900;
-  const h = o.height ?? 260;
+  const h = o.height ?? 274;
   const pw = w - PAD.left - PAD.right;
   const ph = h - PAD.top - PAD.bottom;
   const x0 = 0;
