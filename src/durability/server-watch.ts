@@ -66,7 +66,7 @@ export class ServerWatch implements Reporter {
   }
 
   onStart(): void {
-    this.startMs = Date.now();
+    this.startMs = performance.now();
     this.take();
     this.timer = setInterval(() => this.take(), this.everyMs);
     this.timer.unref();

@@ -135,7 +135,7 @@ export class ProcessTree {
     }
     this.peakRss = Math.max(this.peakRss, rss);
     return {
-      atMs: Date.now(),
+      atMs: performance.now(),
       processes: members.length,
       pids: members.map((p) => p.pid),
       rssBytes: rss,

@@ -46,7 +46,7 @@ export interface ServerStartOptions {
 
 /** ProcessSample is one look at the server's process tree, read from /proc. */
 export interface ProcessSample {
-  /** atMs is the wall-clock time of the sample (Date.now()). */
+  /** atMs is when the sample was taken, performance.now() milliseconds (monotonic: durations come from it). */
   readonly atMs: number;
   /** processes alive in the tree (zombies excluded). */
   readonly processes: number;
