@@ -39,6 +39,18 @@ export function defaultWorkers(): number {
  */
 export function startRun(plan: Plan, options: StartRunOptions = {}): RunHandle {
   const runner = new LocalRunner(plan);
+  return runHandle(runner, plan, options, () => runner.run());
+}
+
+/** Runner is what a RunHandle drives: LocalRunner (threads) or Coordinator (agents). */
+export interface Runner {
+  on<K extends keyof RunEvents>(event: K, listener: (...args: RunEvents[K]) => void): unknown;
+  stop(): void;
+  abort(): void;
+}
+
+/** runHandle wires reporters and `finalize` to a runner and returns its RunHandle; `run` starts it. */
+export function runHandle(runner: Runner, plan: Plan, options: StartRunOptions, run: () => Promise<RunResult>): RunHandle {
   const reporters = options.reporters ?? [];
   runner.on('started', (t0) => {
     for (const r of reporters) r.onStart?.(plan, t0);
@@ -49,7 +61,7 @@ export function startRun(plan: Plan, options: StartRunOptions = {}): RunHandle {
   runner.on('rows', (worker, rows) => {
     for (const r of reporters) r.onRows?.(worker, rows);
   });
-  const done = runner.run().then(
+  const done = run().then(
     async (raw) => {
       const result = options.finalize ? await options.finalize(raw) : raw;
       for (const r of reporters) await r.onEnd?.(result);
@@ -64,7 +76,7 @@ export function startRun(plan: Plan, options: StartRunOptions = {}): RunHandle {
     plan,
     done,
     on(event, listener) {
-      (runner.on as (e: string, l: (...args: unknown[]) => void) => unknown)(event, listener as (...args: unknown[]) => void);
+      (runner.on as (e: string, l: (...args: unknown[]) => void) => unknown).call(runner, event, listener as (...args: unknown[]) => void);
       return handle;
     },
     stop: () => runner.stop(),

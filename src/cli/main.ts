@@ -3,6 +3,7 @@
  * The gauntlet command line: the only place that parses argv, prints and exits.
  */
 import { Command } from 'commander';
+import { agentCommand } from './commands/agent.js';
 import { basicCommand } from './commands/basic.js';
 import { benchCommand } from './commands/bench.js';
 import { demoCommand } from './commands/demo.js';
@@ -30,7 +31,8 @@ async function main(argv: string[]): Promise<number> {
     .addCommand(multitestCommand(setExit))
     .addCommand(serversCommand(setExit))
     .addCommand(serveAppCommand(setExit))
-    .addCommand(reportCommand(setExit));
+    .addCommand(reportCommand(setExit))
+    .addCommand(agentCommand(setExit));
   program.commands.forEach((c) => strictCommand(c));
   try {
     await program.parseAsync(argv);

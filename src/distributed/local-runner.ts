@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { Worker } from 'node:worker_threads';
-import { localToEpoch, systemClock } from '../core/clock.js';
+import { epochToLocal, localToEpoch, systemClock } from '../core/clock.js';
 import { GauntletError, type GauntletErrorCode, type ExitCode } from '../core/errors.js';
 import { splitSegment, wholeSegment, type Segment } from '../core/segments.js';
 import type { Plan } from '../load/plan.js';
@@ -23,6 +23,20 @@ export interface RunEvents {
   rows: [workerIndex: number, rows: Float64Array];
   /** started: every worker is ready and the run starts now (t0, this thread's clock). */
   started: [t0: number];
+  /**
+   * snapshot: one merged interval's raw metrics (encoded, exact), emitted with its row; only
+   * encoded when someone listens (an agent forwarding intervals to its coordinator).
+   */
+  snapshot: [row: IntervalRow, snapshot: MetricsSnapshot];
+}
+
+/** LocalRunnerOptions tune a LocalRunner. */
+export interface LocalRunnerOptions {
+  /**
+   * startEpochMs gives the start instant (epoch ms, high resolution) instead of choosing one: a
+   * function is called once every worker is ready (an agent waits there for its coordinator's start).
+   */
+  readonly startEpochMs?: number | (() => Promise<number>);
 }
 
 interface WorkerState {
@@ -55,12 +69,14 @@ export class LocalRunner extends EventEmitter<RunEvents> {
   private requested: 'stop' | 'abort' | undefined;
   private started = false;
 
-  constructor(plan: Plan, segment: Segment = wholeSegment) {
+  constructor(plan: Plan, segment: Segment = wholeSegment, options: LocalRunnerOptions = {}) {
     super();
     this.plan = plan;
+    this.options = options;
     this.segments = splitSegment(segment, plan.workers);
   }
   private readonly segments: Segment[];
+  private readonly options: LocalRunnerOptions;
 
   /** run starts the workers and resolves with the result once all are done. */
   async run(): Promise<RunResult> {
@@ -80,7 +96,9 @@ export class LocalRunner extends EventEmitter<RunEvents> {
         ...(f.exitCode !== undefined ? { exitCode: f.exitCode as ExitCode } : {}),
       });
     }
-    this.t0 = systemClock.now() + START_DELAY_MS;
+    const given = this.options.startEpochMs;
+    const startEpochMs = typeof given === 'function' ? await given() : given;
+    this.t0 = startEpochMs !== undefined ? epochToLocal(startEpochMs) : systemClock.now() + START_DELAY_MS;
     this.startedAt = new Date(localToEpoch(this.t0)).toISOString();
     this.started = true;
     this.broadcast({ type: 'start', startEpochMs: localToEpoch(this.t0) });
@@ -199,6 +217,7 @@ export class LocalRunner extends EventEmitter<RunEvents> {
       this.intervals.push(row);
       this.nextEmit++;
       this.emit('interval', row, this.totals);
+      if (this.listenerCount('snapshot') > 0) this.emit('snapshot', row, p.m.toSnapshot());
     }
   }
 

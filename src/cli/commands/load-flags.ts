@@ -38,6 +38,19 @@ export function addHttpFlags(cmd: Command): Command {
     .option('-k, --insecure', 'do not verify TLS certificates');
 }
 
+/** addAgentFlags adds the scale-out flags: run the plan on N agents found over NATS. */
+export function addAgentFlags(cmd: Command): Command {
+  return cmd
+    .option('--agents <n>', 'run on N agents (gauntlet agent) found over NATS instead of local threads')
+    .option('--nats <url>', 'NATS server the agents listen on (default: nats://127.0.0.1:4222)');
+}
+
+/** AgentFlagValues are the parsed values of addAgentFlags. */
+export interface AgentFlagValues {
+  agents?: string;
+  nats?: string;
+}
+
 /** LoadFlagValues are the parsed values of addLoadFlags. */
 export interface LoadFlagValues {
   connections?: string;

@@ -1,0 +1,53 @@
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { GauntletError } from '../core/errors.js';
+import { Coordinator } from '../distributed/coordinator.js';
+import type { Plan } from '../load/plan.js';
+import type { RunResult } from '../report/run-result.js';
+import { runHandle, type RunHandle, type StartRunOptions } from './start-run.js';
+
+/** DistributedRunOptions say where the agents are and how many to use. */
+export interface DistributedRunOptions extends StartRunOptions {
+  /** nats is the NATS server URL the agents listen on, e.g. nats://127.0.0.1:4222. */
+  readonly nats: string;
+  readonly agents: number;
+  /** discoverTimeoutMs bounds the search for idle agents (default 10 s). */
+  readonly discoverTimeoutMs?: number;
+  /** lostAfterMs: an agent silent this long is lost (default 3 s). */
+  readonly lostAfterMs?: number;
+}
+
+/** connectNats connects to a NATS server, turning a failure into a GauntletError with a hint. */
+export async function connectNats(url: string, name: string): Promise<NatsConnection> {
+  try {
+    return await connect({ servers: url, name, timeout: 5000 });
+  } catch (err) {
+    throw new GauntletError('GAUNTLET_RUNTIME', `cannot connect to NATS at ${url}: ${(err as Error).message}`, {
+      hint: 'start a NATS server (nats-server -a 127.0.0.1 -p 4222) and give its URL with --nats',
+      cause: err,
+    });
+  }
+}
+
+/**
+ * startDistributedRun runs a Plan on N agents found over NATS and reports to the given reporters,
+ * like startRun does on threads: the same events, a merged live view and one RunResult (its
+ * `extra.agents` lists each agent; a lost agent makes the stopReason `failed` and is named there).
+ * Plans it cannot ship (scripts, raw rows) throw a usage error at once.
+ */
+export function startDistributedRun(plan: Plan, options: DistributedRunOptions): RunHandle {
+  const coordinator = new Coordinator(plan, {
+    agents: options.agents,
+    natsUrl: options.nats,
+    ...(options.discoverTimeoutMs !== undefined ? { discoverTimeoutMs: options.discoverTimeoutMs } : {}),
+    ...(options.lostAfterMs !== undefined ? { lostAfterMs: options.lostAfterMs } : {}),
+  });
+  const run = async (): Promise<RunResult> => {
+    const nc = await connectNats(options.nats, `gauntlet coordinator ${coordinator.runId}`);
+    try {
+      return await coordinator.run(nc);
+    } finally {
+      await nc.drain().catch(() => nc.close());
+    }
+  };
+  return runHandle(coordinator, plan, options, run);
+}

@@ -1,0 +1,55 @@
+import { availableParallelism } from 'node:os';
+import { Command } from 'commander';
+import { connectNats } from '../../api/distributed-run.js';
+import { ExitCode, usageError } from '../../core/errors.js';
+import { parsePositiveInt } from '../../core/units.js';
+import { AgentService } from '../../distributed/agent-service.js';
+import { err, strictCommand } from '../io.js';
+
+interface AgentFlags {
+  nats: string;
+  workers?: string;
+  id?: string;
+  quiet?: boolean;
+}
+
+/**
+ * agentCommand is `gauntlet agent --nats URL`: a stateless process that waits for coordinators
+ * (`gauntlet bench … --agents N --nats URL`) and runs its segment of their plans on its cores.
+ * It runs until SIGINT/SIGTERM; a run in progress is stopped gracefully and still reported.
+ */
+export function agentCommand(setExit: (code: number) => void): Command {
+  return strictCommand(new Command('agent'))
+    .description('serve as a load agent: wait on NATS for coordinators (bench --agents N) and run their plans')
+    .requiredOption('--nats <url>', 'NATS server URL, e.g. nats://127.0.0.1:4222')
+    .option('-w, --workers <n>', 'worker threads offered per run (default: one per core)')
+    .option('--id <name>', 'agent id (default: host-pid-random); letters, digits, - and _')
+    .option('-q, --quiet', 'no log lines')
+    .action(async (f: AgentFlags) => {
+      const workers = f.workers !== undefined ? parsePositiveInt(f.workers, '--workers') : Math.max(1, availableParallelism());
+      if (f.id !== undefined && !/^[A-Za-z0-9_-]+$/.test(f.id)) throw usageError(`--id '${f.id}' has characters NATS subjects cannot carry`, 'use letters, digits, - and _');
+      const nc = await connectNats(f.nats, `gauntlet agent ${f.id ?? ''}`.trim());
+      const log = f.quiet ? undefined : (line: string) => err(`${new Date().toISOString()} ${line}\n`);
+      const agent = new AgentService(nc, { workers, ...(f.id !== undefined ? { agentId: f.id } : {}), ...(log ? { log } : {}) });
+      await agent.start();
+      log?.(`agent ${agent.agentId} on ${f.nats} offers ${workers} workers; waiting for runs (Ctrl-C ends it)`);
+      let signalled = false;
+      const stopped = new Promise<void>((resolve) => {
+        const onSignal = () => {
+          if (signalled) process.exit(ExitCode.interrupted);
+          signalled = true;
+          log?.('stopping: the run in progress (if any) ends gracefully and is reported');
+          resolve();
+        };
+        process.on('SIGINT', onSignal);
+        process.on('SIGTERM', onSignal);
+      });
+      const closed = nc.closed().then((e) => {
+        if (e) log?.(`NATS connection closed: ${e.message}`);
+      });
+      await Promise.race([stopped, closed]);
+      await agent.close();
+      await nc.drain().catch(() => {});
+      setExit(signalled ? ExitCode.interrupted : ExitCode.runtime);
+    });
+}

@@ -1,0 +1,77 @@
+import type { Segment } from '../core/segments.js';
+import type { Plan } from '../load/plan.js';
+import type { MetricsSnapshot } from '../metrics/registry.js';
+import type { ErrorSampleSummary, RunResult } from '../report/run-result.js';
+
+/**
+ * AgentMessage is every message between a coordinator and its agents, JSON over NATS subjects (see
+ * `subjects`). It mirrors the worker-thread messages of protocol.ts: an assignment in place of
+ * workerData, the same start/stop/abort, interval snapshots, and a done with the agent's outcome.
+ * Shared instants travel as epoch milliseconds; the coordinator corrects each agent's clock offset.
+ */
+export type AgentMessage =
+  /** discover: a coordinator looks for idle agents (request on `gauntlet.agents.discover`). */
+  | { readonly type: 'discover' }
+  /** hello: an idle agent answers a discover. */
+  | { readonly type: 'hello'; readonly agentId: string; readonly host: string; readonly workers: number }
+  /** assign: a coordinator hands an agent its plan and segment (request on the agent's subject). */
+  | { readonly type: 'assign'; readonly runId: string; readonly plan: Plan; readonly segment: Segment }
+  /** accepted: the agent took the assignment; `epochMs` is its clock when it answered. */
+  | { readonly type: 'accepted'; readonly agentId: string; readonly epochMs: number }
+  /** rejected: the agent is busy or the plan cannot run there. */
+  | { readonly type: 'rejected'; readonly agentId: string; readonly reason: string }
+  /** ready: the agent's workers are built and wait for the start. */
+  | { readonly type: 'ready'; readonly agentId: string }
+  /** start: every agent starts at its own clock's `startEpochMs[agentId]` (one instant, offsets applied). */
+  | { readonly type: 'start'; readonly startEpochMs: Readonly<Record<string, number>> }
+  | { readonly type: 'stop' }
+  | { readonly type: 'abort' }
+  /** heartbeat: an agent is alive (every HEARTBEAT_MS while it holds a run). */
+  | { readonly type: 'heartbeat'; readonly agentId: string }
+  /** snapshot: one interval of one agent, merged over its workers (exact, encoded histograms). */
+  | { readonly type: 'snapshot'; readonly agentId: string; readonly index: number; readonly endMs: number; readonly snapshot: MetricsSnapshot }
+  /** done: the agent's run is over; every snapshot was sent before it. */
+  | {
+      readonly type: 'done';
+      readonly agentId: string;
+      readonly durationMs: number;
+      readonly stopReason: RunResult['stopReason'];
+      readonly error?: string;
+      readonly errors: readonly ErrorSampleSummary[];
+    };
+
+/** HEARTBEAT_MS is how often an agent says it is alive during a run. */
+export const HEARTBEAT_MS = 500;
+/** LOST_AFTER_MS: an agent silent this long is lost. */
+export const LOST_AFTER_MS = 3000;
+
+/** subjects names the NATS subjects of the protocol. */
+export const subjects = {
+  /** discover: coordinators ask, idle agents answer hello. */
+  discover: 'gauntlet.agents.discover',
+  /** agent: one agent's inbox (assign, requested). */
+  agent: (agentId: string) => `gauntlet.agent.${agentId}`,
+  /** control: coordinator → agents of a run (start, stop, abort). */
+  control: (runId: string) => `gauntlet.run.${runId}.control`,
+  /** fromAgents: agents → coordinator of a run (ready, heartbeat, snapshot, done). */
+  fromAgents: (runId: string) => `gauntlet.run.${runId}.agents`,
+};
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** encodeMessage turns a message into a NATS payload. */
+export function encodeMessage(msg: AgentMessage): Uint8Array {
+  return encoder.encode(JSON.stringify(msg));
+}
+
+/** decodeMessage reads a NATS payload; undefined when it is not a message of this protocol. */
+export function decodeMessage(data: Uint8Array): AgentMessage | undefined {
+  try {
+    const msg = JSON.parse(decoder.decode(data)) as unknown;
+    if (typeof msg === 'object' && msg !== null && typeof (msg as { type?: unknown }).type === 'string') return msg as AgentMessage;
+  } catch {
+    // not JSON: someone else's message on our subject
+  }
+  return undefined;
+}

@@ -1,0 +1,143 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import { GauntletError } from '../core/errors.js';
+import type { Segment } from '../core/segments.js';
+import type { Plan } from '../load/plan.js';
+import { decodeMessage, encodeMessage, HEARTBEAT_MS, subjects, type AgentMessage } from './agent-protocol.js';
+import { LocalRunner } from './local-runner.js';
+
+/** AgentServiceOptions configure an agent: its id and how many worker threads it offers. */
+export interface AgentServiceOptions {
+  readonly agentId?: string;
+  readonly workers: number;
+  /** log receives one line per event (assigned, started, done); nothing when absent. */
+  readonly log?: (line: string) => void;
+}
+
+/** SUPPORTED_SCENARIOS are the scenario kinds an agent can build from the plan alone. */
+export const SUPPORTED_SCENARIOS: readonly string[] = ['bench'];
+
+interface CurrentRun {
+  readonly runId: string;
+  readonly runner: LocalRunner;
+  heartbeat?: NodeJS.Timeout;
+}
+
+/**
+ * AgentService is a stateless agent on a NATS connection: it answers discovers while idle, takes
+ * one assignment at a time, runs its segment on worker threads (LocalRunner) from the start instant
+ * its coordinator gives, forwards every merged interval snapshot, sends heartbeats and a done.
+ */
+export class AgentService {
+  readonly agentId: string;
+  private readonly nc: NatsConnection;
+  private readonly options: AgentServiceOptions;
+  private readonly subs: Subscription[] = [];
+  private current: CurrentRun | undefined;
+  private idle: Promise<void> = Promise.resolve();
+
+  constructor(nc: NatsConnection, options: AgentServiceOptions) {
+    this.nc = nc;
+    this.options = options;
+    this.agentId = options.agentId ?? `${hostname().replace(/[^A-Za-z0-9_-]/g, '_')}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  }
+
+  /** start subscribes to discovers and to the agent's own subject. */
+  async start(): Promise<void> {
+    this.subs.push(
+      this.nc.subscribe(subjects.discover, {
+        callback: (_err, msg) => {
+          if (this.current !== undefined) return; // busy: let the coordinator find someone else
+          msg.respond(encodeMessage({ type: 'hello', agentId: this.agentId, host: hostname(), workers: this.options.workers }));
+        },
+      }),
+      this.nc.subscribe(subjects.agent(this.agentId), {
+        callback: (_err, msg) => {
+          const m = decodeMessage(msg.data);
+          if (m?.type !== 'assign') return;
+          if (this.current !== undefined) {
+            msg.respond(encodeMessage({ type: 'rejected', agentId: this.agentId, reason: `busy with run ${this.current.runId}` }));
+            return;
+          }
+          const bad = m.plan.parts.find((p) => !SUPPORTED_SCENARIOS.includes(p.scenario.kind));
+          if (bad !== undefined) {
+            msg.respond(encodeMessage({ type: 'rejected', agentId: this.agentId, reason: `scenario kind '${bad.scenario.kind}' cannot run on agents` }));
+            return;
+          }
+          msg.respond(encodeMessage({ type: 'accepted', agentId: this.agentId, epochMs: performance.timeOrigin + performance.now() }));
+          this.idle = this.runAssignment(m.runId, m.plan, m.segment);
+        },
+      }),
+    );
+    await this.nc.flush();
+  }
+
+  /** stop ends the current run gracefully (its result still goes to the coordinator). */
+  stop(): void {
+    this.current?.runner.stop();
+  }
+
+  /** close stops the current run, waits for it to be reported and unsubscribes. */
+  async close(): Promise<void> {
+    this.stop();
+    await this.idle;
+    for (const s of this.subs) s.unsubscribe();
+  }
+
+  private send(runId: string, msg: AgentMessage): void {
+    if (!this.nc.isClosed()) this.nc.publish(subjects.fromAgents(runId), encodeMessage(msg));
+  }
+
+  private async runAssignment(runId: string, plan: Plan, segment: Segment): Promise<void> {
+    const log = this.options.log ?? (() => {});
+    let resolveStart!: (epochMs: number) => void;
+    const start = new Promise<number>((r) => (resolveStart = r));
+    const runner = new LocalRunner(plan, segment, {
+      startEpochMs: () => {
+        this.send(runId, { type: 'ready', agentId: this.agentId });
+        return start;
+      },
+    });
+    const cur: CurrentRun = { runId, runner };
+    this.current = cur;
+    const control = this.nc.subscribe(subjects.control(runId), {
+      callback: (_err, msg) => {
+        const m = decodeMessage(msg.data);
+        if (m?.type === 'start') resolveStart(m.startEpochMs[this.agentId] ?? performance.timeOrigin + performance.now());
+        else if (m?.type === 'stop' || m?.type === 'abort') {
+          log(`run ${runId}: ${m.type} requested by the coordinator`);
+          if (m.type === 'stop') runner.stop();
+          else runner.abort();
+          // A stop before the start: start now, so the workers report an empty run and exit.
+          resolveStart(performance.timeOrigin + performance.now());
+        }
+      },
+    });
+    cur.heartbeat = setInterval(() => this.send(runId, { type: 'heartbeat', agentId: this.agentId }), HEARTBEAT_MS);
+    runner.on('snapshot', (row, snapshot) => this.send(runId, { type: 'snapshot', agentId: this.agentId, index: row.index, endMs: row.startMs + row.durationMs, snapshot }));
+    log(`run ${runId}: segment ${segment.index}/${segment.count} on ${plan.workers} workers`);
+    try {
+      const result = await runner.run();
+      this.send(runId, {
+        type: 'done',
+        agentId: this.agentId,
+        durationMs: result.durationMs,
+        stopReason: result.stopReason,
+        ...(result.error !== undefined ? { error: result.error } : {}),
+        errors: result.errors,
+      });
+      log(`run ${runId}: ${result.stopReason}, ${result.metrics.counters['iterations'] ?? 0} iterations in ${(result.durationMs / 1000).toFixed(2)} s`);
+    } catch (err) {
+      const message = err instanceof GauntletError || err instanceof Error ? err.message : String(err);
+      this.send(runId, { type: 'done', agentId: this.agentId, durationMs: 0, stopReason: 'failed', error: message, errors: [] });
+      log(`run ${runId}: failed: ${message}`);
+    } finally {
+      clearInterval(cur.heartbeat);
+      control.unsubscribe();
+      await this.nc.flush().catch(() => {});
+      this.current = undefined;
+    }
+  }
+}

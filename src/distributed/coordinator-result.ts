@@ -1,0 +1,95 @@
+import type { Segment } from '../core/segments.js';
+import { executorDurationMs, planDurationMs, planModel, plannedIterations, type Plan } from '../load/plan.js';
+import type { MergedMetrics } from '../metrics/merged-metrics.js';
+import type { ErrorSampleSummary, IntervalRow, RunResult } from '../report/run-result.js';
+import { RESULT_FORMAT, RESULT_VERSION } from '../report/run-result.js';
+
+/** AgentOutcome is what the coordinator knows of one agent: its share, its state and its counts. */
+export interface AgentOutcome {
+  readonly agentId: string;
+  readonly host: string;
+  readonly workers: number;
+  readonly segment: Segment;
+  /** state: `lost` when it went silent, `failed` when it reported a failure. */
+  state: 'running' | 'done' | 'failed' | 'lost';
+  /** counters are the agent's own totals, from the snapshots that arrived. */
+  readonly counters: Record<string, number>;
+  durationMs?: number;
+  error?: string;
+  errors?: readonly ErrorSampleSummary[];
+}
+
+/** DistributedResultInput is everything buildDistributedResult needs. */
+export interface DistributedResultInput {
+  readonly plan: Plan;
+  readonly startEpochMs: number;
+  /** fallbackDurationMs: the coordinator's own measure, used when no agent reported its duration. */
+  readonly fallbackDurationMs: number;
+  readonly totals: MergedMetrics;
+  readonly intervals: readonly IntervalRow[];
+  readonly agents: readonly AgentOutcome[];
+  readonly stopReason: RunResult['stopReason'];
+  readonly error?: string;
+}
+
+/**
+ * buildDistributedResult builds a distributed run's RunResult the way LocalRunner builds a local
+ * one (the same rates and planned figures), with the agents listed in `extra.agents`: id, host,
+ * workers, segment, state and their own request counts, so a lost agent is named with what it sent.
+ */
+export function buildDistributedResult(input: DistributedResultInput): RunResult {
+  const { plan, totals } = input;
+  const reported = input.agents.filter((a) => a.durationMs !== undefined && a.durationMs > 0).map((a) => a.durationMs!);
+  const durationMs = reported.length > 0 ? Math.max(...reported) : Math.max(0, input.fallbackDurationMs);
+  const counters = totals.counters;
+  const iterations = counters['iterations'] ?? 0;
+  const seconds = Math.max(durationMs, 1) / 1000;
+  const model = planModel(plan);
+  let rate: RunResult['rate'];
+  if (model === 'open') {
+    const due = iterations + (counters['dropped_iterations'] ?? 0);
+    const scheduleMs = Math.min(durationMs, Math.max(...plan.parts.map((p) => executorDurationMs(p.executor) ?? durationMs)));
+    rate = { intended: due / (Math.max(scheduleMs, 1) / 1000), achieved: iterations / seconds };
+  }
+  const errors = new Map<string, { count: number; stack: string }>();
+  for (const a of input.agents)
+    for (const e of a.errors ?? []) {
+      const cur = errors.get(e.message);
+      if (cur) cur.count += e.count;
+      else errors.set(e.message, { count: e.count, stack: e.stack });
+    }
+  const plannedD = planDurationMs(plan);
+  const plannedN = plannedIterations(plan);
+  return {
+    format: RESULT_FORMAT,
+    version: RESULT_VERSION,
+    label: plan.label,
+    startedAt: new Date(input.startEpochMs).toISOString(),
+    durationMs,
+    stopReason: input.stopReason,
+    ...(input.error !== undefined ? { error: input.error } : {}),
+    model,
+    workers: input.agents.reduce((s, a) => s + a.workers, 0),
+    intervalMs: plan.intervalMs,
+    ...(plannedD !== undefined ? { plannedDurationMs: plannedD } : {}),
+    ...(plannedN !== undefined ? { plannedIterations: plannedN } : {}),
+    ...(rate ? { rate } : {}),
+    metrics: totals.toSnapshot(),
+    summary: totals.summaries(),
+    intervals: input.intervals,
+    errors: [...errors].map(([message, s]) => ({ message, count: s.count, stack: s.stack })),
+    extra: {
+      agents: input.agents.map((a) => ({
+        id: a.agentId,
+        host: a.host,
+        workers: a.workers,
+        segment: `${a.segment.index}/${a.segment.count}`,
+        state: a.state,
+        iterations: a.counters['iterations'] ?? 0,
+        requests: a.counters['http_reqs'] ?? 0,
+        ...(a.durationMs !== undefined ? { durationMs: a.durationMs } : {}),
+        ...(a.error !== undefined ? { error: a.error } : {}),
+      })),
+    },
+  };
+}

@@ -1,0 +1,196 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync, mkdtempSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test, type TestContext } from 'node:test';
+import { resolveBenchPlan } from '../../src/api/bench.js';
+import { startDistributedRun } from '../../src/api/distributed-run.js';
+import { GauntletError } from '../../src/core/errors.js';
+import type { RunResult } from '../../src/report/run-result.js';
+import { spawnCli } from '../helpers/cli.js';
+import { startCountingTarget } from '../helpers/counting-target.js';
+
+// Scale-out over a real nats-server on 127.0.0.1: agents are child processes of the built CLI
+// (`gauntlet agent`), the coordinator runs in this process (and once as the CLI, for Ctrl-C). The
+// client's merged numbers are checked against what the counting target saw.
+
+const inCI = process.env['CI'] === 'true';
+
+interface Nats {
+  url: string;
+  proc: ChildProcess;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const c = net.connect(port, '127.0.0.1', () => (c.destroy(), resolve(true)));
+      c.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`nats-server did not listen on ${port} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** startNatsOrSkip starts nats-server on a free port; missing, it fails in CI and skips elsewhere. */
+async function startNatsOrSkip(t: TestContext): Promise<Nats | undefined> {
+  if (spawnSync('nats-server', ['--version']).error !== undefined) {
+    const message = 'nats-server is not installed; install with: apt-get install -y nats-server';
+    if (inCI) assert.fail(message);
+    t.skip(message);
+    return undefined;
+  }
+  const port = await freePort();
+  const proc = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+  t.after(() => void proc.kill('SIGKILL'));
+  await waitForPort(port, 5000);
+  return { url: `nats://127.0.0.1:${port}`, proc };
+}
+
+/** startAgents spawns n agents of the built CLI and waits until each says it is waiting for runs. */
+async function startAgents(t: TestContext, nats: Nats, n: number): Promise<ChildProcess[]> {
+  const agents = await Promise.all(
+    Array.from({ length: n }, async (_, i) => {
+      const { child } = spawnCli(['agent', '--nats', nats.url, '-w', '1', '--id', `agent${i}`], 60_000);
+      t.after(() => void child.kill('SIGKILL'));
+      await new Promise<void>((resolve, reject) => {
+        let text = '';
+        const timer = setTimeout(() => reject(new Error(`agent${i} did not start: ${text}`)), 10_000);
+        child.stderr!.on('data', (d: Buffer) => {
+          text += d.toString();
+          if (text.includes('waiting for runs')) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      });
+      return child;
+    }),
+  );
+  return agents;
+}
+
+function histogramCount(r: RunResult): number {
+  return r.summary['http_req_duration']?.count ?? 0;
+}
+
+type AgentRow = { id: string; state: string; requests: number };
+const agentsOf = (r: RunResult) => r.extra?.['agents'] as AgentRow[];
+
+test('two agents run -n 1000 exactly: the server counts 1000, the merged result and histogram hold 1000', { timeout: 60_000 }, async (t) => {
+  const nats = await startNatsOrSkip(t);
+  if (!nats) return;
+  const target = await startCountingTarget();
+  t.after(() => target.close());
+  await startAgents(t, nats, 2);
+  const plan = resolveBenchPlan({ url: `${target.url}/`, requests: 1000, connections: 10, workers: 2 });
+  const intervals: number[] = [];
+  const handle = startDistributedRun(plan, { nats: nats.url, agents: 2 });
+  handle.on('interval', (row) => intervals.push(row.counters['http_reqs'] ?? 0));
+  const r = await handle.done;
+  assert.equal(r.stopReason, 'completed', r.error);
+  assert.equal(target.requests, 1000);
+  assert.equal(r.metrics.counters['http_reqs'], 1000);
+  assert.equal(histogramCount(r), 1000);
+  assert.equal(intervals.reduce((a, b) => a + b, 0), 1000, 'the live intervals add up to the total');
+  const agents = agentsOf(r);
+  assert.deepEqual(agents.map((a) => [a.state, a.requests]), [['done', 500], ['done', 500]]);
+  assert.equal(r.workers, 2);
+});
+
+test('open model 200/s for 2 s across 2 agents: about 400 arrivals in total', { timeout: 60_000 }, async (t) => {
+  const nats = await startNatsOrSkip(t);
+  if (!nats) return;
+  const target = await startCountingTarget();
+  t.after(() => target.close());
+  await startAgents(t, nats, 2);
+  const plan = resolveBenchPlan({ url: `${target.url}/`, rate: 200, duration: '2s', workers: 2 });
+  const r = await startDistributedRun(plan, { nats: nats.url, agents: 2 }).done;
+  assert.equal(r.stopReason, 'completed', r.error);
+  const n = r.metrics.counters['http_reqs'] ?? 0;
+  assert.ok(Math.abs(n - 400) <= 12, `http_reqs ${n}, expected 400 ± 3%`);
+  assert.equal(target.requests, n);
+  assert.equal(histogramCount(r), n);
+  for (const a of agentsOf(r)) assert.ok(Math.abs(a.requests - 200) <= 6, `agent ${a.id}: ${a.requests}, expected 200 ± 3%`);
+  assert.ok(r.rate !== undefined && Math.abs(r.rate.intended - 200) <= 6, `intended rate ${r.rate?.intended}`);
+});
+
+test('an agent killed mid-run: the run ends in bounded time, names the lost agent and keeps what was collected', { timeout: 60_000 }, async (t) => {
+  const nats = await startNatsOrSkip(t);
+  if (!nats) return;
+  const target = await startCountingTarget();
+  t.after(() => target.close());
+  const [, victim] = await startAgents(t, nats, 2);
+  const plan = resolveBenchPlan({ url: `${target.url}/`, rate: 100, duration: '20s', workers: 2, interval: '500ms' });
+  const handle = startDistributedRun(plan, { nats: nats.url, agents: 2 });
+  let killedAt = 0;
+  handle.on('interval', (row) => {
+    if (row.index === 1 && killedAt === 0) {
+      killedAt = performance.now();
+      victim!.kill('SIGKILL');
+    }
+  });
+  const r = await handle.done;
+  const afterKill = performance.now() - killedAt;
+  assert.ok(killedAt > 0, 'the agent was killed');
+  assert.ok(afterKill < 10_000, `the run ended ${afterKill.toFixed(0)} ms after the kill`);
+  assert.equal(r.stopReason, 'failed');
+  assert.match(r.error ?? '', /agent1 .*lost/);
+  const agents = agentsOf(r);
+  assert.deepEqual(agents.map((a) => [a.id, a.state]), [['agent0', 'done'], ['agent1', 'lost']]);
+  const collected = r.metrics.counters['http_reqs'] ?? 0;
+  assert.ok(agents[1]!.requests > 0, 'the lost agent\'s intervals before the kill are kept');
+  assert.equal(collected, agents[0]!.requests + agents[1]!.requests);
+  assert.equal(histogramCount(r), collected);
+  assert.ok(collected > 0 && collected <= target.requests, `collected ${collected}, server saw ${target.requests}`);
+});
+
+test('no agents: a clear error within the discovery bound; a script plan is a usage error', { timeout: 30_000 }, async (t) => {
+  const nats = await startNatsOrSkip(t);
+  if (!nats) return;
+  const plan = resolveBenchPlan({ url: 'http://127.0.0.1:9/', requests: 10, workers: 1 });
+  await assert.rejects(startDistributedRun(plan, { nats: nats.url, agents: 2, discoverTimeoutMs: 1000 }).done, (e: unknown) => e instanceof GauntletError && /found 0 of 2 idle agents/.test(e.message));
+  const script = { ...plan, parts: [{ ...plan.parts[0]!, scenario: { kind: 'script', code: '' } }] };
+  assert.throws(() => startDistributedRun(script, { nats: nats.url, agents: 2 }), (e: unknown) => e instanceof GauntletError && e.exitCode === 2);
+});
+
+test('CLI: Ctrl-C on the coordinator stops every agent gracefully and still reports (exit 130)', { timeout: 60_000 }, async (t) => {
+  const nats = await startNatsOrSkip(t);
+  if (!nats) return;
+  const target = await startCountingTarget();
+  t.after(() => target.close());
+  await startAgents(t, nats, 2);
+  const json = join(mkdtempSync(join(tmpdir(), 'gauntlet-dist-')), 'r.json');
+  const { child, wait } = spawnCli(['bench', `${target.url}/`, '-r', '100', '-d', '30s', '--agents', '2', '--nats', nats.url, '--json', json], 30_000);
+  await new Promise<void>((resolve) => {
+    let text = '';
+    child.stderr!.on('data', (d: Buffer) => {
+      text += d.toString();
+      if (/req\/s/.test(text)) resolve();
+    });
+  });
+  child.kill('SIGINT');
+  const run = await wait;
+  assert.equal(run.code, 130, run.stderr);
+  assert.match(run.stdout, /Stopped by the user/);
+  const r = JSON.parse(readFileSync(json, 'utf8')) as RunResult;
+  assert.equal(r.stopReason, 'interrupted');
+  assert.deepEqual(agentsOf(r).map((a) => a.state), ['done', 'done']);
+  assert.equal(r.metrics.counters['http_reqs'], target.requests);
+  assert.ok(r.durationMs < 15_000);
+});
