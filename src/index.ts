@@ -60,3 +60,5 @@ export type { RunningServer, ServerAdapter, ProcessSample, ServerStartOptions, S
 export { serveApp } from './durability/serve-app.js';
 export { resolveSingleTest, resolveMultiTest, startMultiTest, CellRun } from './api/durability.js';
 export type { SingleTestOptions, MultiTestOptions } from './api/durability.js';
+export { startDistributedRun } from './api/distributed-run.js';
+export type { DistributedRunOptions } from './api/distributed-run.js';

@@ -1,8 +1,8 @@
 import type { Segment } from '../core/segments.js';
-import { executorDurationMs, planDurationMs, planModel, plannedIterations, type Plan } from '../load/plan.js';
+import type { Plan } from '../load/plan.js';
 import type { MergedMetrics } from '../metrics/merged-metrics.js';
 import type { ErrorSampleSummary, IntervalRow, RunResult } from '../report/run-result.js';
-import { RESULT_FORMAT, RESULT_VERSION } from '../report/run-result.js';
+import { buildRunResult } from './build-run-result.js';
 
 /** AgentOutcome is what the coordinator knows of one agent: its share, its state and its counts. */
 export interface AgentOutcome {
@@ -38,19 +38,8 @@ export interface DistributedResultInput {
  * workers, segment, state and their own request counts, so a lost agent is named with what it sent.
  */
 export function buildDistributedResult(input: DistributedResultInput): RunResult {
-  const { plan, totals } = input;
   const reported = input.agents.filter((a) => a.durationMs !== undefined && a.durationMs > 0).map((a) => a.durationMs!);
   const durationMs = reported.length > 0 ? Math.max(...reported) : Math.max(0, input.fallbackDurationMs);
-  const counters = totals.counters;
-  const iterations = counters['iterations'] ?? 0;
-  const seconds = Math.max(durationMs, 1) / 1000;
-  const model = planModel(plan);
-  let rate: RunResult['rate'];
-  if (model === 'open') {
-    const due = iterations + (counters['dropped_iterations'] ?? 0);
-    const scheduleMs = Math.min(durationMs, Math.max(...plan.parts.map((p) => executorDurationMs(p.executor) ?? durationMs)));
-    rate = { intended: due / (Math.max(scheduleMs, 1) / 1000), achieved: iterations / seconds };
-  }
   const errors = new Map<string, { count: number; stack: string }>();
   for (const a of input.agents)
     for (const e of a.errors ?? []) {
@@ -58,24 +47,14 @@ export function buildDistributedResult(input: DistributedResultInput): RunResult
       if (cur) cur.count += e.count;
       else errors.set(e.message, { count: e.count, stack: e.stack });
     }
-  const plannedD = planDurationMs(plan);
-  const plannedN = plannedIterations(plan);
-  return {
-    format: RESULT_FORMAT,
-    version: RESULT_VERSION,
-    label: plan.label,
+  return buildRunResult({
+    plan: input.plan,
     startedAt: new Date(input.startEpochMs).toISOString(),
     durationMs,
     stopReason: input.stopReason,
-    ...(input.error !== undefined ? { error: input.error } : {}),
-    model,
+    error: input.error,
     workers: input.agents.reduce((s, a) => s + a.workers, 0),
-    intervalMs: plan.intervalMs,
-    ...(plannedD !== undefined ? { plannedDurationMs: plannedD } : {}),
-    ...(plannedN !== undefined ? { plannedIterations: plannedN } : {}),
-    ...(rate ? { rate } : {}),
-    metrics: totals.toSnapshot(),
-    summary: totals.summaries(),
+    totals: input.totals,
     intervals: input.intervals,
     errors: [...errors].map(([message, s]) => ({ message, count: s.count, stack: s.stack })),
     extra: {
@@ -91,5 +70,5 @@ export function buildDistributedResult(input: DistributedResultInput): RunResult
         ...(a.error !== undefined ? { error: a.error } : {}),
       })),
     },
-  };
+  });
 }

@@ -4,12 +4,11 @@ import { epochToLocal, localToEpoch, systemClock } from '../core/clock.js';
 import { GauntletError, type GauntletErrorCode, type ExitCode } from '../core/errors.js';
 import { splitSegment, wholeSegment, type Segment } from '../core/segments.js';
 import type { Plan } from '../load/plan.js';
-import { executorDurationMs, planDurationMs, planModel, plannedIterations } from '../load/plan.js';
 import type { ErrorSample } from '../load/scenario.js';
 import { decodeSnapshot, MergedMetrics } from '../metrics/merged-metrics.js';
 import type { MetricsSnapshot } from '../metrics/registry.js';
 import type { IntervalRow, RunResult } from '../report/run-result.js';
-import { RESULT_FORMAT, RESULT_VERSION } from '../report/run-result.js';
+import { buildRunResult } from './build-run-result.js';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
 
 /** START_DELAY_MS leaves the workers time to receive the start before t0. */
@@ -222,37 +221,16 @@ export class LocalRunner extends EventEmitter<RunEvents> {
   }
 
   private result(durationMs: number): RunResult {
-    const counters = this.totals.counters;
-    const iterations = counters['iterations'] ?? 0;
-    const seconds = Math.max(durationMs, 1) / 1000;
-    const model = planModel(this.plan);
-    let rate: RunResult['rate'];
-    if (model === 'open') {
-      // Arrivals due over the schedule (run or dropped) per second of schedule, and what was run per second of run.
-      const due = iterations + (counters['dropped_iterations'] ?? 0);
-      const scheduleMs = Math.min(durationMs, Math.max(...this.plan.parts.map((p) => executorDurationMs(p.executor) ?? durationMs)));
-      rate = { intended: due / (Math.max(scheduleMs, 1) / 1000), achieved: iterations / seconds };
-    }
-    const plannedD = planDurationMs(this.plan);
-    const plannedN = plannedIterations(this.plan);
-    return {
-      format: RESULT_FORMAT,
-      version: RESULT_VERSION,
-      label: this.plan.label,
+    return buildRunResult({
+      plan: this.plan,
       startedAt: this.startedAt,
       durationMs,
       stopReason: this.stopReason,
-      ...(this.failure ? { error: this.failure.message } : {}),
-      model,
+      error: this.failure?.message,
       workers: this.plan.workers,
-      intervalMs: this.plan.intervalMs,
-      ...(plannedD !== undefined ? { plannedDurationMs: plannedD } : {}),
-      ...(plannedN !== undefined ? { plannedIterations: plannedN } : {}),
-      ...(rate ? { rate } : {}),
-      metrics: this.totals.toSnapshot(),
-      summary: this.totals.summaries(),
+      totals: this.totals,
       intervals: this.intervals,
       errors: [...this.errorSamples].map(([message, s]) => ({ message, count: s.count, stack: s.stack })),
-    };
+    });
   }
 }

@@ -62,8 +62,9 @@ async function main(): Promise<void> {
   }
   const t0 = epochToLocal(startEpochMs);
   for (const c of contexts) c.t0 = t0;
-  const wait = t0 - clock.now();
-  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  // Timers can fire a fraction of a millisecond early: wait until t0 has really passed, so no
+  // iteration starts (and no raw row is stamped) before the run's start.
+  while (clock.now() < t0) await new Promise((r) => setTimeout(r, Math.ceil(t0 - clock.now())));
 
   const executors: Executor[] = plan.parts.map((part, i) => {
     const ectx = { scenario: scenarios[i]!, segment, clock, t0, metrics, graceMs: plan.graceMs };

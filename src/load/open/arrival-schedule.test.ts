@@ -42,3 +42,16 @@ test('maxArrivals caps an endless schedule', () => {
   assert.equal(s.timeOf(24), 2400);
   assert.equal(s.timeOf(25), Infinity);
 });
+
+test('dueBefore counts the arrivals a schedule puts before a time', () => {
+  const s = new ArrivalSchedule(200, [{ durationMs: 3000, target: 200 }]);
+  assert.equal(s.dueBefore(0), 0);
+  assert.equal(s.dueBefore(1000), 200);
+  assert.equal(s.dueBefore(1000.1), 201);
+  assert.equal(s.dueBefore(3000), 600);
+  assert.equal(s.dueBefore(10_000), 600);
+  const ramp = new ArrivalSchedule(0, [{ durationMs: 10_000, target: 100 }]);
+  assert.equal(ramp.dueBefore(5000), 125);
+  const endless = new ArrivalSchedule(10, [{ durationMs: Infinity, target: 10 }]);
+  assert.equal(endless.dueBefore(2500), 25);
+});

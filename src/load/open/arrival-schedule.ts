@@ -59,4 +59,21 @@ export class ArrivalSchedule {
     }
     return Infinity;
   }
+
+  /** dueBefore counts the arrivals due before `t` ms from t0 (the plan's own count, whatever ran). */
+  dueBefore(t: number): number {
+    if (t <= 0) return 0;
+    // Exponential then binary search over i: timeOf is increasing.
+    let hi = 1;
+    while (hi < this.total && this.timeOf(hi) < t) hi *= 2;
+    let lo = 0;
+    hi = Math.min(hi, this.total);
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (this.timeOf(mid) < t) lo = mid + 1;
+      else hi = mid;
+    }
+    this.cursor = 0;
+    return lo;
+  }
 }

@@ -1,0 +1,68 @@
+import { executorDurationMs, planDurationMs, planModel, plannedIterations, type Plan } from '../load/plan.js';
+import { ArrivalSchedule } from '../load/open/arrival-schedule.js';
+import type { MergedMetrics } from '../metrics/merged-metrics.js';
+import type { ErrorSampleSummary, IntervalRow, RunResult } from '../report/run-result.js';
+import { RESULT_FORMAT, RESULT_VERSION } from '../report/run-result.js';
+
+/** RunResultInput is what a runner (local or distributed) knows at the end of a run. */
+export interface RunResultInput {
+  readonly plan: Plan;
+  readonly startedAt: string;
+  readonly durationMs: number;
+  readonly stopReason: RunResult['stopReason'];
+  readonly error?: string | undefined;
+  readonly workers: number;
+  readonly totals: MergedMetrics;
+  readonly intervals: readonly IntervalRow[];
+  readonly errors: readonly ErrorSampleSummary[];
+  readonly extra?: Record<string, unknown>;
+}
+
+/**
+ * openRate is the open model's intended and achieved rate per second. Intended comes from the plan:
+ * the arrivals its schedules put before the end of the schedule (or of the run, if it stopped
+ * early), per second of that span — so a lost agent or a stop does not lower it. Achieved is the
+ * iterations run per second of the whole run.
+ */
+export function openRate(plan: Plan, durationMs: number, iterations: number): RunResult['rate'] {
+  let due = 0;
+  let spanMs = 0;
+  for (const p of plan.parts) {
+    if (p.executor.kind !== 'open') continue;
+    const e = p.executor;
+    const schedule = new ArrivalSchedule(e.startRate, e.stages, e.maxArrivals);
+    const endMs = Math.min(durationMs, executorDurationMs(e) ?? durationMs);
+    due += schedule.dueBefore(endMs);
+    spanMs = Math.max(spanMs, endMs);
+  }
+  return { intended: due / (Math.max(spanMs, 1) / 1000), achieved: iterations / (Math.max(durationMs, 1) / 1000) };
+}
+
+/** buildRunResult assembles the RunResult every runner returns (the same rates and planned figures). */
+export function buildRunResult(input: RunResultInput): RunResult {
+  const { plan, totals, durationMs } = input;
+  const model = planModel(plan);
+  const rate = model === 'open' ? openRate(plan, durationMs, totals.counters['iterations'] ?? 0) : undefined;
+  const plannedD = planDurationMs(plan);
+  const plannedN = plannedIterations(plan);
+  return {
+    format: RESULT_FORMAT,
+    version: RESULT_VERSION,
+    label: plan.label,
+    startedAt: input.startedAt,
+    durationMs,
+    stopReason: input.stopReason,
+    ...(input.error !== undefined ? { error: input.error } : {}),
+    model,
+    workers: input.workers,
+    intervalMs: plan.intervalMs,
+    ...(plannedD !== undefined ? { plannedDurationMs: plannedD } : {}),
+    ...(plannedN !== undefined ? { plannedIterations: plannedN } : {}),
+    ...(rate ? { rate } : {}),
+    metrics: totals.toSnapshot(),
+    summary: totals.summaries(),
+    intervals: input.intervals,
+    errors: input.errors,
+    ...(input.extra !== undefined ? { extra: input.extra } : {}),
+  };
+}
