@@ -11,12 +11,15 @@ import { loadScript, type ScriptModuleInfo } from '../script/script-loader.js';
 import { runShutdown, runStartup } from '../script/script-lifecycle.js';
 import { pickTests, selectTests, type ScriptScenarioSpec } from '../script/script-spec.js';
 import { capWorkers, resolveExecutor, resolveRunSettings, type LoadOptions } from './bench.js';
+import { startDistributedRun } from './distributed-run.js';
 import { startRun, type RunHandle, type StartRunOptions } from './start-run.js';
 
 /** RunScriptOptions describe `gauntlet run`: a script (or a YAML config) and every run flag. */
 export interface RunScriptOptions extends LoadOptions {
   /** file is a script (.ts/.js) or a config (.yaml/.yml). */
   file: string;
+  /** shipCode puts the bundle's code into the plan, for agents on other machines (`--agents`). */
+  shipCode?: boolean;
   target?: string;
   /** tests narrows to these export or test names (`--test`). */
   tests?: readonly string[];
@@ -142,6 +145,7 @@ export async function prepareScriptRun(o: RunScriptOptions): Promise<PreparedScr
   const base = (t: typeof tests): ScriptScenarioSpec => ({
     kind: 'script',
     bundlePath: loaded.bundlePath,
+    ...(o.shipCode ? { code: loaded.code } : {}),
     tests: t,
     target,
     ...(o.headers || config?.headers ? { headers: { ...config?.headers, ...o.headers } } : {}),
@@ -221,7 +225,7 @@ export function applyThresholds(result: RunResult, thresholds: readonly Threshol
  * after shutdown ran (always: after failures and Ctrl-C too) with thresholds evaluated. Thresholds
  * marked abortOnFail are checked every interval and stop the run when they fail.
  */
-export async function startScriptRun(prepared: PreparedScriptRun, options: StartRunOptions = {}): Promise<RunHandle> {
+export async function startScriptRun(prepared: PreparedScriptRun, options: StartRunOptions & { distributed?: { agents: number; nats: string } } = {}): Promise<RunHandle> {
   const parts: PlanPart[] = [];
   try {
     for (const p of prepared.plan.parts) parts.push({ ...p, scenario: await runStartup(p.scenario as ScriptScenarioSpec) });
@@ -241,8 +245,10 @@ export async function startScriptRun(prepared: PreparedScriptRun, options: Start
       return failures;
     })());
   let abortedBy: string | undefined;
-  const handle = startRun(plan, {
-    ...options,
+  const { distributed, ...runOptions } = options;
+  const start = (opts: StartRunOptions): RunHandle => (distributed ? startDistributedRun(plan, { ...opts, ...distributed }) : startRun(plan, opts));
+  const handle = start({
+    ...runOptions,
     finalize: async (raw) => {
       const failures = await shutdownAll();
       let result = applyThresholds(raw, prepared.thresholds);

@@ -16,8 +16,11 @@ export interface AgentServiceOptions {
   readonly log?: (line: string) => void;
 }
 
-/** SUPPORTED_SCENARIOS are the scenario kinds an agent can build from the plan alone. */
-export const SUPPORTED_SCENARIOS: readonly string[] = ['bench'];
+/**
+ * SUPPORTED_SCENARIOS are the scenario kinds an agent can build from the plan alone: bench, and
+ * scripts whose spec carries the bundle's code (agents write it out with materializeBundle).
+ */
+export const SUPPORTED_SCENARIOS: readonly string[] = ['bench', 'script'];
 
 interface CurrentRun {
   readonly runId: string;

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync, mkdtempSync } from 'node:fs';
+import { readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { resolveBenchPlan } from '../../src/api/bench.js';
 import { startDistributedRun } from '../../src/api/distributed-run.js';
+import { prepareScriptRun, startScriptRun } from '../../src/api/run-script.js';
 import { GauntletError } from '../../src/core/errors.js';
 import type { RunResult } from '../../src/report/run-result.js';
 import { spawnCli } from '../helpers/cli.js';
@@ -160,13 +161,13 @@ test('an agent killed mid-run: the run ends in bounded time, names the lost agen
   assert.ok(collected > 0 && collected <= target.requests, `collected ${collected}, server saw ${target.requests}`);
 });
 
-test('no agents: a clear error within the discovery bound; a script plan is a usage error', { timeout: 30_000 }, async (t) => {
+test('no agents: a clear error within the discovery bound; a plan agents cannot build is a usage error', { timeout: 30_000 }, async (t) => {
   const nats = await startNatsOrSkip(t);
   if (!nats) return;
   const plan = resolveBenchPlan({ url: 'http://127.0.0.1:9/', requests: 10, workers: 1 });
   await assert.rejects(startDistributedRun(plan, { nats: nats.url, agents: 2, discoverTimeoutMs: 1000 }).done, (e: unknown) => e instanceof GauntletError && /found 0 of 2 idle agents/.test(e.message));
-  const script = { ...plan, parts: [{ ...plan.parts[0]!, scenario: { kind: 'script', code: '' } }] };
-  assert.throws(() => startDistributedRun(script, { nats: nats.url, agents: 2 }), (e: unknown) => e instanceof GauntletError && e.exitCode === 2);
+  const durability = { ...plan, parts: [{ ...plan.parts[0]!, scenario: { kind: 'durability' } }] };
+  assert.throws(() => startDistributedRun(durability, { nats: nats.url, agents: 2 }), (e: unknown) => e instanceof GauntletError && e.exitCode === 2 && /bench and script plans/.test(e.message));
 });
 
 test('CLI: Ctrl-C on the coordinator stops every agent gracefully and still reports (exit 130)', { timeout: 60_000 }, async (t) => {
@@ -193,4 +194,46 @@ test('CLI: Ctrl-C on the coordinator stops every agent gracefully and still repo
   assert.deepEqual(agentsOf(r).map((a) => a.state), ['done', 'done']);
   assert.equal(r.metrics.counters['http_reqs'], target.requests);
   assert.ok(r.durationMs < 15_000);
+});
+
+test('a script over 2 agents: startup and shutdown once (coordinator), every iteration counted once, the bundle shipped in the plan', { timeout: 60_000 }, async (t) => {
+  const nats = await startNatsOrSkip(t);
+  if (!nats) return;
+  const target = await startCountingTarget();
+  t.after(() => target.close());
+  await startAgents(t, nats, 2);
+  // The script lives in a folder of its own with no node_modules: the agents write the shipped code out.
+  const dir = mkdtempSync(join(tmpdir(), 'gauntlet-dist-script-'));
+  const file = join(dir, 'marks.ts');
+  writeFileSync(
+    file,
+    `import { TestCase } from 'gauntlet';
+export class Marks extends TestCase {
+  static async startup(ctx) { await ctx.http.get('/mark/startup'); return { token: 't' }; }
+  static async shutdown(ctx) { await ctx.http.get('/mark/shutdown'); }
+  async run() {
+    const res = await this.http.get('/mark/run');
+    this.check('ok', res.status === 200 && this.shared.token === 't');
+  }
+}
+`,
+  );
+  const prepared = await prepareScriptRun({ file, target: target.url, connections: 4, iterationsPerUser: 5, workers: 1, shipCode: true });
+  const handle = await startScriptRun(prepared, { distributed: { agents: 2, nats: nats.url } });
+  const r = await handle.done;
+  assert.equal(r.stopReason, 'completed', r.error);
+  assert.equal(target.byPath.get('/mark/startup'), 1);
+  assert.equal(target.byPath.get('/mark/shutdown'), 1);
+  assert.equal(target.byPath.get('/mark/run'), 20);
+  assert.equal(r.metrics.counters['iterations'], 20);
+  assert.equal(r.metrics.counters['checks{result:pass}'], 20);
+  assert.deepEqual(agentsOf(r).map((a) => [a.state, a.requests]), [['done', 10], ['done', 10]]);
+});
+
+test('a script plan without its code cannot go to agents: a usage error up front', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gauntlet-dist-script-'));
+  const file = join(dir, 'noop.ts');
+  writeFileSync(file, `export default async function () {}\n`);
+  const prepared = await prepareScriptRun({ file, connections: 1, iterationsPerUser: 1, workers: 1 });
+  assert.throws(() => startDistributedRun(prepared.plan, { nats: 'nats://127.0.0.1:1', agents: 1 }), (e: unknown) => e instanceof GauntletError && e.exitCode === 2 && /does not carry its code/.test(e.message));
 });

@@ -1,3 +1,5 @@
+import { usageError } from '../../core/errors.js';
+import { parsePositiveInt } from '../../core/units.js';
 import type { Command } from 'commander';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -49,6 +51,17 @@ export function addAgentFlags(cmd: Command): Command {
 export interface AgentFlagValues {
   agents?: string;
   nats?: string;
+}
+
+/** agentsOf reads the scale-out flags: undefined for a local run, else how many agents and where. */
+export function agentsOf(f: AgentFlagValues, csv: boolean): { agents: number; nats: string } | undefined {
+  if (f.agents === undefined) {
+    if (f.nats !== undefined) throw usageError('--nats needs --agents N', 'add --agents 2 (how many agents to run on)');
+    return undefined;
+  }
+  const agents = parsePositiveInt(f.agents, '--agents');
+  if (csv) throw usageError('--csv (one row per request) cannot go with --agents', 'use --json or --timeseries with --agents');
+  return { agents, nats: f.nats ?? 'nats://127.0.0.1:4222' };
 }
 
 /** LoadFlagValues are the parsed values of addLoadFlags. */

@@ -7,11 +7,12 @@ import { ExitCode } from '../../core/errors.js';
 import type { RunHandle } from '../../api/start-run.js';
 import { err, out, strictCommand } from '../io.js';
 import { awaitWithSignals, exitCodeOf, fileReporters, progressReporter } from '../run-and-report.js';
-import { addLoadFlags, loadOptionsOf, type LoadFlagValues } from './load-flags.js';
+import { addAgentFlags, addLoadFlags, agentsOf, loadOptionsOf, type AgentFlagValues, type LoadFlagValues } from './load-flags.js';
+import { renderAgents } from '../../report/agents-summary.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
-interface RunFlags extends LoadFlagValues {
+interface RunFlags extends LoadFlagValues, AgentFlagValues {
   iterations?: string;
   target?: string;
   test: string[];
@@ -78,10 +79,13 @@ export function runCommand(setExit: (code: number) => void): Command {
     .option('--timeout <time>', 'per-request timeout (default: 10s)')
     .option('-k, --insecure', 'do not verify TLS certificates');
   addLoadFlags(cmd, { connections: '1' });
+  addAgentFlags(cmd);
   cmd.action(async (file: string, f: RunFlags) => {
     const headers = headersOf(f.header);
+    const distributed = agentsOf(f, f.csv !== undefined);
     const prepared = await prepareScriptRun({
       file,
+      ...(distributed ? { shipCode: true } : {}),
       ...loadOptionsOf(f),
       ...(f.iterations !== undefined ? { iterationsPerUser: f.iterations } : {}),
       ...(f.target !== undefined ? { target: f.target } : {}),
@@ -98,9 +102,10 @@ export function runCommand(setExit: (code: number) => void): Command {
       ...(f.timeseries !== undefined ? { timeseries: f.timeseries } : {}),
     });
     const reporters = [...fileReporters({ ...prepared.outputs, ...(f.html !== undefined ? { html: f.html } : {}) }), ...progressReporter(prepared.plan, f.quiet)];
-    const handle = await duringStartup(() => startScriptRun(prepared, { reporters }), f.quiet);
+    const handle = await duringStartup(() => startScriptRun(prepared, { reporters, ...(distributed ? { distributed } : {}) }), f.quiet);
     const result = await awaitWithSignals(handle, f.quiet);
     out(renderTextSummary(result));
+    out(renderAgents(result));
     out('\n' + renderScriptSummary(result));
     setExit(exitCodeOf(result));
   });
