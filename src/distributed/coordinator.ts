@@ -10,8 +10,8 @@ import { decodeMessage, encodeMessage, LOST_AFTER_MS, subjects, type AgentMessag
 import { SUPPORTED_SCENARIOS } from './agent-service.js';
 import { buildDistributedResult, type AgentOutcome } from './coordinator-result.js';
 import type { RunEvents } from './local-runner.js';
-import { decodeSnapshot, MergedMetrics } from '../metrics/merged-metrics.js';
-import type { IntervalRow, RunResult } from '../report/run-result.js';
+import type { RunResult } from '../report/run-result.js';
+import { IntervalMerger } from './interval-merger.js';
 
 /** START_DELAY_MS leaves the agents time to receive the start (over the network) before t0. */
 const START_DELAY_MS = 250;
@@ -39,14 +39,10 @@ export class Coordinator extends EventEmitter<RunEvents> {
   private nc!: NatsConnection;
   private readonly options: CoordinatorOptions;
   private readonly agents = new Map<string, AgentOutcome & { offsetMs: number; lastSeen: number; lastIndex: number; ready: boolean }>();
-  private readonly totals = new MergedMetrics();
-  private readonly pending = new Map<number, { m: MergedMetrics; endMs: number }>();
-  private readonly intervals: IntervalRow[] = [];
-  private nextEmit = 0;
-  private maxIndex = -1;
   private started = false;
   private requested: 'stop' | 'abort' | undefined;
   private failure: string | undefined;
+  private readonly merger: IntervalMerger;
   private interrupted: 'interrupted' | 'aborted' | undefined;
   private wake: () => void = () => {};
 
@@ -54,6 +50,7 @@ export class Coordinator extends EventEmitter<RunEvents> {
     super();
     this.plan = plan;
     this.options = options;
+    this.merger = new IntervalMerger(plan.intervalMs);
     const bad = plan.parts.find((p) => !SUPPORTED_SCENARIOS.includes(p.scenario.kind));
     if (bad !== undefined) throw usageError(`--agents runs bench and script plans; this plan has a '${bad.scenario.kind}' scenario`, 'run it without --agents');
     const codeless = plan.parts.find((p) => p.scenario.kind === 'script' && typeof p.scenario['code'] !== 'string');
@@ -89,8 +86,8 @@ export class Coordinator extends EventEmitter<RunEvents> {
         plan: this.plan,
         startEpochMs,
         fallbackDurationMs: systemClock.now() - t0,
-        totals: this.totals,
-        intervals: this.intervals,
+        totals: this.merger.totals,
+        intervals: this.merger.rows,
         agents: [...this.agents.values()],
         stopReason: this.failure !== undefined ? 'failed' : (this.interrupted ?? 'completed'),
         ...(this.failure !== undefined ? { error: this.failure } : {}),
@@ -200,14 +197,8 @@ export class Coordinator extends EventEmitter<RunEvents> {
         a.ready = true;
         break;
       case 'snapshot': {
-        const decoded = decodeSnapshot(m.snapshot);
-        this.totals.addDecoded(decoded);
+        this.merger.add(m.index, m.snapshot, m.endMs);
         for (const k in m.snapshot.counters) a.counters[k] = (a.counters[k] ?? 0) + m.snapshot.counters[k]!;
-        let p = this.pending.get(m.index);
-        if (p === undefined) this.pending.set(m.index, (p = { m: new MergedMetrics(), endMs: 0 }));
-        p.m.addDecoded(decoded);
-        p.endMs = Math.max(p.endMs, m.endMs);
-        this.maxIndex = Math.max(this.maxIndex, m.index);
         a.lastIndex = m.index;
         this.flushIntervals(false);
         break;
@@ -250,19 +241,7 @@ export class Coordinator extends EventEmitter<RunEvents> {
 
   /** flushIntervals emits every interval that all live agents have reported, in order. */
   private flushIntervals(all: boolean): void {
-    while (this.nextEmit <= this.maxIndex) {
-      const k = this.nextEmit;
-      if (!all && ![...this.agents.values()].every((a) => a.state !== 'running' || a.lastIndex >= k)) return;
-      const p = this.pending.get(k) ?? { m: new MergedMetrics(), endMs: 0 };
-      this.pending.delete(k);
-      const startMs = k * this.plan.intervalMs;
-      const durationMs = Math.max(0, Math.min(this.plan.intervalMs, p.endMs - startMs)) || this.plan.intervalMs;
-      const trends: IntervalRow['trends'] = {};
-      for (const key of p.m.trendKeys()) if (!key.includes('{')) trends[key] = p.m.summary(key)!;
-      const row: IntervalRow = { index: k, startMs, durationMs, counters: { ...p.m.counters }, trends };
-      this.intervals.push(row);
-      this.nextEmit++;
-      this.emit('interval', row, this.totals);
-    }
+    const agents = [...this.agents.values()];
+    for (const { row } of this.merger.flush((k) => agents.every((a) => a.state !== 'running' || a.lastIndex >= k), all)) this.emit('interval', row, this.merger.totals);
   }
 }

@@ -5,7 +5,8 @@ import { GauntletError, type GauntletErrorCode, type ExitCode } from '../core/er
 import { splitSegment, wholeSegment, type Segment } from '../core/segments.js';
 import type { Plan } from '../load/plan.js';
 import type { ErrorSample } from '../load/scenario.js';
-import { decodeSnapshot, MergedMetrics } from '../metrics/merged-metrics.js';
+import type { MergedMetrics } from '../metrics/merged-metrics.js';
+import { IntervalMerger } from './interval-merger.js';
 import type { MetricsSnapshot } from '../metrics/registry.js';
 import type { IntervalRow, RunResult } from '../report/run-result.js';
 import { buildRunResult } from './build-run-result.js';
@@ -55,12 +56,8 @@ interface WorkerState {
 export class LocalRunner extends EventEmitter<RunEvents> {
   readonly plan: Plan;
   private readonly workers: WorkerState[] = [];
-  private readonly totals = new MergedMetrics();
-  private readonly pending = new Map<number, { m: MergedMetrics; endMs: number }>();
-  private readonly intervals: IntervalRow[] = [];
+  private readonly merger: IntervalMerger;
   private readonly errorSamples = new Map<string, { count: number; stack: string }>();
-  private nextEmit = 0;
-  private maxIndex = -1;
   private t0 = 0;
   private startedAt = '';
   private stopReason: RunResult['stopReason'] = 'completed';
@@ -72,6 +69,7 @@ export class LocalRunner extends EventEmitter<RunEvents> {
     super();
     this.plan = plan;
     this.options = options;
+    this.merger = new IntervalMerger(plan.intervalMs);
     this.segments = splitSegment(segment, plan.workers);
   }
   private readonly segments: Segment[];
@@ -189,13 +187,7 @@ export class LocalRunner extends EventEmitter<RunEvents> {
   }
 
   private addSnapshot(st: WorkerState, index: number, snap: MetricsSnapshot, final: boolean, endMs: number): void {
-    const decoded = decodeSnapshot(snap);
-    this.totals.addDecoded(decoded);
-    let p = this.pending.get(index);
-    if (p === undefined) this.pending.set(index, (p = { m: new MergedMetrics(), endMs: 0 }));
-    p.m.addDecoded(decoded);
-    p.endMs = Math.max(p.endMs, endMs);
-    this.maxIndex = Math.max(this.maxIndex, index);
+    this.merger.add(index, snap, endMs);
     if (final) st.finished = true;
     else st.lastIndex = index;
     this.flushIntervals(false);
@@ -203,20 +195,9 @@ export class LocalRunner extends EventEmitter<RunEvents> {
 
   /** flushIntervals emits every interval that all workers have reported, in order. */
   private flushIntervals(all: boolean): void {
-    while (this.nextEmit <= this.maxIndex) {
-      const k = this.nextEmit;
-      if (!all && !this.workers.every((w) => w.finished || w.lastIndex >= k)) return;
-      const p = this.pending.get(k) ?? { m: new MergedMetrics(), endMs: 0 };
-      this.pending.delete(k);
-      const startMs = k * this.plan.intervalMs;
-      const durationMs = Math.max(0, Math.min(this.plan.intervalMs, p.endMs - startMs)) || this.plan.intervalMs;
-      const trends: IntervalRow['trends'] = {};
-      for (const key of p.m.trendKeys()) if (!key.includes('{')) trends[key] = p.m.summary(key)!;
-      const row: IntervalRow = { index: k, startMs, durationMs, counters: { ...p.m.counters }, trends };
-      this.intervals.push(row);
-      this.nextEmit++;
-      this.emit('interval', row, this.totals);
-      if (this.listenerCount('snapshot') > 0) this.emit('snapshot', row, p.m.toSnapshot());
+    for (const { row, metrics } of this.merger.flush((k) => this.workers.every((w) => w.finished || w.lastIndex >= k), all)) {
+      this.emit('interval', row, this.merger.totals);
+      if (this.listenerCount('snapshot') > 0) this.emit('snapshot', row, metrics.toSnapshot());
     }
   }
 
@@ -228,8 +209,8 @@ export class LocalRunner extends EventEmitter<RunEvents> {
       stopReason: this.stopReason,
       error: this.failure?.message,
       workers: this.plan.workers,
-      totals: this.totals,
-      intervals: this.intervals,
+      totals: this.merger.totals,
+      intervals: this.merger.rows,
       errors: [...this.errorSamples].map(([message, s]) => ({ message, count: s.count, stack: s.stack })),
     });
   }
