@@ -116,23 +116,15 @@ function latencyTable(result: RunResult, http: boolean): string {
   return `<h2>Latency</h2>${table(['', 'count', 'min', 'mean', 'p50', 'p75', 'p90', 'p95', 'p99', 'p99.9', 'max'], body)}`;
 }
 
-function tagged(result: RunResult, name: string, tag: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const [k, v] of Object.entries(result.metrics.counters)) {
-    const { name: n, tags } = parseMetricKey(k);
-    if (n === name && Object.keys(tags).length === 1 && tags[tag] !== undefined) out.set(tags[tag]!, v);
-  }
-  return out;
-}
 
 const num = (v: number) => (Math.abs(v) >= 1000 || Number.isInteger(v) ? formatCount(v) : v.toPrecision(4));
 
 function scriptSections(result: RunResult): string {
   const c = result.metrics.counters;
   const parts: string[] = [];
-  const iterations = tagged(result, 'iterations', 'test');
+  const iterations = new Map(countersWith(result, 'iterations', 'test'));
   if (iterations.size > 0) {
-    const errors = tagged(result, 'iteration_errors', 'test');
+    const errors = new Map(countersWith(result, 'iteration_errors', 'test'));
     const rows = [...iterations].map(([test, n]) => {
       const failed = errors.get(test) ?? 0;
       const d = result.summary[`iteration_duration{test:${test}}`];

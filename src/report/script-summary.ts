@@ -3,18 +3,11 @@ import { formatBytes, formatCount } from '../core/units.js';
 import type { TrendSummary } from '../metrics/histogram.js';
 import { parseMetricKey, VALUE_SCALE } from '../metrics/registry.js';
 import type { RunResult } from './run-result.js';
+import { countersWith } from './text-summary.js';
 
 /** BUILT_IN_TRENDS are the trends Gauntlet records itself; any other trend is a user's custom metric. */
 const BUILT_IN = /^(http_req_|iteration_duration|ws_connecting|ws_session_duration)/;
 
-function tagged(result: RunResult, name: string, tag: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const [k, v] of Object.entries(result.metrics.counters)) {
-    const { name: n, tags } = parseMetricKey(k);
-    if (n === name && Object.keys(tags).length === 1 && tags[tag] !== undefined) out.set(tags[tag]!, v);
-  }
-  return out;
-}
 
 const num = (v: number) => (Math.abs(v) >= 1000 || Number.isInteger(v) ? formatCount(v) : v.toPrecision(4));
 
@@ -30,8 +23,8 @@ function customLine(label: string, t: TrendSummary): string {
 export function renderScriptSummary(result: RunResult): string {
   const c = result.metrics.counters;
   const lines: string[] = [];
-  const iterations = tagged(result, 'iterations', 'test');
-  const errors = tagged(result, 'iteration_errors', 'test');
+  const iterations = new Map(countersWith(result, 'iterations', 'test'));
+  const errors = new Map(countersWith(result, 'iteration_errors', 'test'));
   if (iterations.size > 0) {
     lines.push('Tests:');
     for (const [test, n] of iterations) {
