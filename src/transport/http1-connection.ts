@@ -6,6 +6,7 @@ import { classifyError, errorText } from './classify-error.js';
 import type { ConnectionOptions, HttpConnection, ResponseCallback } from './http-connection.js';
 import { Http1ResponseParser } from './http1-parser.js';
 import type { PreparedRequest } from './prepared-request.js';
+import { DeadlineTimer } from './deadline-timer.js';
 import { misuseResponse, newResponseInfo, resetResponseInfo, type ResponseInfo } from './response-info.js';
 
 /**
@@ -42,9 +43,7 @@ export class Http1Connection implements HttpConnection {
   private cb: ResponseCallback | null = null;
   private req: PreparedRequest | null = null;
   private startAt = 0;
-  private deadline = 0;
-  private timer: NodeJS.Timeout | null = null;
-  private timerAt = 0;
+  private readonly timer = new DeadlineTimer(() => this.cb !== null, () => this.onTimeout());
   private closed = false;
   private reused = false;
 
@@ -71,9 +70,7 @@ export class Http1Connection implements HttpConnection {
     this.req = req;
     this.parser.begin(req.method === 'HEAD', req.keepBody);
 
-    const deadline = now + req.timeoutMs;
-    this.deadline = deadline;
-    if (this.timer === null || this.timerAt > deadline) this.armTimer(req.timeoutMs, deadline);
+    this.timer.start(now, req.timeoutMs);
 
     const s = this.socket;
     this.reused = s !== null;
@@ -89,10 +86,7 @@ export class Http1Connection implements HttpConnection {
   /** close ends the connection; an in-flight request completes at once with kind `aborted`. */
   close(): void {
     this.closed = true;
-    if (this.timer !== null) {
-      clearTimeout(this.timer);
-      this.timer = null;
-    }
+    this.timer.clear();
     this.dropSocket();
     if (this.cb !== null) this.fail('aborted', 'connection closed');
   }
@@ -186,7 +180,7 @@ export class Http1Connection implements HttpConnection {
     const req = this.req;
     if (!this.reused || req === null || !req.retryStale || this.info.firstByteAt !== 0 || !IDEMPOTENT.has(req.method)) return false;
     const now = performance.now();
-    if (now >= this.deadline) return false;
+    if (now >= this.timer.deadline) return false;
     this.reused = false;
     this.info.sentAt = 0;
     this.parser.begin(req.method === 'HEAD', req.keepBody);
@@ -195,24 +189,11 @@ export class Http1Connection implements HttpConnection {
     return true;
   }
 
-  private readonly onTimer = (): void => {
-    this.timer = null;
-    if (this.cb === null) return;
-    const left = this.deadline - performance.now();
-    if (left > 1) {
-      this.armTimer(Math.ceil(left), this.deadline);
-      return;
-    }
+  private onTimeout(): void {
     this.dropSocket();
     this.fail('timeout', `timed out after ${this.req!.timeoutMs} ms`);
-  };
-
-  private armTimer(ms: number, at: number): void {
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = setTimeout(this.onTimer, ms);
-    this.timer.unref();
-    this.timerAt = at;
   }
+
 
   /** dropSocket forgets the socket and destroys it; its later events no longer reach us. */
   private dropSocket(): void {

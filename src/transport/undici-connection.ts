@@ -5,6 +5,7 @@ import { GauntletError } from '../core/errors.js';
 import { classifyError, errorText } from './classify-error.js';
 import type { ConnectionOptions, HttpConnection, ResponseCallback } from './http-connection.js';
 import type { PreparedRequest } from './prepared-request.js';
+import { DeadlineTimer } from './deadline-timer.js';
 import { misuseResponse, newResponseInfo, resetResponseInfo, type ResponseInfo } from './response-info.js';
 
 /** Dispatch options built once per PreparedRequest (the request is immutable). */
@@ -123,9 +124,7 @@ export class UndiciConnection implements HttpConnection {
   private cb: ResponseCallback | null = null;
   private req: PreparedRequest | null = null;
   private startAt = 0;
-  private deadline = 0;
-  private timer: NodeJS.Timeout | null = null;
-  private timerAt = 0;
+  private readonly timer = new DeadlineTimer(() => this.exchange !== null, () => this.onTimeout());
   private closed = false;
   private dispatching = false;
 
@@ -157,9 +156,7 @@ export class UndiciConnection implements HttpConnection {
     this.req = req;
     this.startAt = now;
 
-    const deadline = now + req.timeoutMs;
-    this.deadline = deadline;
-    if (this.timer === null || this.timerAt > deadline) this.armTimer(req.timeoutMs, deadline);
+    this.timer.start(now, req.timeoutMs);
 
     const ex = new UndiciExchange(this, info, this.keepHeaders, req.keepBody);
     this.exchange = ex;
@@ -178,10 +175,7 @@ export class UndiciConnection implements HttpConnection {
   /** close ends the connection; an in-flight request completes at once with kind `aborted`. */
   close(): void {
     this.closed = true;
-    if (this.timer !== null) {
-      clearTimeout(this.timer);
-      this.timer = null;
-    }
+    this.timer.clear();
     const ex = this.exchange;
     if (ex !== null) this.settle(ex, 'aborted', 'connection closed', true);
     this.dropClient();
@@ -232,15 +226,8 @@ export class UndiciConnection implements HttpConnection {
     c.destroy().catch(() => {});
   }
 
-  private readonly onTimer = (): void => {
-    this.timer = null;
-    const ex = this.exchange;
-    if (ex === null) return;
-    const left = this.deadline - performance.now();
-    if (left > 1) {
-      this.armTimer(Math.ceil(left), this.deadline);
-      return;
-    }
+  private onTimeout(): void {
+    const ex = this.exchange!;
     // Give up on the exchange first (its abort error is then ignored), then abort the request on
     // its socket (HTTP/1.1) or stream (HTTP/2); one still waiting for a connection can only be
     // dropped with its client, which is made again on the next request.
@@ -249,12 +236,6 @@ export class UndiciConnection implements HttpConnection {
     if (ex.abort !== null) ex.abort(new Error('timeout'));
     else this.dropClient();
     this.report('timeout', `timed out after ${this.req!.timeoutMs} ms`);
-  };
-
-  private armTimer(ms: number, at: number): void {
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = setTimeout(this.onTimer, ms);
-    this.timer.unref();
-    this.timerAt = at;
   }
+
 }
