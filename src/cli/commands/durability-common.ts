@@ -1,3 +1,4 @@
+import { loadOptionsOf, type LoadFlagValues } from './load-flags.js';
 import type { Command } from 'commander';
 import { READY_TESTS } from '../../durability/ready-tests.js';
 import { err, out } from '../io.js';
@@ -65,6 +66,19 @@ export function addDurabilityFlags(cmd: Command): Command {
     .option('--seed <n>', 'seed of the random policy, to repeat a run exactly')
     .option('--timeout <time>', "client timeout of every behaviour that sets none of its own, e.g. 5s (default: 30s, Labour's)")
     .option('--mix <mix>', "your own weighted behaviours instead of a ready test, e.g. 'plain:98,sleep(seconds=0.5):1'");
+}
+
+/** durabilityOptionsOf maps the shared durability flags (and every load flag) to driver options. */
+export function durabilityOptionsOf(f: DurabilityFlagValues & LoadFlagValues) {
+  return {
+    ...loadOptionsOf(f),
+    ...(f.iterations !== undefined ? { iterations: f.iterations } : {}),
+    ...(f.parallel !== undefined ? { parallel: f.parallel } : {}),
+    ...(f.policy !== undefined ? { policy: f.policy } : {}),
+    ...(f.seed !== undefined ? { seed: f.seed } : {}),
+    ...(f.mix !== undefined ? { mix: f.mix } : {}),
+    ...(f.timeout !== undefined ? { clientTimeout: f.timeout } : {}),
+  };
 }
 
 /** repeatable is commander's collector for a repeatable option. */

@@ -5,8 +5,8 @@ import { cellText, renderMatrix, renderMatrixCsv } from '../../durability/matrix
 import { OutputFile } from '../../report/output-file.js';
 import { err, out, strictCommand } from '../io.js';
 import { progressReporter } from '../run-and-report.js';
-import { addDurabilityFlags, onStopSignals, printTests, repeatable, type DurabilityFlagValues } from './durability-common.js';
-import { addLoadFlags, loadOptionsOf, type LoadFlagValues } from './load-flags.js';
+import { addDurabilityFlags, durabilityOptionsOf, onStopSignals, printTests, repeatable, type DurabilityFlagValues } from './durability-common.js';
+import { addLoadFlags, type LoadFlagValues } from './load-flags.js';
 
 interface MultiTestFlags extends LoadFlagValues, DurabilityFlagValues {
   server: string[];
@@ -36,15 +36,9 @@ export function multitestCommand(setExit: (code: number) => void): Command {
     if (f.html !== undefined) throw usageError('--html is for one run; multitest writes the matrix', 'use singletest --html for one cell, or --json FILE for every cell');
     if (f.timeseries !== undefined) throw usageError('--timeseries is for one run; multitest writes the matrix', 'use --json FILE (every cell, time series included) or --csv FILE');
     const m = await resolveMultiTest({
-      ...loadOptionsOf(f),
+      ...durabilityOptionsOf(f),
       servers: f.server,
       tests: f.test,
-      ...(f.iterations !== undefined ? { iterations: f.iterations } : {}),
-      ...(f.parallel !== undefined ? { parallel: f.parallel } : {}),
-      ...(f.policy !== undefined ? { policy: f.policy } : {}),
-      ...(f.seed !== undefined ? { seed: f.seed } : {}),
-      ...(f.mix !== undefined ? { mix: f.mix } : {}),
-      ...(f.timeout !== undefined ? { clientTimeout: f.timeout } : {}),
       ...(f.cellTimeLimit !== undefined ? { cellTimeLimit: f.cellTimeLimit } : {}),
     });
     if (m.cells.length === 0) throw usageError('no server is available here to test', 'gauntlet servers shows how to install them');

@@ -6,8 +6,8 @@ import { renderDurability } from '../../durability/render-durability.js';
 import type { Reporter } from '../../report/reporter.js';
 import { err, out, strictCommand } from '../io.js';
 import { exitCodeOf, fileReporters, progressReporter } from '../run-and-report.js';
-import { addDurabilityFlags, onStopSignals, printTests, untilSignal, type DurabilityFlagValues } from './durability-common.js';
-import { addLoadFlags, loadOptionsOf, type LoadFlagValues } from './load-flags.js';
+import { addDurabilityFlags, durabilityOptionsOf, onStopSignals, printTests, untilSignal, type DurabilityFlagValues } from './durability-common.js';
+import { addLoadFlags, type LoadFlagValues } from './load-flags.js';
 
 interface SingleTestFlags extends LoadFlagValues, DurabilityFlagValues {
   server: string;
@@ -72,15 +72,9 @@ export function singletestCommand(setExit: (code: number) => void): Command {
       return setExit(0);
     }
     const cell = resolveSingleTest({
-      ...loadOptionsOf(f),
+      ...durabilityOptionsOf(f),
       server: f.server,
       test: f.test,
-      ...(f.iterations !== undefined ? { iterations: f.iterations } : {}),
-      ...(f.parallel !== undefined ? { parallel: f.parallel } : {}),
-      ...(f.policy !== undefined ? { policy: f.policy } : {}),
-      ...(f.seed !== undefined ? { seed: f.seed } : {}),
-      ...(f.mix !== undefined ? { mix: f.mix } : {}),
-      ...(f.timeout !== undefined ? { clientTimeout: f.timeout } : {}),
       rawRows: f.csv !== undefined,
     });
     await ensureAvailable(cell.server);
