@@ -28,3 +28,17 @@ export async function stopAndCheck(server: RunningServer): Promise<void> {
   await server.stop();
   assert.deepEqual(liveGroupMembers(server.pid), [], `processes of ${server.name} left behind`);
 }
+
+/**
+ * withServer starts a server from a spec, runs `fn` with it and always stops it, checking that
+ * nothing of its process group is left. Unavailable: fails in CI, skips elsewhere (startServerOrSkip).
+ */
+export async function withServer(t: TestContext, text: string, fn: (server: RunningServer) => Promise<void>): Promise<void> {
+  const server = await startServerOrSkip(t, text);
+  if (!server) return;
+  try {
+    await fn(server);
+  } finally {
+    await stopAndCheck(server);
+  }
+}

@@ -6,7 +6,7 @@ import { policies } from '../../src/durability/policies.js';
 import { REQUEST_ROW_FIELDS } from '../../src/metrics/request-log.js';
 import type { Reporter } from '../../src/report/reporter.js';
 import type { RunResult } from '../../src/report/run-result.js';
-import { startServerOrSkip, stopAndCheck } from '../helpers/durability-servers.js';
+import { withServer } from '../helpers/durability-servers.js';
 
 /**
  * The known behaviours of real servers, seen through the durability engine (Client → startRun →
@@ -22,9 +22,7 @@ const shown = (r: RunResult): string => JSON.stringify({ counters: r.metrics.cou
 
 describe('known server behaviours through the durability engine', { timeout: 120_000 }, () => {
   it('node-http + crash: the server dies, later requests are refused, no recovery', { timeout: 20_000 }, async (t) => {
-    const server = await startServerOrSkip(t, 'node-http');
-    if (!server) return;
-    try {
+    await withServer(t, 'node-http', async (server) => {
       const client = new Client({ policy: policies.sequential() }).add('plain(timeout=2)', 9).add('crash(timeout=2)', 1);
       const r = await client.execute({ iterations: 30, target: server.url, server, workers: 1 });
       const f = figures(r);
@@ -38,15 +36,11 @@ describe('known server behaviours through the durability engine', { timeout: 120
       assert.ok(f.firstUnexpectedMs !== undefined);
       assert.equal(f.serverStats?.aliveAtEnd, false, shown(r));
       assert.equal(f.serverStats?.processesEnd, 0);
-    } finally {
-      await stopAndCheck(server);
-    }
+    });
   });
 
   it('node-cluster + crash: the worker is re-forked, the service recovers and the recovery time is recorded', { timeout: 30_000 }, async (t) => {
-    const server = await startServerOrSkip(t, 'node-cluster:workers=2');
-    if (!server) return;
-    try {
+    await withServer(t, 'node-cluster:workers=2', async (server) => {
       // A crash every 20 requests, 20 ms apart: the re-fork has time before the next crash.
       const client = new Client({ policy: policies.sequential() }).add('plain(timeout=3)', 19).add('crash(timeout=3)', 1);
       const r = await client.execute({ iterations: 60, target: server.url, server, workers: 1, think: '20ms' });
@@ -59,15 +53,11 @@ describe('known server behaviours through the durability engine', { timeout: 120
       assert.ok((f.serverStats?.restarts ?? 0) >= 2, shown(r));
       assert.equal(f.serverStats?.aliveAtEnd, true);
       assert.ok(f.unexpectedPercent < 20, shown(r));
-    } finally {
-      await stopAndCheck(server);
-    }
+    });
   });
 
   it('gunicorn-sync timeout=2 + wedge: the worker is killed (the wedge is OK) and plain keeps succeeding', { timeout: 40_000 }, async (t) => {
-    const server = await startServerOrSkip(t, 'gunicorn-sync:workers=2,timeout=2');
-    if (!server) return;
-    try {
+    await withServer(t, 'gunicorn-sync:workers=2,timeout=2', async (server) => {
       const client = new Client({ policy: policies.sequential() }).add('plain(timeout=5)', 19).add('wedge(timeout=10)', 1);
       const r = await client.execute({ iterations: 40, parallel: 2, target: server.url, server, workers: 1 });
       const f = figures(r);
@@ -79,15 +69,11 @@ describe('known server behaviours through the durability engine', { timeout: 120
       // The last replacement may fork after the run's last sample: at least the first restart shows.
       assert.ok((f.serverStats?.restarts ?? 0) >= 1, shown(r));
       assert.match(server.logs(), /WORKER TIMEOUT/);
-    } finally {
-      await stopAndCheck(server);
-    }
+    });
   });
 
   it('uwsgi harakiri=2 + wedge: the master kills the worker, the wedge reached it and is OK', { timeout: 40_000 }, async (t) => {
-    const server = await startServerOrSkip(t, 'uwsgi:processes=2,harakiri=2');
-    if (!server) return;
-    try {
+    await withServer(t, 'uwsgi:processes=2,harakiri=2', async (server) => {
       const client = new Client({ policy: policies.sequential() }).add('plain(timeout=5)', 9).add('wedge(timeout=10)', 1);
       const r = await client.execute({ iterations: 20, target: server.url, server, workers: 1 });
       const f = figures(r);
@@ -96,15 +82,11 @@ describe('known server behaviours through the durability engine', { timeout: 120
       assert.ok(r.durationMs >= 3000, `two wedges of ~2 s each cannot end sooner: ${r.durationMs} ms`);
       assert.ok((f.serverStats?.restarts ?? 0) >= 1, shown(r));
       assert.match(server.logs(), /HARAKIRI/);
-    } finally {
-      await stopAndCheck(server);
-    }
+    });
   });
 
   it('waitress + as many hangs as threads: it stops answering', { timeout: 40_000 }, async (t) => {
-    const server = await startServerOrSkip(t, 'waitress:threads=2');
-    if (!server) return;
-    try {
+    await withServer(t, 'waitress:threads=2', async (server) => {
       // hang, plain, hang, plain…: the first plain finds a free thread; once two hangs hold both, nothing answers.
       const client = new Client({ policy: policies.sequential() }).add('hang(timeout=2)', 1).add('plain(timeout=1.5)', 1);
       const r = await client.execute({ iterations: 8, parallel: 2, target: server.url, server, workers: 1 });
@@ -116,16 +98,12 @@ describe('known server behaviours through the durability engine', { timeout: 120
       assert.equal(f.collateralFailures, failedPlains);
       assert.ok(counter(r, 'http_req_failed{kind:timeout}') >= 4 + 2, shown(r));
       assert.equal(f.serverStats?.aliveAtEnd, true, 'waitress is alive, just not answering');
-    } finally {
-      await stopAndCheck(server);
-    }
+    });
   });
 
   for (const [name, queues] of [['wsgiref', true], ['node-http', false]] as const) {
     it(`${name} + sleep: the others ${queues ? 'queue behind it' : 'do not queue'}`, { timeout: 30_000 }, async (t) => {
-      const server = await startServerOrSkip(t, name);
-      if (!server) return;
-      try {
+      await withServer(t, name, async (server) => {
         const rows: Float64Array[] = [];
         const collect: Reporter = { onRows: (_w, batch) => void rows.push(batch) };
         const client = new Client({ policy: policies.sequential() }).add('sleep(seconds=1)', 1).add('plain', 4);
@@ -139,9 +117,7 @@ describe('known server behaviours through the durability engine', { timeout: 120
         const slowPlains = all.filter((x) => x.bytes === smallest && x.seconds >= 0.5).length;
         if (queues) assert.ok(slowPlains >= 1, `a plain should have waited for the sleep: ${JSON.stringify(all)}`);
         else assert.equal(slowPlains, 0, JSON.stringify(all));
-      } finally {
-        await stopAndCheck(server);
-      }
+      });
     });
   }
 });

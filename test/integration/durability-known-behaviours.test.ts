@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
-import { startServerOrSkip, stopAndCheck } from '../helpers/durability-servers.js';
+import { startServerOrSkip, stopAndCheck, withServer } from '../helpers/durability-servers.js';
 import { openHangingRequest, pollUntil, requestBehaviour, type BehaviourOutcome } from '../helpers/durability-request.js';
 
 /**
@@ -29,9 +29,7 @@ describe('known server behaviours', { timeout: 90_000 }, () => {
   });
 
   it('node-cluster + crash: the worker is re-forked and the service recovers', { timeout: 15_000 }, async (t) => {
-    const server = await startServerOrSkip(t, 'node-cluster:workers=2');
-    if (!server) return;
-    try {
+    await withServer(t, 'node-cluster:workers=2', async (server) => {
       const crash = await requestBehaviour(server.url, '/crash', 3000);
       assert.ok(crash.kind === 'closed' || crash.kind === 'reset', shown(crash));
       const sample = await pollUntil(() => server.sample(), (s) => s.restarts >= 1 && s.processes === 3, 5000);
@@ -42,15 +40,11 @@ describe('known server behaviours', { timeout: 90_000 }, () => {
         assert.ok(isOk(o), `request ${i} after the crash: ${shown(o)}`);
       }
       assert.match(server.logs(), /died \(code 1\), re-forking \(restart 1\)/);
-    } finally {
-      await stopAndCheck(server);
-    }
+    });
   });
 
   it('gunicorn-sync timeout=2 + wedge: the worker is killed and plain keeps succeeding', { timeout: 20_000 }, async (t) => {
-    const server = await startServerOrSkip(t, 'gunicorn-sync:workers=2,timeout=2');
-    if (!server) return;
-    try {
+    await withServer(t, 'gunicorn-sync:workers=2,timeout=2', async (server) => {
       const wedge = requestBehaviour(server.url, '/wedge', 10_000);
       await delay(300);
       const during: BehaviourOutcome[] = [];
@@ -68,15 +62,11 @@ describe('known server behaviours', { timeout: 90_000 }, () => {
       assert.match(server.logs(), /WORKER TIMEOUT/);
       const after = await requestBehaviour(server.url, '/plain', 2000);
       assert.ok(isOk(after), shown(after));
-    } finally {
-      await stopAndCheck(server);
-    }
+    });
   });
 
   it('uwsgi harakiri=2 + wedge: the master kills the worker and re-spawns it', { timeout: 20_000 }, async (t) => {
-    const server = await startServerOrSkip(t, 'uwsgi:processes=2,harakiri=2');
-    if (!server) return;
-    try {
+    await withServer(t, 'uwsgi:processes=2,harakiri=2', async (server) => {
       const wedged = await requestBehaviour(server.url, '/wedge', 10_000);
       assert.ok(wedged.kind === 'closed' || wedged.kind === 'reset', shown(wedged));
       assert.ok(wedged.ms >= 1500 && wedged.ms < 9000, `the wedge ended after ${wedged.ms.toFixed(0)} ms`);
@@ -85,9 +75,7 @@ describe('known server behaviours', { timeout: 90_000 }, () => {
       assert.match(server.logs(), /HARAKIRI/);
       const after = await requestBehaviour(server.url, '/plain', 2000);
       assert.ok(isOk(after), shown(after));
-    } finally {
-      await stopAndCheck(server);
-    }
+    });
   });
 
   it('waitress + as many hangs as threads: it stops answering', { timeout: 15_000 }, async (t) => {
@@ -109,31 +97,23 @@ describe('known server behaviours', { timeout: 90_000 }, () => {
   });
 
   it('wsgiref + sleep: the other requests queue behind it', { timeout: 15_000 }, async (t) => {
-    const server = await startServerOrSkip(t, 'wsgiref');
-    if (!server) return;
-    try {
+    await withServer(t, 'wsgiref', async (server) => {
       const sleeping = requestBehaviour(server.url, '/sleep?seconds=1.5', 5000);
       await delay(150);
       const queued = await requestBehaviour(server.url, '/plain', 5000);
       assert.ok(isOk(queued), shown(queued));
       assert.ok(queued.ms >= 1000, `plain took ${queued.ms.toFixed(0)} ms; it should have waited for the sleep`);
       assert.ok(isOk(await sleeping));
-    } finally {
-      await stopAndCheck(server);
-    }
+    });
   });
 
   it('node-http + sleep: by contrast, the others do not queue', { timeout: 15_000 }, async (t) => {
-    const server = await startServerOrSkip(t, 'node-http');
-    if (!server) return;
-    try {
+    await withServer(t, 'node-http', async (server) => {
       const sleeping = requestBehaviour(server.url, '/sleep?seconds=1.5', 5000);
       await delay(150);
       const quick = await requestBehaviour(server.url, '/plain', 5000);
       assert.ok(isOk(quick) && quick.ms < 1000, `plain took ${quick.ms.toFixed(0)} ms: ${shown(quick)}`);
       assert.ok(isOk(await sleeping));
-    } finally {
-      await stopAndCheck(server);
-    }
+    });
   });
 });
