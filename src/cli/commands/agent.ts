@@ -15,12 +15,12 @@ interface AgentFlags {
 
 /**
  * agentCommand is `gauntlet agent --nats URL`: a stateless process that waits for coordinators
- * (`gauntlet bench … --agents N --nats URL`) and runs its segment of their plans on its cores.
+ * (`gauntlet bench|run … --agents N --nats URL`) and runs its segment of their plans on its cores.
  * It runs until SIGINT/SIGTERM; a run in progress is stopped gracefully and still reported.
  */
 export function agentCommand(setExit: (code: number) => void): Command {
   return strictCommand(new Command('agent'))
-    .description('serve as a load agent: wait on NATS for coordinators (bench --agents N) and run their plans')
+    .description('serve as a load agent: wait on NATS for coordinators (bench or run with --agents N) and run their plans')
     .requiredOption('--nats <url>', 'NATS server URL, e.g. nats://127.0.0.1:4222')
     .option('-w, --workers <n>', 'worker threads offered per run (default: one per core)')
     .option('--id <name>', 'agent id (default: host-pid-random); letters, digits, - and _')
