@@ -15,7 +15,8 @@ export function selfSignedCert(): { key: string; cert: string } {
   const san = seq(tlv(0x82, Buffer.from('localhost')), tlv(0x87, Buffer.from([127, 0, 0, 1])));
   const extensions = tlv(0xa3, seq(seq(oid('2.5.29.17'), tlv(0x04, san))));
   const serial = crypto.randomBytes(8);
-  serial[0]! &= 0x7f;
+  // A DER INTEGER is positive and minimal: the first byte in 0x40..0x7f is neither a sign bit nor padding.
+  serial[0] = (serial[0]! & 0x3f) | 0x40;
   const tbs = seq(tlv(0xa0, tlv(0x02, Buffer.from([2]))), tlv(0x02, serial), ecdsaWithSha256, name, validity, name, spki, extensions);
   const signature = crypto.sign('sha256', tbs, privateKey);
   const der = seq(tbs, ecdsaWithSha256, tlv(0x03, Buffer.concat([Buffer.from([0]), signature])));
