@@ -3,8 +3,8 @@ import { parseDuration } from '../core/duration.js';
 import { usageError } from '../core/errors.js';
 import { parsePositiveInt, parsePositiveNumber } from '../core/units.js';
 import { singlePart, type ExecutorSpec, type Plan, type RateStage } from '../load/plan.js';
-import type { BenchScenarioSpec } from '../scenarios/bench-scenario.js';
-import { StatusSet } from '../scenarios/status-set.js';
+import type { BenchScenarioSpec } from '../scenarios/bench/bench-scenario.js';
+import { StatusSet } from '../scenarios/bench/status-set.js';
 import { defaultWorkers, startRun, type RunHandle, type StartRunOptions } from './start-run.js';
 
 /**

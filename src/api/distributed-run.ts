@@ -2,7 +2,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { GauntletError } from '../core/errors.js';
 import { Coordinator } from '../distributed/coordinator.js';
 import type { Plan } from '../load/plan.js';
-import type { RunResult } from '../report/run-result.js';
+import type { RunResult } from '../metrics/run-result.js';
 import { runHandle, type RunHandle, type StartRunOptions } from './start-run.js';
 
 /** DistributedRunOptions say where the agents are and how many to use. */

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { GauntletError } from '../core/errors.js';
-import type { RunResult } from '../report/run-result.js';
-import { behaviours } from './behaviours.js';
-import { Client, renderPlain } from './client.js';
-import type { DurabilityScenarioSpec } from './durability-scenario.js';
-import { policies } from './policies.js';
+import type { RunResult } from '../metrics/run-result.js';
+import { behaviours } from '../durability/behaviours.js';
+import { Client, renderPlain } from './durability-client.js';
+import type { DurabilityScenarioSpec } from '../scenarios/durability/durability-scenario.js';
+import { policies } from '../durability/policies.js';
 
 function result(counters: Record<string, number>, durationMs = 2000): RunResult {
   return {

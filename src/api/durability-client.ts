@@ -1,16 +1,16 @@
-import type { RunHandle } from '../api/start-run.js';
+import type { RunHandle } from './start-run.js';
 import { usageError } from '../core/errors.js';
 import { FAILURE_KINDS } from '../core/failure-kinds.js';
 import type { Plan } from '../load/plan.js';
 import type { Reporter } from '../report/reporter.js';
-import type { RunResult } from '../report/run-result.js';
-import { parseBehaviour, type Behaviour } from './behaviours.js';
-import type { DurabilityNames } from './durability-figures.js';
-import { resolveDurabilityPlan, type DurabilityPlanOptions } from './durability-plan.js';
+import type { RunResult } from '../metrics/run-result.js';
+import { parseBehaviour, type Behaviour } from '../durability/behaviours.js';
+import type { DurabilityNames } from '../scenarios/durability/durability-figures.js';
+import { resolveDurabilityPlan, type DurabilityPlanOptions } from '../scenarios/durability/durability-plan.js';
 import { startDurabilityRun } from './durability-run.js';
-import type { MixEntry } from './parse-mix.js';
-import { policies, type Policy } from './policies.js';
-import type { RunningServer } from './servers/server-adapter.js';
+import type { MixEntry } from '../durability/parse-mix.js';
+import { policies, type Policy } from '../durability/policies.js';
+import type { RunningServer } from '../durability/servers/server-adapter.js';
 
 /** ClientOptions choose how the weighted list is walked (default: random, with a fresh seed). */
 export interface ClientOptions {

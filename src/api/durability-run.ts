@@ -1,10 +1,10 @@
-import { startRun, type RunHandle } from '../api/start-run.js';
+import { startRun, type RunHandle } from './start-run.js';
 import type { Plan } from '../load/plan.js';
 import type { Reporter } from '../report/reporter.js';
-import { durabilityFigures, type DurabilityNames } from './durability-figures.js';
-import type { DurabilityScenarioSpec } from './durability-scenario.js';
-import { ServerWatch } from './server-watch.js';
-import type { RunningServer } from './servers/server-adapter.js';
+import { durabilityFigures, type DurabilityNames } from '../scenarios/durability/durability-figures.js';
+import type { DurabilityScenarioSpec } from '../scenarios/durability/durability-scenario.js';
+import { ServerWatch } from '../durability/server-watch.js';
+import type { RunningServer } from '../durability/servers/server-adapter.js';
 
 /** DEFAULT_SAMPLE_EVERY_MS is how often a watched server's process tree is read during a run. */
 export const DEFAULT_SAMPLE_EVERY_MS = 200;

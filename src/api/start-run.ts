@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { Plan } from '../load/plan.js';
-import { LocalRunner, type RunEvents } from '../distributed/local-runner.js';
-import type { RunResult } from '../report/run-result.js';
+import { LocalRunner, type RunEvents } from '../runner/local-runner.js';
+import type { RunResult } from '../metrics/run-result.js';
 import type { Reporter } from '../report/reporter.js';
 
 /**

@@ -8,7 +8,7 @@ import { JsonReporter } from '../report/json-result.js';
 import { ProgressReporter } from '../report/progress.js';
 import { RawCsvReporter } from '../report/raw-csv.js';
 import type { Reporter } from '../report/reporter.js';
-import type { RunResult } from '../report/run-result.js';
+import type { RunResult } from '../metrics/run-result.js';
 import { renderTextSummary } from '../report/text-summary.js';
 import { TimeseriesReporter } from '../report/timeseries-csv.js';
 import { err, out } from './io.js';

@@ -1,7 +1,7 @@
 import type { Segment } from '../core/segments.js';
 import type { Plan } from '../load/plan.js';
 import type { MetricsSnapshot } from '../metrics/registry.js';
-import type { ErrorSampleSummary, RunResult } from '../report/run-result.js';
+import type { ErrorSampleSummary, RunResult } from '../metrics/run-result.js';
 
 /**
  * AgentMessage is every message between a coordinator and its agents, JSON over NATS subjects (see

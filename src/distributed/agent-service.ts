@@ -6,7 +6,7 @@ import { GauntletError } from '../core/errors.js';
 import type { Segment } from '../core/segments.js';
 import type { Plan } from '../load/plan.js';
 import { decodeMessage, encodeMessage, HEARTBEAT_MS, subjects, type AgentMessage } from './agent-protocol.js';
-import { LocalRunner } from './local-runner.js';
+import { LocalRunner } from '../runner/local-runner.js';
 
 /** AgentServiceOptions configure an agent: its id and how many worker threads it offers. */
 export interface AgentServiceOptions {

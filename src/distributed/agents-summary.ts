@@ -1,4 +1,4 @@
-import type { RunResult } from './run-result.js';
+import type { RunResult } from '../metrics/run-result.js';
 
 /** AgentLine is one agent as a distributed result lists it in `extra.agents`. */
 interface AgentLine {

@@ -1,8 +1,8 @@
 import type { Segment } from '../core/segments.js';
 import type { Plan } from '../load/plan.js';
 import type { MergedMetrics } from '../metrics/merged-metrics.js';
-import type { ErrorSampleSummary, IntervalRow, RunResult } from '../report/run-result.js';
-import { buildRunResult } from './build-run-result.js';
+import type { ErrorSampleSummary, IntervalRow, RunResult } from '../metrics/run-result.js';
+import { buildRunResult } from '../runner/build-run-result.js';
 
 /** AgentOutcome is what the coordinator knows of one agent: its share, its state and its counts. */
 export interface AgentOutcome {

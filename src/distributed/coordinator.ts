@@ -9,9 +9,9 @@ import type { Plan } from '../load/plan.js';
 import { decodeMessage, encodeMessage, LOST_AFTER_MS, subjects, type AgentMessage } from './agent-protocol.js';
 import { SUPPORTED_SCENARIOS } from './agent-service.js';
 import { buildDistributedResult, type AgentOutcome } from './coordinator-result.js';
-import type { RunEvents } from './local-runner.js';
-import type { RunResult } from '../report/run-result.js';
-import { IntervalMerger } from './interval-merger.js';
+import type { RunEvents } from '../runner/local-runner.js';
+import type { RunResult } from '../metrics/run-result.js';
+import { IntervalMerger } from '../metrics/interval-merger.js';
 
 /** START_DELAY_MS leaves the agents time to receive the start (over the network) before t0. */
 const START_DELAY_MS = 250;

@@ -1,6 +1,6 @@
-import { decodeSnapshot, MergedMetrics } from '../metrics/merged-metrics.js';
-import type { MetricsSnapshot } from '../metrics/registry.js';
-import type { IntervalRow } from '../report/run-result.js';
+import { decodeSnapshot, MergedMetrics } from './merged-metrics.js';
+import type { MetricsSnapshot } from './registry.js';
+import type { IntervalRow } from './run-result.js';
 
 /** MergedInterval is one interval merged over every source: its row and its encoded snapshot. */
 export interface MergedInterval {

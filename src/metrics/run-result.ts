@@ -1,5 +1,5 @@
-import type { TrendSummary } from '../metrics/histogram.js';
-import type { MetricsSnapshot } from '../metrics/registry.js';
+import type { TrendSummary } from './histogram.js';
+import type { MetricsSnapshot } from './registry.js';
 
 /** RESULT_FORMAT names the JSON result format; RESULT_VERSION changes when a field changes meaning. */
 export const RESULT_FORMAT = 'gauntlet.run';

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { TrendSummary } from '../metrics/histogram.js';
 import { escapeHtml } from './escape-html.js';
 import { MAX_CHART_POINTS, renderHtmlReport } from './html-report.js';
-import type { IntervalRow, RunResult } from './run-result.js';
+import type { IntervalRow, RunResult } from '../metrics/run-result.js';
 
 const trend = (p50: number): TrendSummary => ({ count: 10, min: p50 / 2, mean: p50, stddev: 1, p50, p75: p50 * 1.2, p90: p50 * 1.5, p95: p50 * 1.7, p99: p50 * 2, p999: p50 * 3, max: p50 * 4 });
 const row = (i: number): IntervalRow => ({ index: i, startMs: i * 1000, durationMs: 1000, counters: { http_reqs: 100 + (i % 7), http_req_failed: i % 3 }, trends: { http_req_duration: trend(5 + (i % 5)) } });

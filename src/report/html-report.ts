@@ -6,7 +6,7 @@ import { parseMetricKey, VALUE_SCALE } from '../metrics/registry.js';
 import { escapeHtml } from './escape-html.js';
 import { OutputFile } from './output-file.js';
 import type { Reporter } from './reporter.js';
-import type { IntervalRow, RunResult } from './run-result.js';
+import type { IntervalRow, RunResult } from '../metrics/run-result.js';
 import { svgBarChart, svgLineChart, type BarChartBar } from './svg-chart.js';
 import { countersWith, renderTextSummary } from './text-summary.js';
 

@@ -1,7 +1,7 @@
 import { GauntletError } from '../core/errors.js';
 import { OutputFile } from './output-file.js';
 import type { Reporter } from './reporter.js';
-import { RESULT_FORMAT, type RunResult } from './run-result.js';
+import { RESULT_FORMAT, type RunResult } from '../metrics/run-result.js';
 
 /** JsonReporter writes the whole RunResult (`--json`) at the end; the file is opened at the start. */
 export class JsonReporter implements Reporter {

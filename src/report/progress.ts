@@ -2,7 +2,7 @@ import { formatDuration } from '../core/duration.js';
 import { formatCount } from '../core/units.js';
 import type { MergedMetrics } from '../metrics/merged-metrics.js';
 import type { Reporter, PlanInfo } from './reporter.js';
-import type { IntervalRow } from './run-result.js';
+import type { IntervalRow } from '../metrics/run-result.js';
 
 /** ProgressOptions say where progress goes and how. */
 export interface ProgressOptions {

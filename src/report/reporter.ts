@@ -1,5 +1,5 @@
 import type { MergedMetrics } from '../metrics/merged-metrics.js';
-import type { IntervalRow, RunResult } from './run-result.js';
+import type { IntervalRow, RunResult } from '../metrics/run-result.js';
 
 /** PlanInfo is what a reporter may read of the plan at the start (kept loose: report sits below load). */
 export interface PlanInfo {

@@ -2,7 +2,7 @@ import { FAILURE_KINDS } from '../core/failure-kinds.js';
 import { formatDuration } from '../core/duration.js';
 import { formatBytes, formatCount } from '../core/units.js';
 import type { TrendSummary } from '../metrics/histogram.js';
-import type { RunResult } from './run-result.js';
+import type { RunResult } from '../metrics/run-result.js';
 
 const pct = (n: number, d: number) => (d === 0 ? '0.00' : ((100 * n) / d).toFixed(2));
 

@@ -1,4 +1,4 @@
-import type { IntervalRow, RunResult } from './run-result.js';
+import type { IntervalRow, RunResult } from '../metrics/run-result.js';
 import { OutputFile } from './output-file.js';
 import type { Reporter } from './reporter.js';
 

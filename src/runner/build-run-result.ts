@@ -1,8 +1,8 @@
 import { executorDurationMs, planDurationMs, planModel, plannedIterations, type Plan } from '../load/plan.js';
 import { ArrivalSchedule } from '../load/open/arrival-schedule.js';
 import type { MergedMetrics } from '../metrics/merged-metrics.js';
-import type { ErrorSampleSummary, IntervalRow, RunResult } from '../report/run-result.js';
-import { RESULT_FORMAT, RESULT_VERSION } from '../report/run-result.js';
+import type { ErrorSampleSummary, IntervalRow, RunResult } from '../metrics/run-result.js';
+import { RESULT_FORMAT, RESULT_VERSION } from '../metrics/run-result.js';
 
 /** RunResultInput is what a runner (local or distributed) knows at the end of a run. */
 export interface RunResultInput {

@@ -6,11 +6,11 @@ import { splitSegment, wholeSegment, type Segment } from '../core/segments.js';
 import type { Plan } from '../load/plan.js';
 import type { ErrorSample } from '../load/scenario.js';
 import type { MergedMetrics } from '../metrics/merged-metrics.js';
-import { IntervalMerger } from './interval-merger.js';
+import { IntervalMerger } from '../metrics/interval-merger.js';
 import type { MetricsSnapshot } from '../metrics/registry.js';
-import type { IntervalRow, RunResult } from '../report/run-result.js';
+import type { IntervalRow, RunResult } from '../metrics/run-result.js';
 import { buildRunResult } from './build-run-result.js';
-import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
+import type { FromWorker, ToWorker, WorkerInit } from './worker-protocol.js';
 
 /** START_DELAY_MS leaves the workers time to receive the start before t0. */
 const START_DELAY_MS = 30;

@@ -11,8 +11,8 @@ import { UserLoopExecutor } from '../load/closed/user-loop-executor.js';
 import { ArrivalExecutor } from '../load/open/arrival-executor.js';
 import { MetricsRegistry } from '../metrics/registry.js';
 import { RequestLog } from '../metrics/request-log.js';
-import { createScenario } from '../scenarios/create-scenario.js';
-import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
+import { createScenario } from '../scenarios/registry.js';
+import type { FromWorker, ToWorker, WorkerInit } from './worker-protocol.js';
 
 const port = parentPort!;
 const init = workerData as WorkerInit;

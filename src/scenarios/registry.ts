@@ -13,9 +13,9 @@ export interface ScenarioModule {
  * main thread would not reach them.
  */
 const SCENARIO_MODULES: Record<string, () => Promise<ScenarioModule>> = {
-  bench: () => import('./bench-scenario.js'),
-  script: () => import('../script/script-scenario.js'),
-  durability: () => import('../durability/durability-scenario.js'),
+  bench: () => import('./bench/bench-scenario.js'),
+  script: () => import('./script/script-scenario.js'),
+  durability: () => import('./durability/durability-scenario.js'),
 };
 
 /** createScenario builds the worker's scenario from the plan's serializable spec. */

@@ -6,12 +6,12 @@ import { systemClock } from '../../src/core/clock.js';
 import type { ScenarioContext, VirtualUser } from '../../src/load/scenario.js';
 import { MergedMetrics } from '../../src/metrics/merged-metrics.js';
 import { MetricsRegistry } from '../../src/metrics/registry.js';
-import { createScriptScenario, type ScriptScenario } from '../../src/script/script-scenario.js';
-import { loadScript, type LoadedScript } from '../../src/script/script-loader.js';
-import { selectTests, type ScriptScenarioSpec, type TestEntry } from '../../src/script/script-spec.js';
+import { createScriptScenario, type ScriptScenario } from '../../src/scenarios/script/script-scenario.js';
+import { loadScript, type LoadedScript } from '../../src/scenarios/script/script-loader.js';
+import { selectTests, type ScriptScenarioSpec, type TestEntry } from '../../src/scenarios/script/script-spec.js';
 
 /** TEST_CASE_ENTRY is what `gauntlet` resolves to in tests: the built TestCase module. */
-export const TEST_CASE_ENTRY = fileURLToPath(new URL('../../src/script/test-case.js', import.meta.url));
+export const TEST_CASE_ENTRY = fileURLToPath(new URL('../../src/scenarios/script/test-case.js', import.meta.url));
 /** EXAMPLES is the repository's examples folder. */
 export const EXAMPLES = fileURLToPath(new URL('../../../examples/', import.meta.url));
 

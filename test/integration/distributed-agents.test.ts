@@ -9,7 +9,7 @@ import { resolveBenchPlan } from '../../src/api/bench.js';
 import { startDistributedRun } from '../../src/api/distributed-run.js';
 import { prepareScriptRun, startScriptRun } from '../../src/api/run-script.js';
 import { GauntletError } from '../../src/core/errors.js';
-import type { RunResult } from '../../src/report/run-result.js';
+import type { RunResult } from '../../src/metrics/run-result.js';
 import { spawnCli } from '../helpers/cli.js';
 import { startCountingTarget } from '../helpers/counting-target.js';
 

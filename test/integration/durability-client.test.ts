@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { nodeBehaviourApp } from '../../src/durability/apps/node-app.js';
-import { Client, renderPlain } from '../../src/durability/client.js';
-import { durabilityOf } from '../../src/durability/durability-figures.js';
+import { Client, renderPlain } from '../../src/api/durability-client.js';
+import { durabilityOf } from '../../src/scenarios/durability/durability-figures.js';
 import { policies } from '../../src/durability/policies.js';
 import { startCountingTarget, type CountingTarget } from '../helpers/counting-target.js';
 

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Client } from '../../src/durability/client.js';
-import { durabilityOf, type DurabilityFigures } from '../../src/durability/durability-figures.js';
+import { Client } from '../../src/api/durability-client.js';
+import { durabilityOf, type DurabilityFigures } from '../../src/scenarios/durability/durability-figures.js';
 import { policies } from '../../src/durability/policies.js';
 import { REQUEST_ROW_FIELDS } from '../../src/metrics/request-log.js';
 import type { Reporter } from '../../src/report/reporter.js';
-import type { RunResult } from '../../src/report/run-result.js';
+import type { RunResult } from '../../src/metrics/run-result.js';
 import { withServer } from '../helpers/durability-servers.js';
 
 /**

@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import { resolveBenchPlan, type BenchOptions } from '../../src/api/bench.js';
 import { startRun } from '../../src/api/start-run.js';
 import { MergedMetrics } from '../../src/metrics/merged-metrics.js';
-import type { RunResult } from '../../src/report/run-result.js';
+import type { RunResult } from '../../src/metrics/run-result.js';
 import { startCountingTarget, type CountingTarget } from '../helpers/counting-target.js';
 
 const run = (o: BenchOptions): Promise<RunResult> => startRun(resolveBenchPlan({ interval: '200ms', ...o })).done;

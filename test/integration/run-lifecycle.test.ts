@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { prepareScriptRun, startScriptRun, type RunScriptOptions } from '../../src/api/run-script.js';
 import { GauntletError } from '../../src/core/errors.js';
-import type { RunResult } from '../../src/report/run-result.js';
+import type { RunResult } from '../../src/metrics/run-result.js';
 import { countMarks, LIFECYCLE_SCRIPT, MARK, scriptDir, usersRunning } from '../fixtures/scripts/script-dir.js';
 
 // The lifecycle of `gauntlet run` through the engine (prepareScriptRun + startScriptRun, two worker

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { prepareScriptRun, startScriptRun, type RunScriptOptions } from '../../src/api/run-script.js';
 import { GauntletError } from '../../src/core/errors.js';
-import type { RunResult } from '../../src/report/run-result.js';
+import type { RunResult } from '../../src/metrics/run-result.js';
 import { startCountingTarget, type CountingTarget } from '../helpers/counting-target.js';
 import { MARK, scriptDir } from '../fixtures/scripts/script-dir.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { prepareScriptRun, startScriptRun } from '../../src/api/run-script.js';
-import { renderScriptSummary } from '../../src/report/script-summary.js';
+import { renderScriptSummary } from '../../src/scenarios/script/script-summary.js';
 import { startExampleTarget, type ExampleTarget } from '../helpers/script-harness.js';
 import { scriptDir } from '../fixtures/scripts/script-dir.js';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
 import { GauntletError } from '../../src/core/errors.js';
-import { loadConfig, parseConfig } from '../../src/script/config.js';
+import { loadConfig, parseConfig } from '../../src/scenarios/script/config.js';
 import { writeScripts } from '../helpers/script-harness.js';
 
 const files = writeScripts({ 'upload.ts': 'export default async function () {}\n', 'users.csv': 'user\na\n' });

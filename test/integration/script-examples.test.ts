@@ -3,10 +3,10 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { MergedMetrics } from '../../src/metrics/merged-metrics.js';
 import { evaluateThresholds } from '../../src/metrics/thresholds.js';
-import { loadConfig } from '../../src/script/config.js';
-import { readDataFile } from '../../src/script/data-feeder.js';
-import { runShutdown, runStartup } from '../../src/script/script-lifecycle.js';
-import { selectTests } from '../../src/script/script-spec.js';
+import { loadConfig } from '../../src/scenarios/script/config.js';
+import { readDataFile } from '../../src/scenarios/script/data-feeder.js';
+import { runShutdown, runStartup } from '../../src/scenarios/script/script-lifecycle.js';
+import { selectTests } from '../../src/scenarios/script/script-spec.js';
 import { drive, EXAMPLES, harness, load, specFor, startExampleTarget, type ExampleTarget } from '../helpers/script-harness.js';
 
 // Every example runs against the target the examples ship (examples/target.mjs), driven as a worker would.

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { GauntletError } from '../../src/core/errors.js';
-import { runShutdown, runStartup } from '../../src/script/script-lifecycle.js';
+import { runShutdown, runStartup } from '../../src/scenarios/script/script-lifecycle.js';
 import { drive, harness, load, runOnce, specFor, writeScripts } from '../helpers/script-harness.js';
 
 type Events = string[];

@@ -3,8 +3,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { GauntletError } from '../../src/core/errors.js';
-import { importBundle, materializeBundle } from '../../src/script/script-loader.js';
-import { pickTests, selectTests } from '../../src/script/script-spec.js';
+import { importBundle, materializeBundle } from '../../src/scenarios/script/script-loader.js';
+import { pickTests, selectTests } from '../../src/scenarios/script/script-spec.js';
 import { drive, harness, load, specFor, TEST_CASE_ENTRY, writeScripts } from '../helpers/script-harness.js';
 
 function isError(code: string, message: RegExp, hint?: RegExp) {

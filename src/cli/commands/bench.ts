@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { resolveBenchPlan } from '../../api/bench.js';
 import { startDistributedRun } from '../../api/distributed-run.js';
-import { renderAgents } from '../../report/agents-summary.js';
+import { renderAgents } from '../../distributed/agents-summary.js';
 import { renderTextSummary } from '../../report/text-summary.js';
 import { out, strictCommand } from '../io.js';
 import { awaitWithSignals, exitCodeOf, fileReporters, progressReporter, runWithSignals } from '../run-and-report.js';

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { resolveMultiTest, startMultiTest } from '../../api/durability.js';
 import { usageError } from '../../core/errors.js';
-import { cellText, renderMatrix, renderMatrixCsv } from '../../durability/matrix.js';
+import { cellText, renderMatrix, renderMatrixCsv } from '../../scenarios/durability/matrix.js';
 import { OutputFile } from '../../report/output-file.js';
 import { err, out, strictCommand } from '../io.js';
 import { progressReporter } from '../run-and-report.js';

@@ -1,14 +1,14 @@
 import { Command } from 'commander';
 import { prepareScriptRun, startScriptRun } from '../../api/run-script.js';
-import type { FeederMode } from '../../script/data-feeder.js';
-import { renderScriptSummary } from '../../report/script-summary.js';
+import type { FeederMode } from '../../scenarios/script/data-feeder.js';
+import { renderScriptSummary } from '../../scenarios/script/script-summary.js';
 import { renderTextSummary } from '../../report/text-summary.js';
 import { ExitCode } from '../../core/errors.js';
 import type { RunHandle } from '../../api/start-run.js';
 import { err, out, strictCommand } from '../io.js';
 import { awaitWithSignals, exitCodeOf, fileReporters, progressReporter } from '../run-and-report.js';
 import { addAgentFlags, addLoadFlags, agentsOf, loadOptionsOf, type AgentFlagValues, type LoadFlagValues } from './load-flags.js';
-import { renderAgents } from '../../report/agents-summary.js';
+import { renderAgents } from '../../distributed/agents-summary.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 

@@ -1,8 +1,8 @@
 import { Command } from 'commander';
 import { CellRun, ensureAvailable, resolveSingleTest, type ResolvedCell } from '../../api/durability.js';
-import { renderPlain } from '../../durability/client.js';
-import { durabilityOf } from '../../durability/durability-figures.js';
-import { renderDurability } from '../../durability/render-durability.js';
+import { renderPlain } from '../../api/durability-client.js';
+import { durabilityOf } from '../../scenarios/durability/durability-figures.js';
+import { renderDurability } from '../../scenarios/durability/render-durability.js';
 import type { Reporter } from '../../report/reporter.js';
 import { err, out, strictCommand } from '../io.js';
 import { exitCodeOf, fileReporters, progressReporter } from '../run-and-report.js';

@@ -1,12 +1,12 @@
-import type { OutcomeKind } from '../core/failure-kinds.js';
-import { HttpMetrics } from '../metrics/http-metrics.js';
-import type { ScenarioSpec } from '../load/plan.js';
-import type { Scenario, ScenarioContext, VirtualUser } from '../load/scenario.js';
-import type { HttpConnection } from '../transport/http-connection.js';
-import { openConnection } from '../transport/open-connection.js';
-import { prepareRequest } from '../transport/prepared-request.js';
-import type { PreparedRequest } from '../transport/prepared-request.js';
-import type { ResponseInfo } from '../transport/response-info.js';
+import type { OutcomeKind } from '../../core/failure-kinds.js';
+import { HttpMetrics } from '../../metrics/http-metrics.js';
+import type { ScenarioSpec } from '../../load/plan.js';
+import type { Scenario, ScenarioContext, VirtualUser } from '../../load/scenario.js';
+import type { HttpConnection } from '../../transport/http-connection.js';
+import { openConnection } from '../../transport/open-connection.js';
+import { prepareRequest } from '../../transport/prepared-request.js';
+import type { PreparedRequest } from '../../transport/prepared-request.js';
+import type { ResponseInfo } from '../../transport/response-info.js';
 import { StatusSet } from './status-set.js';
 
 /** BenchScenarioSpec is the serializable description of `gauntlet bench`'s one request. */

@@ -1,4 +1,4 @@
-import { usageError } from '../core/errors.js';
+import { usageError } from '../../core/errors.js';
 
 /**
  * StatusSet is a set of HTTP status codes, read from a list like `2xx,301,404` or `200-299`. It is

@@ -1,6 +1,6 @@
-import type { RunResult } from '../report/run-result.js';
+import type { RunResult } from '../../metrics/run-result.js';
 import { behaviourTag, DURABILITY_METRICS, type DurabilityPolicySpec, type DurabilityScenarioSpec } from './durability-scenario.js';
-import type { ServerStats } from './server-watch.js';
+import type { ServerStats } from '../../durability/server-watch.js';
 
 /** BehaviourFigures are one behaviour's requests and unexpected results in a run. */
 export interface BehaviourFigures {

@@ -1,10 +1,10 @@
-import { capWorkers, resolveExecutor, resolveRunSettings, type LoadOptions } from '../api/bench.js';
-import { usageError } from '../core/errors.js';
-import { parsePositiveInt } from '../core/units.js';
-import { singlePart, type Plan } from '../load/plan.js';
+import { capWorkers, resolveExecutor, resolveRunSettings, type LoadOptions } from '../../api/bench.js';
+import { usageError } from '../../core/errors.js';
+import { parsePositiveInt } from '../../core/units.js';
+import { singlePart, type Plan } from '../../load/plan.js';
 import type { DurabilityMixSpec, DurabilityScenarioSpec } from './durability-scenario.js';
-import type { MixEntry } from './parse-mix.js';
-import type { Policy } from './policies.js';
+import type { MixEntry } from '../../durability/parse-mix.js';
+import type { Policy } from '../../durability/policies.js';
 
 /**
  * DurabilityPlanOptions describe a durability run: a weighted behaviour mix sent to a behaviour app,

@@ -1,16 +1,16 @@
-import type { OutcomeKind } from '../core/failure-kinds.js';
-import type { ScenarioSpec } from '../load/plan.js';
-import type { Scenario, ScenarioContext, VirtualUser } from '../load/scenario.js';
-import type { Counter, MetricsRegistry, Trend } from '../metrics/registry.js';
-import { HttpMetrics, type TaggedHttpMetrics } from '../metrics/http-metrics.js';
-import type { HttpConnection } from '../transport/http-connection.js';
-import { openConnection } from '../transport/open-connection.js';
-import { prepareRequest, type PreparedRequest } from '../transport/prepared-request.js';
-import type { ResponseInfo } from '../transport/response-info.js';
-import type { BehaviourExpectation } from './behaviours.js';
-import { judge } from './judge.js';
-import { policies, type Picker, type Policy } from './policies.js';
-import type { BehaviourName } from './protocol.js';
+import type { OutcomeKind } from '../../core/failure-kinds.js';
+import type { ScenarioSpec } from '../../load/plan.js';
+import type { Scenario, ScenarioContext, VirtualUser } from '../../load/scenario.js';
+import type { Counter, MetricsRegistry, Trend } from '../../metrics/registry.js';
+import { HttpMetrics, type TaggedHttpMetrics } from '../../metrics/http-metrics.js';
+import type { HttpConnection } from '../../transport/http-connection.js';
+import { openConnection } from '../../transport/open-connection.js';
+import { prepareRequest, type PreparedRequest } from '../../transport/prepared-request.js';
+import type { ResponseInfo } from '../../transport/response-info.js';
+import type { BehaviourExpectation } from '../../durability/behaviours.js';
+import { judge } from '../../durability/judge.js';
+import { policies, type Picker, type Policy } from '../../durability/policies.js';
+import type { BehaviourName } from '../../durability/protocol.js';
 
 /** DurabilityMixSpec is one weighted behaviour of a durability plan, as plain data. */
 export interface DurabilityMixSpec {

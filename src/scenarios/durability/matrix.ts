@@ -1,9 +1,9 @@
-import { formatBytes } from '../core/units.js';
-import type { RunResult } from '../report/run-result.js';
+import { formatBytes } from '../../core/units.js';
+import type { RunResult } from '../../metrics/run-result.js';
 import type { DurabilityFigures } from './durability-figures.js';
-import { formatDuration } from '../core/duration.js';
+import { formatDuration } from '../../core/duration.js';
 import { firstFailureText, signedBytes } from './render-durability.js';
-import type { ServerStopReport } from './servers/server-adapter.js';
+import type { ServerStopReport } from '../../durability/servers/server-adapter.js';
 
 /** DISQUALIFYING_FAILURE_PERCENT: a cell above it shows `Failed` (Labour's 10 %). */
 export const DISQUALIFYING_FAILURE_PERCENT = 10;

@@ -1,5 +1,5 @@
-import { formatDuration } from '../core/duration.js';
-import { formatBytes } from '../core/units.js';
+import { formatDuration } from '../../core/duration.js';
+import { formatBytes } from '../../core/units.js';
 import type { DurabilityFigures } from './durability-figures.js';
 
 /** signedBytes renders a growth: `+1.20 MiB`, `-512 B`. */

@@ -1,6 +1,6 @@
 import { isMap, isScalar, isSeq, type LineCounter, type Node, type Pair, type YAMLMap } from 'yaml';
-import { GauntletError } from '../core/errors.js';
-import { parseDuration } from '../core/duration.js';
+import { GauntletError } from '../../core/errors.js';
+import { parseDuration } from '../../core/duration.js';
 
 /** Field reads one key's value node; `where` names it for messages (`tests[0].rate`). */
 export type Field = (node: Node, where: string) => void;

@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type YAMLMap } from 'yaml';
-import { GauntletError } from '../core/errors.js';
-import type { RateStage } from '../load/plan.js';
-import { parseThreshold, type Threshold } from '../metrics/thresholds.js';
+import { GauntletError } from '../../core/errors.js';
+import type { RateStage } from '../../load/plan.js';
+import { parseThreshold, type Threshold } from '../../metrics/thresholds.js';
 import { ConfigReader, type Field } from './config-reader.js';
 import { FEEDER_MODES, type FeederMode } from './data-feeder.js';
 import type { TestEntry } from './script-spec.js';

@@ -3,7 +3,7 @@ import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { GauntletError } from '../core/errors.js';
+import { GauntletError } from '../../core/errors.js';
 import { parseCsv, CsvError } from './csv.js';
 import { DataFeeder, readDataFile, type DataSpec } from './data-feeder.js';
 

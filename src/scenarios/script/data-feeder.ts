@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { GauntletError } from '../core/errors.js';
+import { GauntletError } from '../../core/errors.js';
 import { CsvError, parseCsv } from './csv.js';
 
 /** FEEDER_MODES lists how rows are handed to users. */

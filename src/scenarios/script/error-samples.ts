@@ -1,6 +1,6 @@
-import type { ErrorSample } from '../load/scenario.js';
-import { metricKey, type Counter, type MetricsRegistry } from '../metrics/registry.js';
-import { tagValue } from '../metrics/http-metrics.js';
+import type { ErrorSample } from '../../load/scenario.js';
+import { metricKey, type Counter, type MetricsRegistry } from '../../metrics/registry.js';
+import { tagValue } from '../../metrics/http-metrics.js';
 
 /** MAX_MESSAGES bounds distinct messages per worker; the rest are counted under `(other errors)`. */
 export const MAX_MESSAGES = 100;

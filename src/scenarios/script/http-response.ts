@@ -1,4 +1,4 @@
-import type { OutcomeKind } from '../core/failure-kinds.js';
+import type { OutcomeKind } from '../../core/failure-kinds.js';
 
 /** ResponseTimings are one request's phases in milliseconds (k6's `res.timings`). */
 export interface ResponseTimings {

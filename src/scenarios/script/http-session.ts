@@ -1,8 +1,8 @@
-import type { OutcomeKind } from '../core/failure-kinds.js';
-import { prepareRequest, type PreparedRequest } from '../transport/prepared-request.js';
-import type { ResponseInfo } from '../transport/response-info.js';
+import type { OutcomeKind } from '../../core/failure-kinds.js';
+import { prepareRequest, type PreparedRequest } from '../../transport/prepared-request.js';
+import type { ResponseInfo } from '../../transport/response-info.js';
 import { CookieJar, splitSetCookie } from './cookie-jar.js';
-import { tagValue, type HttpMetrics } from '../metrics/http-metrics.js';
+import { tagValue, type HttpMetrics } from '../../metrics/http-metrics.js';
 import { HttpResponse } from './http-response.js';
 import { OriginConnections } from './origin-connections.js';
 

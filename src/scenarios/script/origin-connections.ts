@@ -1,7 +1,7 @@
-import type { ConnectionOptions, HttpConnection, ResponseCallback } from '../transport/http-connection.js';
-import { openConnection } from '../transport/open-connection.js';
-import type { PreparedRequest } from '../transport/prepared-request.js';
-import { newResponseInfo } from '../transport/response-info.js';
+import type { ConnectionOptions, HttpConnection, ResponseCallback } from '../../transport/http-connection.js';
+import { openConnection } from '../../transport/open-connection.js';
+import type { PreparedRequest } from '../../transport/prepared-request.js';
+import { newResponseInfo } from '../../transport/response-info.js';
 
 interface Waiting {
   req: PreparedRequest;

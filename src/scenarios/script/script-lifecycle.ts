@@ -1,4 +1,4 @@
-import { GauntletError } from '../core/errors.js';
+import { GauntletError } from '../../core/errors.js';
 import { errorMessage } from './error-samples.js';
 import { HttpSession } from './http-session.js';
 import type { ScriptScenarioSpec, ScriptTestSpec } from './script-spec.js';

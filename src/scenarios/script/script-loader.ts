@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
-import { GauntletError } from '../core/errors.js';
+import { GauntletError } from '../../core/errors.js';
 import { isTestCaseClass } from './test-case.js';
 
 /** TestExport is one runnable test found in a script: a TestCase class or the default function. */
@@ -43,7 +43,7 @@ export interface LoadScriptOptions {
 }
 
 const PLACEHOLDER = '__GAUNTLET_ENTRY__';
-const DEFAULT_ENTRY = fileURLToPath(new URL('../index.js', import.meta.url));
+const DEFAULT_ENTRY = fileURLToPath(new URL('../../index.js', import.meta.url));
 const SCRIPT_EXT = /\.(?:[cm]?[jt]s|[jt]sx)$/;
 
 /**

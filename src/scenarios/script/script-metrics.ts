@@ -1,5 +1,5 @@
-import { metricKey, TIME_SCALE, VALUE_SCALE, type Counter, type MetricsRegistry, type Trend } from '../metrics/registry.js';
-import { tagValue } from '../metrics/http-metrics.js';
+import { metricKey, TIME_SCALE, VALUE_SCALE, type Counter, type MetricsRegistry, type Trend } from '../../metrics/registry.js';
+import { tagValue } from '../../metrics/http-metrics.js';
 import type { CustomMetrics } from './test-case.js';
 
 interface CheckCounters {

@@ -1,8 +1,8 @@
-import type { ScenarioSpec } from '../load/plan.js';
-import type { Scenario, ScenarioContext, VirtualUser } from '../load/scenario.js';
+import type { ScenarioSpec } from '../../load/plan.js';
+import type { Scenario, ScenarioContext, VirtualUser } from '../../load/scenario.js';
 import { DataFeeder } from './data-feeder.js';
 import { ErrorSamples } from './error-samples.js';
-import { HttpMetrics } from '../metrics/http-metrics.js';
+import { HttpMetrics } from '../../metrics/http-metrics.js';
 import { ScriptMetrics } from './script-metrics.js';
 import type { ScriptScenarioSpec } from './script-spec.js';
 import { resolveTestClasses } from './script-tests.js';

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { GauntletError } from '../core/errors.js';
+import { GauntletError } from '../../core/errors.js';
 import type { DataSpec } from './data-feeder.js';
 import type { LoadedScript, TestExport } from './script-loader.js';
 

@@ -1,9 +1,9 @@
-import { formatDuration } from '../core/duration.js';
-import { formatBytes, formatCount } from '../core/units.js';
-import type { TrendSummary } from '../metrics/histogram.js';
-import { parseMetricKey, VALUE_SCALE } from '../metrics/registry.js';
-import type { RunResult } from './run-result.js';
-import { countersWith } from './text-summary.js';
+import { formatDuration } from '../../core/duration.js';
+import { formatBytes, formatCount } from '../../core/units.js';
+import type { TrendSummary } from '../../metrics/histogram.js';
+import { parseMetricKey, VALUE_SCALE } from '../../metrics/registry.js';
+import type { RunResult } from '../../metrics/run-result.js';
+import { countersWith } from '../../report/text-summary.js';
 
 /** BUILT_IN_TRENDS are the trends Gauntlet records itself; any other trend is a user's custom metric. */
 const BUILT_IN = /^(http_req_|iteration_duration|ws_connecting|ws_session_duration)/;

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { GauntletError } from '../core/errors.js';
+import { GauntletError } from '../../core/errors.js';
 import { functionTest, type FunctionModule } from './function-test.js';
 import { importBundle, materializeBundle } from './script-loader.js';
 import type { ScriptScenarioSpec } from './script-spec.js';

@@ -1,8 +1,8 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import type { VirtualUser } from '../load/scenario.js';
+import type { VirtualUser } from '../../load/scenario.js';
 import type { DataFeeder } from './data-feeder.js';
 import type { ErrorSamples } from './error-samples.js';
-import type { HttpMetrics } from '../metrics/http-metrics.js';
+import type { HttpMetrics } from '../../metrics/http-metrics.js';
 import { HttpSession, type HttpSessionOptions } from './http-session.js';
 import type { ScriptMetrics, TestCounters } from './script-metrics.js';
 import { constructTestCase, TestCase, type TestCaseClass, type TestRuntime } from './test-case.js';

@@ -1,6 +1,6 @@
 import WebSocket, { type RawData } from 'ws';
-import { metricKey, TIME_SCALE, type Counter, type MetricsRegistry, type Trend } from '../metrics/registry.js';
-import { classifyError } from '../transport/classify-error.js';
+import { metricKey, TIME_SCALE, type Counter, type MetricsRegistry, type Trend } from '../../metrics/registry.js';
+import { classifyError } from '../../transport/classify-error.js';
 
 /** WsOptions shape `this.ws(url, options)`. */
 export interface WsOptions {
