@@ -30,8 +30,8 @@ export interface Generator {
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
-/** GAUNTLET_CLI is the built CLI beside this compiled file (dist/bench → dist/src/cli/main.js). */
-export const GAUNTLET_CLI = join(here, '..', 'src', 'cli', 'main.js');
+/** GAUNTLET_CLI is the package's built CLI (build/bench → dist/cli/main.js), what users run. */
+export const GAUNTLET_CLI = join(here, '..', '..', 'dist', 'cli', 'main.js');
 
 function autocannonBin(): string {
   const require = createRequire(import.meta.url);

@@ -10,7 +10,7 @@
  * on stdin is answered with one JSON line `{"requests","connections","open","peakOpen","cpuMs"}`
  * (totals since start; `peakOpen` since the last `reset-peak`). `reset-peak` answers `{"ok":true}`.
  *
- *   node dist/bench/target.js [port]
+ *   node build/bench/target.js [port]
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';

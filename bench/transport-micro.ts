@@ -2,7 +2,7 @@
  * transport-micro measures the lean HTTP/1.1 transport per client CPU-second, against autocannon in
  * the same run and against the same server. Run by hand (not a test):
  *
- *   npx tsc -p tsconfig.json && node dist/bench/transport-micro.js [--n 200000] [--c 50] [--rounds 3] [--no-peer] [--url URL]
+ *   npx tsc -p tsconfig.json && node build/bench/transport-micro.js [--n 200000] [--c 50] [--rounds 3] [--no-peer] [--url URL]
  *
  * A node:http server answering "ok" runs in a child process, so its CPU is not counted. Each round
  * sends N sequential requests over C keep-alive connections, records every latency in an HDR

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs every compiled test file (dist/**/*.test.js) with node's test runner. Node 20 does not expand
+// Runs every compiled test file (build/**/*.test.js, compiled by npm run build:tests) with node's test runner. Node 20 does not expand
 // globs in `node --test` arguments and Node 22 reads directories differently, so we list the files.
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -16,9 +16,9 @@ function find(dir) {
 }
 
 const filter = process.argv.slice(2);
-const files = ['dist/src', 'dist/test'].flatMap(find).filter((f) => filter.length === 0 || filter.some((x) => f.includes(x))).sort();
+const files = ['build/src', 'build/test'].flatMap(find).filter((f) => filter.length === 0 || filter.some((x) => f.includes(x))).sort();
 if (files.length === 0) {
-  console.error('error: no compiled test files found under dist/ (run npm run build first)');
+  console.error('error: no compiled test files found under build/ (run npm run build:tests first)');
   process.exit(2);
 }
 const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=180000', ...files], { stdio: 'inherit' });

@@ -3,7 +3,7 @@ import { GauntletError } from '../core/errors.js';
 import { Coordinator } from '../distributed/coordinator.js';
 import type { Plan } from '../load/plan.js';
 import type { RunResult } from '../metrics/run-result.js';
-import { runHandle, type RunHandle, type StartRunOptions } from './start-run.js';
+import { runHandle, type RunHandle, type StartRunOptions } from '../runner/run-handle.js';
 
 /** DistributedRunOptions say where the agents are and how many to use. */
 export interface DistributedRunOptions extends StartRunOptions {
@@ -31,7 +31,7 @@ export async function connectNats(url: string, name: string): Promise<NatsConnec
 /**
  * startDistributedRun runs a Plan on N agents found over NATS and reports to the given reporters,
  * like startRun does on threads: the same events, a merged live view and one RunResult (its
- * `extra.agents` lists each agent; a lost agent makes the stopReason `failed` and is named there).
+ * `sections.agents` lists each agent; a lost agent makes the stopReason `failed` and is named there).
  * Plans it cannot ship (scripts, raw rows) throw a usage error at once.
  */
 export function startDistributedRun(plan: Plan, options: DistributedRunOptions): RunHandle {

@@ -3,14 +3,14 @@ import { describe, it } from 'node:test';
 import { GauntletError } from '../core/errors.js';
 import type { RunResult } from '../metrics/run-result.js';
 import { behaviours } from '../durability/behaviours.js';
-import { Client, renderPlain } from './durability-client.js';
+import { DurabilityClient, renderPlain } from './durability-client.js';
 import type { DurabilityScenarioSpec } from '../scenarios/durability/durability-scenario.js';
 import { policies } from '../durability/policies.js';
 
 function result(counters: Record<string, number>, durationMs = 2000): RunResult {
   return {
     format: 'gauntlet.run',
-    version: 1,
+    version: 2,
     label: 'x',
     startedAt: '2026-01-01T00:00:00.000Z',
     durationMs,
@@ -40,9 +40,9 @@ describe('renderPlain', () => {
   });
 });
 
-describe('Client', () => {
+describe('DurabilityClient', () => {
   it("builds a durability plan from Labour's API: the mix, the policy, iterations and parallel", () => {
-    const client = new Client({ policy: policies.random({ seed: 42 }) });
+    const client = new DurabilityClient({ policy: policies.random({ seed: 42 }) });
     client.add(behaviours.plain(), 98).add(behaviours.sleep({ seconds: 0.5 }), 1).add('plain(status=500)', 1);
     const plan = client.plan({ iterations: 512, target: 'http://127.0.0.1:8000/', parallel: 2, workers: 4 });
     const spec = plan.parts[0]!.scenario as DurabilityScenarioSpec;
@@ -62,7 +62,7 @@ describe('Client', () => {
   });
 
   it('defaults to 128 requests on one connection, and takes any load model', () => {
-    const client = new Client({ policy: policies.sequential() }).add('plain');
+    const client = new DurabilityClient({ policy: policies.sequential() }).add('plain');
     const e = client.plan({ target: 'http://127.0.0.1:1' }).parts[0]!.executor;
     assert.deepEqual(e.kind === 'closed' ? e.steps : [], [{ users: 1, iterations: 128 }]);
     const open = client.plan({ target: 'http://127.0.0.1:1', rate: 50, duration: '2s' }).parts[0]!.executor;
@@ -73,9 +73,9 @@ describe('Client', () => {
 
   it('rejects bad input as usage errors', () => {
     const usage = (e: unknown) => e instanceof GauntletError && e.exitCode === 2;
-    assert.throws(() => new Client().add('plain', 0), usage);
-    assert.throws(() => new Client().plan({ target: 'http://127.0.0.1:1' }), usage, 'an empty mix');
-    assert.throws(() => new Client().add('plain').plan({ target: 'ftp://x' }), usage);
-    assert.throws(() => new Client().add('plain').plan({ target: 'http://127.0.0.1:1', iterations: 5, requests: 6 }), usage);
+    assert.throws(() => new DurabilityClient().add('plain', 0), usage);
+    assert.throws(() => new DurabilityClient().plan({ target: 'http://127.0.0.1:1' }), usage, 'an empty mix');
+    assert.throws(() => new DurabilityClient().add('plain').plan({ target: 'ftp://x' }), usage);
+    assert.throws(() => new DurabilityClient().add('plain').plan({ target: 'http://127.0.0.1:1', iterations: 5, requests: 6 }), usage);
   });
 });

@@ -12,8 +12,8 @@ import type { MixEntry } from '../durability/parse-mix.js';
 import { policies, type Policy } from '../durability/policies.js';
 import type { RunningServer } from '../durability/servers/server-adapter.js';
 
-/** ClientOptions choose how the weighted list is walked (default: random, with a fresh seed). */
-export interface ClientOptions {
+/** DurabilityClientOptions choose how the weighted list is walked (default: random, with a fresh seed). */
+export interface DurabilityClientOptions {
   policy?: Policy;
 }
 
@@ -27,13 +27,13 @@ export interface ExecuteOptions extends Omit<DurabilityPlanOptions, 'mix' | 'pol
 }
 
 /**
- * Client is Labour's client in TypeScript: add weighted behaviours, then execute them against a
+ * DurabilityClient is Labour's client in TypeScript: add weighted behaviours, then execute them against a
  * behaviour app. It is a front door to the engine, not an engine: `execute` builds a durability Plan
  * and runs it through `startRun` on worker threads, so every load model, worker count and reporter
- * of `bench` works, and the result is a RunResult with the durability figures in `extra.durability`.
+ * of `bench` works, and the result is a RunResult with the durability figures in `sections.durability`.
  *
  * ```ts
- * const client = new Client({ policy: policies.random({ seed: 42 }) });
+ * const client = new DurabilityClient({ policy: policies.random({ seed: 42 }) });
  * client.add(behaviours.plain(), 98);
  * client.add(behaviours.sleep({ seconds: 0.5 }), 1);
  * client.add(behaviours.plain({ status: 500 }), 1);
@@ -42,11 +42,11 @@ export interface ExecuteOptions extends Omit<DurabilityPlanOptions, 'mix' | 'pol
  * console.log(renderPlain(result));
  * ```
  */
-export class Client {
+export class DurabilityClient {
   readonly policy: Policy;
   private readonly entries: MixEntry[] = [];
 
-  constructor(options: ClientOptions = {}) {
+  constructor(options: DurabilityClientOptions = {}) {
     this.policy = options.policy ?? policies.random();
   }
 

@@ -22,7 +22,7 @@ export interface DurabilityRunOptions {
 /**
  * startDurabilityRun runs a durability plan through the engine (`startRun`), sampling the server with
  * a ServerWatch when one is given; its `finalize` puts the durability figures (what the workers
- * recorded and the server's stats) into `extra.durability`, so `done`, the JSON file and every
+ * recorded and the server's stats) into `sections.durability`, so `done`, the JSON file and every
  * reporter's onEnd see the same result.
  */
 export function startDurabilityRun(plan: Plan, options: DurabilityRunOptions = {}): RunHandle {
@@ -32,7 +32,7 @@ export function startDurabilityRun(plan: Plan, options: DurabilityRunOptions = {
     reporters: [...(watch !== undefined ? [watch] : []), ...(options.reporters ?? [])],
     finalize: async (result) => ({
       ...result,
-      extra: { ...result.extra, durability: durabilityFigures(result, spec, options.names, await watch?.finish()) },
+      sections: { ...result.sections, durability: durabilityFigures(result, spec, options.names, await watch?.finish()) },
     }),
   });
 }

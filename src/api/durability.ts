@@ -15,7 +15,7 @@ import { getReadyTest } from '../durability/ready-tests.js';
 import { parseServerSpec, type ServerSpec } from '../durability/servers/parse-server-spec.js';
 import type { RunningServer, ServerStopReport } from '../durability/servers/server-adapter.js';
 import { SERVER_ADAPTERS } from '../durability/servers/server-registry.js';
-import type { LoadOptions } from './bench.js';
+import type { LoadOptions } from '../load/load-options.js';
 import type { RunHandle } from './start-run.js';
 
 /** BASIC_MIX is Labour's basic test: 98 plain, 1 sleep of 0.5 s, 1 plain that should get a 500. */
@@ -197,7 +197,7 @@ export interface CellHooks {
   graceMs?: number;
 }
 
-/** CellOutcome is how one cell ended: its result (with `extra.durability`), or why it did not run. */
+/** CellOutcome is how one cell ended: its result (with `sections.durability`), or why it did not run. */
 export interface CellOutcome {
   readonly status: MatrixCell['status'];
   readonly result?: RunResult;

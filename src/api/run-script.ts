@@ -2,16 +2,14 @@ import path from 'node:path';
 import { parseDuration } from '../core/duration.js';
 import { GauntletError, usageError } from '../core/errors.js';
 import type { Plan, PlanPart, RateStage } from '../load/plan.js';
-import { MergedMetrics } from '../metrics/merged-metrics.js';
-import { evaluateThresholds, parseThresholds, type Threshold, type ThresholdInput } from '../metrics/thresholds.js';
+import { parseThresholds, type Threshold, type ThresholdInput } from '../metrics/thresholds.js';
 import type { RunResult } from '../metrics/run-result.js';
 import { loadConfig, type ScriptConfig } from '../scenarios/script/config.js';
 import { DataFeeder, readDataFile, type DataSpec, type FeederMode } from '../scenarios/script/data-feeder.js';
 import { loadScript, type ScriptModuleInfo } from '../scenarios/script/script-loader.js';
 import { runShutdown, runStartup } from '../scenarios/script/script-lifecycle.js';
 import { pickTests, selectTests, type ScriptScenarioSpec } from '../scenarios/script/script-spec.js';
-import { capWorkers, resolveExecutor, resolveRunSettings, type LoadOptions } from './bench.js';
-import { startDistributedRun } from './distributed-run.js';
+import { capWorkers, resolveExecutor, resolveRunSettings, type LoadOptions } from '../load/load-options.js';
 import { startRun, type RunHandle, type StartRunOptions } from './start-run.js';
 
 /** RunScriptOptions describe `gauntlet run`: a script (or a YAML config) and every run flag. */
@@ -212,14 +210,6 @@ function checkOneTestPerRate(config: ScriptConfig, modules: readonly ScriptModul
   });
 }
 
-/** applyThresholds evaluates thresholds over a result and attaches their verdicts. */
-export function applyThresholds(result: RunResult, thresholds: readonly Threshold[]): RunResult {
-  if (thresholds.length === 0) return result;
-  const merged = MergedMetrics.fromSnapshot(result.metrics);
-  const outcomes = evaluateThresholds(thresholds, merged, result.durationMs).map((t) => ({ metric: t.metric, expression: t.expression, actual: t.actual, ok: t.ok }));
-  return { ...result, thresholds: outcomes };
-}
-
 /**
  * startScriptRun runs startup once (main process), then the plan on the workers; `done` resolves
  * after shutdown ran (always: after failures and Ctrl-C too) with thresholds evaluated. Thresholds
@@ -244,16 +234,16 @@ export async function startScriptRun(prepared: PreparedScriptRun, options: Start
       for (const p of parts) failures.push(...(await runShutdown(p.scenario as ScriptScenarioSpec)));
       return failures;
     })());
-  let abortedBy: string | undefined;
   const { distributed, ...runOptions } = options;
-  const start = (opts: StartRunOptions): RunHandle => (distributed ? startDistributedRun(plan, { ...opts, ...distributed }) : startRun(plan, opts));
+  // The NATS client loads only for a distributed run.
+  const startDistributedRun = distributed ? (await import('./distributed-run.js')).startDistributedRun : undefined;
+  const start = (opts: StartRunOptions): RunHandle => (distributed && startDistributedRun ? startDistributedRun(plan, { ...opts, ...distributed }) : startRun(plan, opts));
   const handle = start({
     ...runOptions,
+    thresholds: [...(options.thresholds ?? []), ...prepared.thresholds],
     finalize: async (raw) => {
       const failures = await shutdownAll();
-      let result = applyThresholds(raw, prepared.thresholds);
-      if (failures.length > 0) result = { ...result, extra: { ...result.extra, shutdownFailures: failures } };
-      if (abortedBy !== undefined && result.stopReason === 'interrupted') result = { ...result, stopReason: 'threshold', extra: { ...result.extra, abortedBy } };
+      const result: RunResult = failures.length > 0 ? { ...raw, sections: { ...raw.sections, script: { shutdownFailures: failures } } } : raw;
       return options.finalize ? options.finalize(result) : result;
     },
   });
@@ -261,18 +251,6 @@ export async function startScriptRun(prepared: PreparedScriptRun, options: Start
     await shutdownAll();
     throw err;
   });
-  const watched = prepared.thresholds.filter((t) => t.abortOnFail);
-  if (watched.length > 0) {
-    let elapsed = 0;
-    handle.on('interval', (row, totals) => {
-      elapsed = row.startMs + row.durationMs;
-      const failed = evaluateThresholds(watched, totals, elapsed).find((t) => !t.ok && !Number.isNaN(t.actual));
-      if (failed && abortedBy === undefined) {
-        abortedBy = `${failed.metric} ${failed.expression}`;
-        handle.stop();
-      }
-    });
-  }
   const wrapped: RunHandle = {
     plan: handle.plan,
     done,

@@ -1,7 +1,7 @@
 import type { RunResult } from '../metrics/run-result.js';
 
-/** AgentLine is one agent as a distributed result lists it in `extra.agents`. */
-interface AgentLine {
+/** AgentLine is one agent as a distributed result lists it in `sections.agents`. */
+export interface AgentLine {
   id: string;
   host: string;
   segment: string;
@@ -12,12 +12,19 @@ interface AgentLine {
   error?: string;
 }
 
+declare module '../metrics/run-result.js' {
+  interface ResultSections {
+    /** agents lists a distributed run's agents: share, state and counts. */
+    agents: AgentLine[];
+  }
+}
+
 /**
- * renderAgents lists a distributed run's agents (from `extra.agents`): share, state and counts; ''
+ * renderAgents lists a distributed run's agents (from `sections.agents`): share, state and counts; ''
  * for a local run. A pure function of the result, like every renderer.
  */
 export function renderAgents(result: RunResult): string {
-  const agents = result.extra?.['agents'] as AgentLine[] | undefined;
+  const agents = result.sections?.agents;
   if (agents === undefined || agents.length === 0) return '';
   const lines = agents.map((a) => {
     const count = a.requests > 0 || a.iterations === undefined ? `${a.requests.toLocaleString('en-US')} requests` : `${a.iterations.toLocaleString('en-US')} iterations`;

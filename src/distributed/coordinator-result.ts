@@ -34,7 +34,7 @@ export interface DistributedResultInput {
 
 /**
  * buildDistributedResult builds a distributed run's RunResult the way LocalRunner builds a local
- * one (the same rates and planned figures), with the agents listed in `extra.agents`: id, host,
+ * one (the same rates and planned figures), with the agents listed in `sections.agents`: id, host,
  * workers, segment, state and their own request counts, so a lost agent is named with what it sent.
  */
 export function buildDistributedResult(input: DistributedResultInput): RunResult {
@@ -57,7 +57,7 @@ export function buildDistributedResult(input: DistributedResultInput): RunResult
     totals: input.totals,
     intervals: input.intervals,
     errors: [...errors].map(([message, s]) => ({ message, count: s.count, stack: s.stack })),
-    extra: {
+    sections: {
       agents: input.agents.map((a) => ({
         id: a.agentId,
         host: a.host,

@@ -9,7 +9,7 @@ import type { Plan } from '../load/plan.js';
 import { decodeMessage, encodeMessage, LOST_AFTER_MS, subjects, type AgentMessage } from './agent-protocol.js';
 import { SUPPORTED_SCENARIOS } from './agent-service.js';
 import { buildDistributedResult, type AgentOutcome } from './coordinator-result.js';
-import type { RunEvents } from '../runner/local-runner.js';
+import type { RunEvents } from '../runner/run-handle.js';
 import type { RunResult } from '../metrics/run-result.js';
 import { IntervalMerger } from '../metrics/interval-merger.js';
 

@@ -3,7 +3,7 @@ import type { MetricsSnapshot } from './registry.js';
 
 /** RESULT_FORMAT names the JSON result format; RESULT_VERSION changes when a field changes meaning. */
 export const RESULT_FORMAT = 'gauntlet.run';
-export const RESULT_VERSION = 1;
+export const RESULT_VERSION = 2;
 
 /** IntervalRow is one interval of the time series, merged over every worker. */
 export interface IntervalRow {
@@ -61,6 +61,16 @@ export interface RunResult {
   readonly intervals: readonly IntervalRow[];
   readonly errors: readonly ErrorSampleSummary[];
   readonly thresholds?: readonly ThresholdOutcome[];
-  /** extra holds a front door's own data (a durability matrix cell, a script's test list). */
-  readonly extra?: Record<string, unknown>;
+  /** abortedBy names the threshold that stopped the run early (stopReason `threshold`). */
+  readonly abortedBy?: string;
+  /** sections hold each front door's own typed data (a script's shutdown, durability figures, agents). */
+  readonly sections?: Partial<ResultSections>;
 }
+
+/**
+ * ResultSections maps a section name to its typed data. It is empty here: the layer that produces a
+ * section (a scenario plugin, the distributed coordinator) adds it by declaration merging, so results
+ * stay typed without this layer knowing its front doors. Renderers of a section live beside it.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface ResultSections {}

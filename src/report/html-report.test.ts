@@ -12,7 +12,7 @@ const row = (i: number): IntervalRow => ({ index: i, startMs: i * 1000, duration
 function resultWith(over: Partial<RunResult> = {}): RunResult {
   return {
     format: 'gauntlet.run',
-    version: 1,
+    version: 2,
     label: 'GET http://x/<script>alert(1)</script>',
     startedAt: '2026-01-01T00:00:00.000Z',
     durationMs: 10_000,
@@ -29,7 +29,7 @@ function resultWith(over: Partial<RunResult> = {}): RunResult {
     intervals: Array.from({ length: 10 }, (_, i) => row(i)),
     errors: [{ message: 'boom <script>', count: 3, stack: 'Error: boom <script>\n    at f (file:///a.js:1:1)' }],
     thresholds: [{ metric: 'http_req_duration', expression: 'p(99)<5', actual: 14, ok: false }, { metric: 'http_req_failed', expression: 'rate<0.1', actual: 0.012, ok: true }],
-    extra: { durability: { target: '<u>t</u>', requests: 1000, unexpected: 2, behaviours: [{ label: 'plain<', weight: 1, requests: 1000, unexpected: 2 }], recovery: { count: 1, p50Ms: 12 } } },
+    sections: { durability: { target: '<u>t</u>', requests: 1000, unexpected: 2, behaviours: [{ label: 'plain<', weight: 1, requests: 1000, unexpected: 2 }], recovery: { count: 1, p50Ms: 12 } } } as unknown as RunResult['sections'],
     ...over,
   };
 }
@@ -42,7 +42,7 @@ test('escapeHtml escapes the five characters that matter and nothing else', () =
   assert.equal(escapeHtml(42), '42');
 });
 
-test('every string from the result is escaped: no tag from a label, a metric key, an error or extra data gets through', () => {
+test('every string from the result is escaped: no tag from a label, a metric key, an error or a section gets through', () => {
   const html = renderHtmlReport(resultWith());
   assert.ok(html.includes('&lt;script&gt;alert(1)&lt;/script&gt;'));
   assert.ok(!/<script/i.test(html), 'no script element');

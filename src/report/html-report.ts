@@ -167,13 +167,20 @@ function scriptSections(result: RunResult): string {
   return parts.join('\n');
 }
 
-/** plainValue renders one value of a front door's extra data (numbers grouped, objects as JSON). */
+/** plainValue renders one value of a front door's section (numbers grouped, objects as JSON). */
 const plainValue = (v: unknown) => e(typeof v === 'number' ? num(v) : typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v));
 
-/** durabilitySection shows `extra.durability` generically: its fields, and its lists as tables. */
-function durabilitySection(result: RunResult): string {
-  const d = result.extra?.['durability'];
+/** sectionsHtml shows every front door's section generically (the report knows none of their types). */
+function sectionsHtml(result: RunResult): string {
+  return Object.entries(result.sections ?? {})
+    .map(([name, d]) => sectionHtml(name, d))
+    .join('');
+}
+
+/** sectionHtml shows one section: its fields in a table, its lists of records as tables. */
+function sectionHtml(name: string, d: unknown): string {
   if (typeof d !== 'object' || d === null) return '';
+  if (Array.isArray(d)) d = { [name]: d };
   const fields: string[][] = [];
   const lists: string[] = [];
   for (const [k, v] of Object.entries(d as Record<string, unknown>)) {
@@ -184,7 +191,8 @@ function durabilitySection(result: RunResult): string {
       for (const [k2, v2] of Object.entries(v)) fields.push([e(`${k}.${k2}`), plainValue(v2)]);
     } else fields.push([e(k), plainValue(v)]);
   }
-  return `<h2>Durability</h2>${table(['figure', 'value'], fields, 'meta')}${lists.join('')}`;
+  const title = name.charAt(0).toUpperCase() + name.slice(1);
+  return `<h2>${e(title)}</h2>${fields.length > 0 ? table(['figure', 'value'], fields, 'meta') : ''}${lists.join('')}`;
 }
 
 /**
@@ -228,7 +236,7 @@ export function renderHtmlReport(result: RunResult): string {
     parts.push(`<h2>Thresholds</h2>${table(['', 'metric', 'threshold', 'actual'], rows)}`);
   }
   parts.push(scriptSections(result));
-  parts.push(durabilitySection(result));
+  parts.push(sectionsHtml(result));
   if (result.errors.length > 0) {
     parts.push('<h2>Errors in user code</h2>');
     for (const x of result.errors) parts.push(`<p><b>${formatCount(x.count)} ×</b> ${e(x.message)}</p><pre>${e(x.stack.split('\n').slice(0, 8).join('\n'))}</pre>`);

@@ -1,7 +1,7 @@
 import { GauntletError } from '../core/errors.js';
 import { OutputFile } from './output-file.js';
 import type { Reporter } from './reporter.js';
-import { RESULT_FORMAT, type RunResult } from '../metrics/run-result.js';
+import { RESULT_FORMAT, RESULT_VERSION, type RunResult } from '../metrics/run-result.js';
 
 /** JsonReporter writes the whole RunResult (`--json`) at the end; the file is opened at the start. */
 export class JsonReporter implements Reporter {
@@ -30,6 +30,20 @@ export function parseRunResult(text: string, path: string): RunResult {
   if (r?.format !== RESULT_FORMAT || typeof r.version !== 'number') {
     throw new GauntletError('GAUNTLET_USAGE', `${path} is not a Gauntlet result`, { hint: 'give a file written by --json' });
   }
-  if (r.version > 1) throw new GauntletError('GAUNTLET_USAGE', `${path} has result version ${r.version}; this Gauntlet reads version 1`, { hint: 'update Gauntlet' });
+  if (r.version > RESULT_VERSION) throw new GauntletError('GAUNTLET_USAGE', `${path} has result version ${r.version}; this Gauntlet reads versions 1 to ${RESULT_VERSION}`, { hint: 'update Gauntlet' });
+  if ((r.version as number) === 1) return fromVersion1(r as RunResult & { extra?: Record<string, unknown> });
   return r as RunResult;
+}
+
+/** fromVersion1 reads a version-1 result: its untyped `extra` bag held what `sections` holds now. */
+function fromVersion1(r: RunResult & { extra?: Record<string, unknown> }): RunResult {
+  const { extra, ...rest } = r;
+  if (extra === undefined) return { ...rest, version: RESULT_VERSION };
+  const { abortedBy, shutdownFailures, ...sections } = extra;
+  return {
+    ...rest,
+    version: RESULT_VERSION,
+    ...(typeof abortedBy === 'string' ? { abortedBy } : {}),
+    sections: { ...(Array.isArray(shutdownFailures) ? { script: { shutdownFailures: shutdownFailures.map(String) } } : {}), ...sections } as RunResult['sections'],
+  };
 }

@@ -39,7 +39,7 @@ export function renderTextSummary(result: RunResult): string {
   lines.push(`${ok} ${unit} (${pct(ok, n)}%) ${http ? 'returned OK' : 'succeeded'} and ${failed} (${pct(failed, n)}%) failed.`);
   if (result.stopReason === 'interrupted') lines.push('Stopped by the user before the planned end; the figures cover what ran.');
   if (result.stopReason === 'aborted') lines.push('Aborted by the user; in-flight requests were cut off and counted as aborted.');
-  if (result.stopReason === 'threshold') lines.push(`Stopped early: threshold ${String(result.extra?.['abortedBy'] ?? '')} failed (abort on fail).`);
+  if (result.stopReason === 'threshold') lines.push(`Stopped early: threshold ${result.abortedBy ?? ''} failed (abort on fail).`);
   if (result.stopReason === 'failed') lines.push(`The run failed: ${result.error ?? 'unknown error'}`);
   lines.push('');
   lines.push(`Latency (${result.model === 'open' ? 'response time counts from the intended send time' : 'closed model: from the send'}):`);
@@ -72,8 +72,6 @@ export function renderTextSummary(result: RunResult): string {
     lines.push('Thresholds:');
     for (const t of result.thresholds) lines.push(`  ${t.ok ? 'PASS' : 'FAIL'}  ${t.metric} ${t.expression}  (actual ${Number.isNaN(t.actual) ? 'no data' : Number.isInteger(t.actual) ? t.actual : t.actual.toFixed(3)})`);
   }
-  const shutdownFailures = result.extra?.['shutdownFailures'];
-  if (Array.isArray(shutdownFailures)) for (const f of shutdownFailures) lines.push(`warning: ${String(f)}`);
   lines.push(`Workers: ${result.workers}; ${result.model} model; started ${result.startedAt}`);
   return lines.join('\n') + '\n';
 }

@@ -15,7 +15,7 @@ export interface RunResultInput {
   readonly totals: MergedMetrics;
   readonly intervals: readonly IntervalRow[];
   readonly errors: readonly ErrorSampleSummary[];
-  readonly extra?: Record<string, unknown>;
+  readonly sections?: RunResult['sections'];
 }
 
 /**
@@ -63,6 +63,6 @@ export function buildRunResult(input: RunResultInput): RunResult {
     summary: totals.summaries(),
     intervals: input.intervals,
     errors: input.errors,
-    ...(input.extra !== undefined ? { extra: input.extra } : {}),
+    ...(input.sections !== undefined ? { sections: input.sections } : {}),
   };
 }

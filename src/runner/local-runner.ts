@@ -5,30 +5,15 @@ import { GauntletError, type GauntletErrorCode, type ExitCode } from '../core/er
 import { splitSegment, wholeSegment, type Segment } from '../core/segments.js';
 import type { Plan } from '../load/plan.js';
 import type { ErrorSample } from '../load/scenario.js';
-import type { MergedMetrics } from '../metrics/merged-metrics.js';
 import { IntervalMerger } from '../metrics/interval-merger.js';
 import type { MetricsSnapshot } from '../metrics/registry.js';
-import type { IntervalRow, RunResult } from '../metrics/run-result.js';
+import type { RunResult } from '../metrics/run-result.js';
 import { buildRunResult } from './build-run-result.js';
 import type { FromWorker, ToWorker, WorkerInit } from './worker-protocol.js';
+import type { RunEvents } from './run-handle.js';
 
 /** START_DELAY_MS leaves the workers time to receive the start before t0. */
 const START_DELAY_MS = 30;
-
-/** RunEvents are the typed events of a run. */
-export interface RunEvents {
-  /** interval: one merged interval, and the totals so far. */
-  interval: [row: IntervalRow, totals: MergedMetrics];
-  /** rows: a batch of raw request rows from one worker (see RequestLog). */
-  rows: [workerIndex: number, rows: Float64Array];
-  /** started: every worker is ready and the run starts now (t0, this thread's clock). */
-  started: [t0: number];
-  /**
-   * snapshot: one merged interval's raw metrics (encoded, exact), emitted with its row; only
-   * encoded when someone listens (an agent forwarding intervals to its coordinator).
-   */
-  snapshot: [row: IntervalRow, snapshot: MetricsSnapshot];
-}
 
 /** LocalRunnerOptions tune a LocalRunner. */
 export interface LocalRunnerOptions {

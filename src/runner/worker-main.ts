@@ -11,7 +11,7 @@ import { UserLoopExecutor } from '../load/closed/user-loop-executor.js';
 import { ArrivalExecutor } from '../load/open/arrival-executor.js';
 import { MetricsRegistry } from '../metrics/registry.js';
 import { RequestLog } from '../metrics/request-log.js';
-import { createScenario } from '../scenarios/registry.js';
+import { createScenario } from './scenario-registry.js';
 import type { FromWorker, ToWorker, WorkerInit } from './worker-protocol.js';
 
 const port = parentPort!;

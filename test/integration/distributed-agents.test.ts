@@ -9,6 +9,7 @@ import { resolveBenchPlan } from '../../src/api/bench.js';
 import { startDistributedRun } from '../../src/api/distributed-run.js';
 import { prepareScriptRun, startScriptRun } from '../../src/api/run-script.js';
 import { GauntletError } from '../../src/core/errors.js';
+import type { ScenarioSpec } from '../../src/load/plan.js';
 import type { RunResult } from '../../src/metrics/run-result.js';
 import { spawnCli } from '../helpers/cli.js';
 import { startCountingTarget } from '../helpers/counting-target.js';
@@ -91,7 +92,7 @@ function histogramCount(r: RunResult): number {
 }
 
 type AgentRow = { id: string; state: string; requests: number };
-const agentsOf = (r: RunResult) => r.extra?.['agents'] as AgentRow[];
+const agentsOf = (r: RunResult) => r.sections?.agents as AgentRow[];
 
 test('two agents run -n 1000 exactly: the server counts 1000, the merged result and histogram hold 1000', { timeout: 60_000 }, async (t) => {
   const nats = await startNatsOrSkip(t);
@@ -166,7 +167,7 @@ test('no agents: a clear error within the discovery bound; a plan agents cannot 
   if (!nats) return;
   const plan = resolveBenchPlan({ url: 'http://127.0.0.1:9/', requests: 10, workers: 1 });
   await assert.rejects(startDistributedRun(plan, { nats: nats.url, agents: 2, discoverTimeoutMs: 1000 }).done, (e: unknown) => e instanceof GauntletError && /found 0 of 2 idle agents/.test(e.message));
-  const durability = { ...plan, parts: [{ ...plan.parts[0]!, scenario: { kind: 'durability' } }] };
+  const durability = { ...plan, parts: [{ ...plan.parts[0]!, scenario: { kind: 'durability' } as unknown as ScenarioSpec }] };
   assert.throws(() => startDistributedRun(durability, { nats: nats.url, agents: 2 }), (e: unknown) => e instanceof GauntletError && e.exitCode === 2 && /bench and script plans/.test(e.message));
 });
 

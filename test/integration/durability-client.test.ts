@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { nodeBehaviourApp } from '../../src/durability/apps/node-app.js';
-import { Client, renderPlain } from '../../src/api/durability-client.js';
+import { DurabilityClient, renderPlain } from '../../src/api/durability-client.js';
 import { durabilityOf } from '../../src/scenarios/durability/durability-figures.js';
 import { policies } from '../../src/durability/policies.js';
 import { startCountingTarget, type CountingTarget } from '../helpers/counting-target.js';
@@ -31,7 +31,7 @@ const counter = (c: Record<string, number>, key: string): number => c[key] ?? 0;
 describe('durability client against a counting behaviour app', { timeout: 60_000 }, () => {
   it('100 requests of plain:98,plain(status=500):2, sequential, over two workers: exact counts, 0 unexpected', async () => {
     const before = target.requests;
-    const client = new Client({ policy: policies.sequential() }).add('plain', 98).add('plain(status=500)', 2);
+    const client = new DurabilityClient({ policy: policies.sequential() }).add('plain', 98).add('plain(status=500)', 2);
     const result = await client.execute({ iterations: 100, parallel: 2, workers: 2, target: target.url });
     const c = result.metrics.counters;
     assert.equal(target.requests - before, 100, 'the server saw every request once');
@@ -51,7 +51,7 @@ describe('durability client against a counting behaviour app', { timeout: 60_000
   });
 
   it('judges against the expectation: a wedge that answers is unexpected, a reset that resets is OK', async () => {
-    const client = new Client({ policy: policies.sequential() }).add('plain').add('wedge(seconds=0.02)').add('reset');
+    const client = new DurabilityClient({ policy: policies.sequential() }).add('plain').add('wedge(seconds=0.02)').add('reset');
     const result = await client.execute({ iterations: 30, target: target.url, workers: 1 });
     const c = result.metrics.counters;
     assert.equal(counter(c, 'http_reqs'), 30);
@@ -67,7 +67,7 @@ describe('durability client against a counting behaviour app', { timeout: 60_000
 
   it('a random policy with a seed picks the same behaviours again', async () => {
     const run = async () => {
-      const client = new Client({ policy: policies.random({ seed: 1234 }) }).add('plain', 3).add('plain(length=3)', 1).add('throw', 1);
+      const client = new DurabilityClient({ policy: policies.random({ seed: 1234 }) }).add('plain', 3).add('plain(length=3)', 1).add('throw', 1);
       const r = await client.execute({ iterations: 60, target: target.url, workers: 2, parallel: 2 });
       return Object.entries(r.metrics.counters).filter(([k]) => k.startsWith('http_reqs{behaviour:')).sort();
     };
@@ -77,7 +77,7 @@ describe('durability client against a counting behaviour app', { timeout: 60_000
   });
 
   it('runs the open model too: 40 arrivals at 200/s', async () => {
-    const client = new Client({ policy: policies.sequential() }).add('plain', 3).add('sleep(seconds=0.05)', 1);
+    const client = new DurabilityClient({ policy: policies.sequential() }).add('plain', 3).add('sleep(seconds=0.05)', 1);
     const result = await client.execute({ target: target.url, rate: 200, requests: 40, workers: 1 });
     assert.equal(result.model, 'open');
     assert.equal(result.metrics.counters['http_reqs'], 40);
@@ -99,7 +99,7 @@ describe('durability client against a counting behaviour app', { timeout: 60_000
     await new Promise<void>((resolve) => quiet.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(quiet.address() as net.AddressInfo).port}`;
     try {
-      const client = new Client({ policy: policies.sequential() }).add('plain').add('hang(timeout=0.3)');
+      const client = new DurabilityClient({ policy: policies.sequential() }).add('plain').add('hang(timeout=0.3)');
       const result = await client.execute({ iterations: 6, target: url, workers: 1 });
       assert.deepEqual(seen.filter((p) => p === '/hang').length, 3, 'every hang reached the server');
       assert.equal(result.metrics.counters['http_req_failed{kind:timeout}'], 3, 'and was judged on what the server did');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Client } from '../../src/api/durability-client.js';
+import { DurabilityClient } from '../../src/api/durability-client.js';
 import { durabilityOf, type DurabilityFigures } from '../../src/scenarios/durability/durability-figures.js';
 import { policies } from '../../src/durability/policies.js';
 import { REQUEST_ROW_FIELDS } from '../../src/metrics/request-log.js';
@@ -9,7 +9,7 @@ import type { RunResult } from '../../src/metrics/run-result.js';
 import { withServer } from '../helpers/durability-servers.js';
 
 /**
- * The known behaviours of real servers, seen through the durability engine (Client → startRun →
+ * The known behaviours of real servers, seen through the durability engine (DurabilityClient → startRun →
  * workers): the figures a run records must show them. Every run is bounded by short client timeouts.
  */
 const counter = (r: RunResult, key: string): number => r.metrics.counters[key] ?? 0;
@@ -23,7 +23,7 @@ const shown = (r: RunResult): string => JSON.stringify({ counters: r.metrics.cou
 describe('known server behaviours through the durability engine', { timeout: 120_000 }, () => {
   it('node-http + crash: the server dies, later requests are refused, no recovery', { timeout: 20_000 }, async (t) => {
     await withServer(t, 'node-http', async (server) => {
-      const client = new Client({ policy: policies.sequential() }).add('plain(timeout=2)', 9).add('crash(timeout=2)', 1);
+      const client = new DurabilityClient({ policy: policies.sequential() }).add('plain(timeout=2)', 9).add('crash(timeout=2)', 1);
       const r = await client.execute({ iterations: 30, target: server.url, server, workers: 1 });
       const f = figures(r);
       assert.equal(counter(r, 'http_reqs'), 30);
@@ -42,7 +42,7 @@ describe('known server behaviours through the durability engine', { timeout: 120
   it('node-cluster + crash: the worker is re-forked, the service recovers and the recovery time is recorded', { timeout: 30_000 }, async (t) => {
     await withServer(t, 'node-cluster:workers=2', async (server) => {
       // A crash every 20 requests, 20 ms apart: the re-fork has time before the next crash.
-      const client = new Client({ policy: policies.sequential() }).add('plain(timeout=3)', 19).add('crash(timeout=3)', 1);
+      const client = new DurabilityClient({ policy: policies.sequential() }).add('plain(timeout=3)', 19).add('crash(timeout=3)', 1);
       const r = await client.execute({ iterations: 60, target: server.url, server, workers: 1, think: '20ms' });
       const f = figures(r);
       assert.equal(counter(r, 'http_reqs'), 60);
@@ -58,7 +58,7 @@ describe('known server behaviours through the durability engine', { timeout: 120
 
   it('gunicorn-sync timeout=2 + wedge: the worker is killed (the wedge is OK) and plain keeps succeeding', { timeout: 40_000 }, async (t) => {
     await withServer(t, 'gunicorn-sync:workers=2,timeout=2', async (server) => {
-      const client = new Client({ policy: policies.sequential() }).add('plain(timeout=5)', 19).add('wedge(timeout=10)', 1);
+      const client = new DurabilityClient({ policy: policies.sequential() }).add('plain(timeout=5)', 19).add('wedge(timeout=10)', 1);
       const r = await client.execute({ iterations: 40, parallel: 2, target: server.url, server, workers: 1 });
       const f = figures(r);
       assert.equal(counter(r, 'http_reqs'), 40);
@@ -74,7 +74,7 @@ describe('known server behaviours through the durability engine', { timeout: 120
 
   it('uwsgi harakiri=2 + wedge: the master kills the worker, the wedge reached it and is OK', { timeout: 40_000 }, async (t) => {
     await withServer(t, 'uwsgi:processes=2,harakiri=2', async (server) => {
-      const client = new Client({ policy: policies.sequential() }).add('plain(timeout=5)', 9).add('wedge(timeout=10)', 1);
+      const client = new DurabilityClient({ policy: policies.sequential() }).add('plain(timeout=5)', 9).add('wedge(timeout=10)', 1);
       const r = await client.execute({ iterations: 20, target: server.url, server, workers: 1 });
       const f = figures(r);
       assert.equal(counter(r, 'http_reqs{behaviour:wedge(timeout=10)}'), 2, shown(r));
@@ -88,7 +88,7 @@ describe('known server behaviours through the durability engine', { timeout: 120
   it('waitress + as many hangs as threads: it stops answering', { timeout: 40_000 }, async (t) => {
     await withServer(t, 'waitress:threads=2', async (server) => {
       // hang, plain, hang, plain…: the first plain finds a free thread; once two hangs hold both, nothing answers.
-      const client = new Client({ policy: policies.sequential() }).add('hang(timeout=2)', 1).add('plain(timeout=1.5)', 1);
+      const client = new DurabilityClient({ policy: policies.sequential() }).add('hang(timeout=2)', 1).add('plain(timeout=1.5)', 1);
       const r = await client.execute({ iterations: 8, parallel: 2, target: server.url, server, workers: 1 });
       const f = figures(r);
       const plains = counter(r, 'http_reqs{behaviour:plain(timeout=1.5)}');
@@ -106,7 +106,7 @@ describe('known server behaviours through the durability engine', { timeout: 120
       await withServer(t, name, async (server) => {
         const rows: Float64Array[] = [];
         const collect: Reporter = { onRows: (_w, batch) => void rows.push(batch) };
-        const client = new Client({ policy: policies.sequential() }).add('sleep(seconds=1)', 1).add('plain', 4);
+        const client = new DurabilityClient({ policy: policies.sequential() }).add('sleep(seconds=1)', 1).add('plain', 4);
         const r = await client.execute({ iterations: 10, parallel: 2, target: server.url, server, workers: 1, rawRows: true, reporters: [collect] });
         assert.equal(counter(r, 'http_req_failed'), 0);
         const all: { seconds: number; bytes: number }[] = [];

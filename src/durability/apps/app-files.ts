@@ -18,13 +18,13 @@ export interface AppFiles {
 const here = dirname(fileURLToPath(import.meta.url));
 
 /**
- * locateAppFiles finds the app files at run time. tsc does not copy `.py` files, so from the built
- * layout (dist/src/durability/apps) the Python files are found in the sources
- * (src/durability/apps, four levels up and down again); from the source layout they sit beside this
- * module. A published package therefore needs `src/durability/apps/*.py` in its "files".
+ * locateAppFiles finds the app files at run time. tsc does not copy `.py` files, so from a built
+ * layout the Python files are found in the sources: the package build (dist/durability/apps) is three
+ * levels below the package root, the test build (build/src/durability/apps) four; from the source
+ * layout they sit beside this module. The package therefore ships `src/durability/apps/*.py`.
  */
 export function locateAppFiles(): AppFiles {
-  const candidates = [here, resolve(here, '../../../../src/durability/apps')];
+  const candidates = [here, resolve(here, '../../../src/durability/apps'), resolve(here, '../../../../src/durability/apps')];
   const dir = candidates.find((d) => existsSync(join(d, 'wsgi_app.py')) && existsSync(join(d, 'wsgi_serve.py')));
   if (dir === undefined) {
     throw new GauntletError('GAUNTLET_SERVER_FAILED', `the WSGI behaviour app (wsgi_app.py) is missing; looked in ${candidates.join(', ')}`, {

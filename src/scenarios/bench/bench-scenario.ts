@@ -1,6 +1,5 @@
 import type { OutcomeKind } from '../../core/failure-kinds.js';
 import { HttpMetrics } from '../../metrics/http-metrics.js';
-import type { ScenarioSpec } from '../../load/plan.js';
 import type { Scenario, ScenarioContext, VirtualUser } from '../../load/scenario.js';
 import type { HttpConnection } from '../../transport/http-connection.js';
 import { openConnection } from '../../transport/open-connection.js';
@@ -10,7 +9,7 @@ import type { ResponseInfo } from '../../transport/response-info.js';
 import { StatusSet } from './status-set.js';
 
 /** BenchScenarioSpec is the serializable description of `gauntlet bench`'s one request. */
-export interface BenchScenarioSpec extends ScenarioSpec {
+export interface BenchScenarioSpec {
   readonly kind: 'bench';
   readonly url: string;
   readonly method: string;
@@ -21,6 +20,12 @@ export interface BenchScenarioSpec extends ScenarioSpec {
   readonly expectStatus: string;
   readonly http2: boolean;
   readonly insecure: boolean;
+}
+
+declare module '../../load/plan.js' {
+  interface ScenarioSpecs {
+    bench: BenchScenarioSpec;
+  }
 }
 
 /** BenchUser is one keep-alive connection sending the same prepared request again and again. */
@@ -65,7 +70,7 @@ class BenchUser implements VirtualUser {
 }
 
 /** createScenario builds the bench scenario of one worker: one connection per user. */
-export function createScenario(spec: ScenarioSpec, ctx: ScenarioContext): Scenario {
+export function createScenario(spec: BenchScenarioSpec, ctx: ScenarioContext): Scenario {
   const s = spec as BenchScenarioSpec;
   const req = prepareRequest({
     url: s.url,

@@ -21,7 +21,7 @@ export interface RecoveryFigures {
 
 /**
  * DurabilityFigures are what a durability run says beyond Labour's two lines, kept in the result as
- * `extra.durability` (so `--json` holds them and a report can show them again):
+ * `sections.durability` (so `--json` holds them and a report can show them again):
  * - `unexpected`: requests that did not end as their behaviour expected (Labour's "failed");
  * - `collateralFailures`: unexpected failures of well-behaved behaviours (plain, sleep, io, leak,
  *   huge, trickle, throw), the damage a misbehaving request did to the others;
@@ -46,6 +46,13 @@ export interface DurabilityFigures {
   readonly recovery?: RecoveryFigures;
   readonly firstUnexpectedMs?: number;
   readonly serverStats?: ServerStats;
+}
+
+declare module '../../metrics/run-result.js' {
+  interface ResultSections {
+    /** durability holds a durability run's figures (see DurabilityFigures). */
+    durability: DurabilityFigures;
+  }
 }
 
 /** DurabilityNames say what a run was, for reports: the ready test and the server spec. */
@@ -92,8 +99,8 @@ export function durabilityFigures(result: RunResult, spec: DurabilityScenarioSpe
   };
 }
 
-/** durabilityOf reads the durability figures of a result (`extra.durability`), if it has them. */
+/** durabilityOf reads the durability figures of a result (`sections.durability`), if it has them. */
 export function durabilityOf(result: RunResult): DurabilityFigures | undefined {
-  const d = result.extra?.['durability'];
+  const d = result.sections?.durability;
   return typeof d === 'object' && d !== null ? (d as DurabilityFigures) : undefined;
 }

@@ -1,4 +1,4 @@
-import { capWorkers, resolveExecutor, resolveRunSettings, type LoadOptions } from '../../api/bench.js';
+import { capWorkers, resolveExecutor, resolveRunSettings, type LoadOptions } from '../../load/load-options.js';
 import { usageError } from '../../core/errors.js';
 import { parsePositiveInt } from '../../core/units.js';
 import { singlePart, type Plan } from '../../load/plan.js';

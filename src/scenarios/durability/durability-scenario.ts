@@ -1,5 +1,4 @@
 import type { OutcomeKind } from '../../core/failure-kinds.js';
-import type { ScenarioSpec } from '../../load/plan.js';
 import type { Scenario, ScenarioContext, VirtualUser } from '../../load/scenario.js';
 import type { Counter, MetricsRegistry, Trend } from '../../metrics/registry.js';
 import { HttpMetrics, type TaggedHttpMetrics } from '../../metrics/http-metrics.js';
@@ -31,12 +30,18 @@ export interface DurabilityPolicySpec {
 }
 
 /** DurabilityScenarioSpec is the serializable description of a durability run's users. */
-export interface DurabilityScenarioSpec extends ScenarioSpec {
+export interface DurabilityScenarioSpec {
   readonly kind: 'durability';
   /** target is the behaviour app's base URL, `http://127.0.0.1:PORT` (a path prefix is kept). */
   readonly target: string;
   readonly mix: readonly DurabilityMixSpec[];
   readonly policy: DurabilityPolicySpec;
+}
+
+declare module '../../load/plan.js' {
+  interface ScenarioSpecs {
+    durability: DurabilityScenarioSpec;
+  }
 }
 
 /**
@@ -193,8 +198,7 @@ interface Shared {
  * the expected one, and HttpMetrics records it, tagged by behaviour. Requests that misbehave go on a
  * new connection and are never retried (a retry would crash or wedge a second worker).
  */
-export function createScenario(spec: ScenarioSpec, ctx: ScenarioContext): Scenario {
-  const s = spec as DurabilityScenarioSpec;
+export function createScenario(s: DurabilityScenarioSpec, ctx: ScenarioContext): Scenario {
   const base = s.target.replace(/\/+$/, '');
   const recorder = new HttpMetrics(ctx.metrics, { openModel: ctx.openModel, requestLog: ctx.requestLog, t0: () => ctx.t0 });
   const entries: Entry[] = s.mix.map((m) => ({

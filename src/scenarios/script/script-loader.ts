@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import * as esbuild from 'esbuild';
+import type * as esbuild from 'esbuild';
 import { GauntletError } from '../../core/errors.js';
 import { isTestCaseClass } from './test-case.js';
 
@@ -36,7 +36,7 @@ export interface LoadedScript {
 
 /** LoadScriptOptions tune loading; tests point `gauntletEntry` at a built module exporting TestCase. */
 export interface LoadScriptOptions {
-  /** gauntletEntry is the file `import … from 'gauntlet'` resolves to (this install's dist/src/index.js by default). */
+  /** gauntletEntry is the file `import … from 'gauntlet'` resolves to (this install's own index.js by default). */
   gauntletEntry?: string;
   /** outDir receives the bundle (a fresh folder under the OS temp folder by default). */
   outDir?: string;
@@ -101,7 +101,9 @@ async function bundle(files: string[]): Promise<string> {
   const entry = files.map((f, i) => `export * as m${i} from ${JSON.stringify(f)};`).join('\n');
   const firstUrl = pathToFileURL(files[0]!).href;
   try {
-    const r = await esbuild.build({
+    // esbuild loads on first use, so a program that imports Gauntlet without scripts never loads it.
+    const { build } = await import('esbuild');
+    const r = await build({
       stdin: { contents: entry, resolveDir: path.dirname(files[0]!), sourcefile: 'gauntlet-entry.js', loader: 'js' },
       bundle: true,
       platform: 'node',

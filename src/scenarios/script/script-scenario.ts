@@ -1,4 +1,3 @@
-import type { ScenarioSpec } from '../../load/plan.js';
 import type { Scenario, ScenarioContext, VirtualUser } from '../../load/scenario.js';
 import { DataFeeder } from './data-feeder.js';
 import { ErrorSamples } from './error-samples.js';
@@ -43,6 +42,6 @@ export async function createScriptScenario(spec: ScriptScenarioSpec, ctx: Scenar
 }
 
 /** createScenario is createScriptScenario under the name the scenario table (src/scenarios) loads. */
-export function createScenario(spec: ScenarioSpec, ctx: ScenarioContext): Promise<ScriptScenario> {
-  return createScriptScenario(spec as ScriptScenarioSpec, ctx);
+export function createScenario(spec: ScriptScenarioSpec, ctx: ScenarioContext): Promise<ScriptScenario> {
+  return createScriptScenario(spec, ctx);
 }

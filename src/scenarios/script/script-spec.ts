@@ -37,6 +37,12 @@ export type ScriptScenarioSpec = {
   readonly data?: DataSpec;
 };
 
+declare module '../../load/plan.js' {
+  interface ScenarioSpecs {
+    script: ScriptScenarioSpec;
+  }
+}
+
 /** TestEntry asks for one test: a file and optionally an export, with its own weight, options and name. */
 export interface TestEntry {
   file: string;

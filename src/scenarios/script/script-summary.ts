@@ -5,9 +5,19 @@ import { parseMetricKey, VALUE_SCALE } from '../../metrics/registry.js';
 import type { RunResult } from '../../metrics/run-result.js';
 import { countersWith } from '../../report/text-summary.js';
 
+/** ScriptSection is what a scripted run adds to its result: the shutdown hooks that failed. */
+export interface ScriptSection {
+  readonly shutdownFailures: readonly string[];
+}
+
+declare module '../../metrics/run-result.js' {
+  interface ResultSections {
+    script: ScriptSection;
+  }
+}
+
 /** BUILT_IN_TRENDS are the trends Gauntlet records itself; any other trend is a user's custom metric. */
 const BUILT_IN = /^(http_req_|iteration_duration|ws_connecting|ws_session_duration)/;
-
 
 const num = (v: number) => (Math.abs(v) >= 1000 || Number.isInteger(v) ? formatCount(v) : v.toPrecision(4));
 
@@ -79,5 +89,6 @@ export function renderScriptSummary(result: RunResult): string {
       else lines.push(`  ${k.padEnd(24)} count ${formatCount(t.count)}  mean ${formatDuration(t.mean)}  p99 ${formatDuration(t.p99)}`);
     }
   }
+  for (const f of result.sections?.script?.shutdownFailures ?? []) lines.push(`warning: ${f}`);
   return lines.join('\n') + '\n';
 }

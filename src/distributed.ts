@@ -1,0 +1,8 @@
+/**
+ * `gauntlet/distributed`: run a plan on agents over NATS. `startDistributedRun(plan, { agents, nats })`
+ * returns the same RunHandle as `startRun`; `gauntlet agent` is the other side.
+ */
+export { startDistributedRun, connectNats } from './api/distributed-run.js';
+export type { DistributedRunOptions } from './api/distributed-run.js';
+export type { AgentLine } from './distributed/agents-summary.js';
+export { renderAgents } from './distributed/agents-summary.js';

@@ -1,0 +1,35 @@
+/**
+ * `gauntlet/durability`: put a web server through misbehaving workers. A DurabilityClient (Labour's
+ * Client) sends a weighted mix of behaviours to a server that an adapter started; `singletest` and
+ * `multitest` are composed from the same pieces. Runs go through the same engine as `gauntlet`'s
+ * `startRun`, so their handles, results and reporters are the same.
+ */
+export { DurabilityClient, renderPlain } from './api/durability-client.js';
+export type { DurabilityClientOptions, ExecuteOptions } from './api/durability-client.js';
+export { startDurabilityRun } from './api/durability-run.js';
+export type { DurabilityRunOptions } from './api/durability-run.js';
+export { resolveSingleTest, resolveMultiTest, resolveBasic, startMultiTest, CellRun } from './api/durability.js';
+export type { SingleTestOptions, MultiTestOptions, DurabilityTestOptions, ResolvedCell, ResolvedMultiTest, CellHooks, CellOutcome, MultiTestHooks, MultiTestHandle, TestChoice } from './api/durability.js';
+export { behaviours, makeBehaviour, parseBehaviour, DEFAULT_CLIENT_TIMEOUT_MS } from './durability/behaviours.js';
+export type { Behaviour, BehaviourExpectation, BehaviourOptions } from './durability/behaviours.js';
+export { parseMix } from './durability/parse-mix.js';
+export type { MixEntry } from './durability/parse-mix.js';
+export { policies, parsePolicy } from './durability/policies.js';
+export type { Policy } from './durability/policies.js';
+export { judge } from './durability/judge.js';
+export { READY_TESTS, getReadyTest } from './durability/ready-tests.js';
+export type { ReadyTest } from './durability/ready-tests.js';
+export { resolveDurabilityPlan } from './scenarios/durability/durability-plan.js';
+export type { DurabilityPlanOptions } from './scenarios/durability/durability-plan.js';
+export type { DurabilityScenarioSpec, DurabilityMixSpec, DurabilityPolicySpec } from './scenarios/durability/durability-scenario.js';
+export { durabilityOf } from './scenarios/durability/durability-figures.js';
+export type { DurabilityFigures, BehaviourFigures, RecoveryFigures, DurabilityNames } from './scenarios/durability/durability-figures.js';
+export { renderDurability } from './scenarios/durability/render-durability.js';
+export { renderMatrix, renderMatrixCsv } from './scenarios/durability/matrix.js';
+export type { Matrix, MatrixCell } from './scenarios/durability/matrix.js';
+export type { ServerStats } from './durability/server-watch.js';
+export { servers } from './durability/servers/server-factories.js';
+export { getServerAdapter, listServers } from './durability/servers/server-registry.js';
+export { parseServerSpec } from './durability/servers/parse-server-spec.js';
+export type { RunningServer, ServerAdapter, ProcessSample, ServerStartOptions, ServerStopReport } from './durability/servers/server-adapter.js';
+export { serveApp } from './durability/serve-app.js';

@@ -1,0 +1,83 @@
+import { readFileSync } from 'node:fs';
+import { parseDuration } from '../../core/duration.js';
+import { usageError } from '../../core/errors.js';
+import { capWorkers, resolveExecutor, resolveRunSettings, type LoadOptions } from '../../load/load-options.js';
+import { singlePart, type Plan } from '../../load/plan.js';
+import type { BenchScenarioSpec } from './bench-scenario.js';
+import { StatusSet } from './status-set.js';
+
+/** BenchOptions describe `gauntlet bench`: one request, sent by many users. */
+export interface BenchOptions extends LoadOptions {
+  url: string;
+  method?: string;
+  /** headers as an object or `Name: value` lines. */
+  headers?: Record<string, string> | readonly string[];
+  body?: string;
+  bodyFile?: string;
+  timeout?: string | number;
+  /** expectStatus: the statuses that count as OK (default `2xx,3xx`). */
+  expectStatus?: string;
+  http2?: boolean;
+  insecure?: boolean;
+  /** rawRows: send one row per request to the main thread (for `--csv`). */
+  rawRows?: boolean;
+}
+
+function parseUrl(text: string): URL {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw usageError(`'${text}' is not a URL`, 'give a full URL such as http://127.0.0.1:8080/');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw usageError(`'${text}' is not an http or https URL`, 'give a URL such as http://127.0.0.1:8080/');
+  return url;
+}
+
+function parseHeaders(h: BenchOptions['headers']): Record<string, string> {
+  if (h === undefined) return {};
+  if (!Array.isArray(h)) return Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toLowerCase(), String(v)]));
+  const out: Record<string, string> = {};
+  for (const line of h as readonly string[]) {
+    const i = line.indexOf(':');
+    if (i <= 0) throw usageError(`header '${line}' is not 'Name: value'`, `write it like -H 'accept: application/json'`);
+    out[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
+  }
+  return out;
+}
+
+/** resolveBenchPlan validates bench options and builds the Plan (usage errors name the flag). */
+export function resolveBenchPlan(o: BenchOptions): Plan {
+  const url = parseUrl(o.url);
+  let body: Buffer | undefined;
+  if (o.body !== undefined && o.bodyFile !== undefined) throw usageError('--body and --body-file both given', 'keep one of them');
+  if (o.body !== undefined) body = Buffer.from(o.body);
+  if (o.bodyFile !== undefined) {
+    try {
+      body = readFileSync(o.bodyFile);
+    } catch (err) {
+      throw usageError(`--body-file: cannot read '${o.bodyFile}' (${(err as NodeJS.ErrnoException).code ?? 'error'})`, 'give the path of a readable file');
+    }
+  }
+  const expectStatus = o.expectStatus ?? '2xx,3xx';
+  new StatusSet(expectStatus); // validates now, in the main thread
+  const timeoutMs = o.timeout !== undefined ? parseDuration(o.timeout, '--timeout') : 10_000;
+  if (timeoutMs <= 0) throw usageError('--timeout must be longer than 0', 'for example --timeout 10s');
+  const method = (o.method ?? (body ? 'POST' : 'GET')).toUpperCase();
+  if (!/^[A-Z]+$/.test(method)) throw usageError(`--method '${o.method}' is not an HTTP method`, 'for example -m POST');
+  const scenario: BenchScenarioSpec = {
+    kind: 'bench',
+    url: url.href,
+    method,
+    headers: parseHeaders(o.headers),
+    ...(body ? { bodyBase64: body.toString('base64') } : {}),
+    timeoutMs,
+    expectStatus,
+    http2: o.http2 ?? false,
+    insecure: o.insecure ?? false,
+  };
+  const executor = resolveExecutor(o);
+  const settings = resolveRunSettings(o);
+  return { version: 1, parts: singlePart('bench', scenario, executor), ...settings, workers: capWorkers(settings.workers, executor), rawRows: o.rawRows ?? false, label: `${method} ${url.href}` };
+}
+
