@@ -8,14 +8,23 @@ export interface Clock {
   now(): number;
   /** setTimer calls `fn` once after `ms`; returns a cancel function. */
   setTimer(fn: () => void, ms: number): () => void;
+  /**
+   * defer calls `fn` soon, at the current time, after pending I/O and timers have had their turn
+   * (setImmediate): a busy loop yields with it. Returns a cancel function.
+   */
+  defer(fn: () => void): () => void;
 }
 
-/** systemClock is the real monotonic clock (`performance.now()`) with real timers. */
+/** systemClock is the real monotonic clock (`performance.now()`) with real timers and setImmediate. */
 export const systemClock: Clock = {
   now: () => performance.now(),
   setTimer(fn, ms) {
     const t = setTimeout(fn, Math.max(0, ms));
     return () => clearTimeout(t);
+  },
+  defer(fn) {
+    const t = setImmediate(fn);
+    return () => clearImmediate(t);
   },
 };
 

@@ -4,7 +4,7 @@ import type { Executor, ExecutorContext } from '../executor.js';
 import type { ClosedSpec, ClosedStep } from '../plan.js';
 import type { VirtualUser } from '../scenario.js';
 
-/** YIELD_EVERY makes a user that never waits on I/O let timers and messages run now and then. */
+/** YIELD_EVERY makes a user that never waits on I/O let timers and messages run now and then (clock.defer). */
 const YIELD_EVERY = 256;
 
 interface Slot {
@@ -109,7 +109,7 @@ export class UserLoopExecutor implements Executor {
           }, this.spec.thinkMs);
         } else if (++slot.sinceYield >= YIELD_EVERY) {
           slot.sinceYield = 0;
-          setImmediate(() => next(slot));
+          clock.defer(() => next(slot));
         } else next(slot);
       };
       const begin = async (slot: Slot) => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MetricsRegistry } from '../../metrics/registry.js';
-import { ManualClock } from '../../../test/helpers/manual-clock.js';
+import { ManualClock } from '../../core/manual-clock.js';
 import type { Scenario, VirtualUser } from '../scenario.js';
 import { ArrivalExecutor } from './arrival-executor.js';
 
