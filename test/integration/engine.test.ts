@@ -69,7 +69,11 @@ test('a target that freezes for 1s in an open run raises response time while ser
     const resp = r.summary['http_req_duration']!;
     const svc = r.summary['http_req_service_time']!;
     assert.ok(resp.p90 > 200, `response p90 ${resp.p90}ms should show the queueing`);
-    assert.ok(svc.p90 < 50, `service p90 ${svc.p90}ms should stay low`);
+    // At most one request per connection (5 of ~400) is held by the freeze; the ~100 that arrive
+    // meanwhile wait in the client's queue and are served at normal speed once it thaws. So the
+    // service-time p90 is an ordinary request's, far below the response-time p90 (a queued one's).
+    // Compared with each other, not with a fixed number of ms a busy machine may exceed.
+    assert.ok(svc.p90 * 4 < resp.p90, `service p90 ${svc.p90}ms should stay far below response p90 ${resp.p90}ms`);
     assert.ok(resp.mean > 2 * svc.mean, `response mean ${resp.mean}ms vs service mean ${svc.mean}ms`);
   } finally {
     await frozen.close();
