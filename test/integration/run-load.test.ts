@@ -33,36 +33,46 @@ const within = (actual: number, expected: number, tolerance: number, what: strin
   assert.ok(Math.abs(actual - expected) <= expected * tolerance, `${what}: ${actual}, expected ${expected} ± ${tolerance * 100}%`);
 
 test('static weight 3 vs 1 in one closed model: users and iterations split 3:1 across 2 workers', async () => {
+  // Weights assign global user indexes to tests (3:1 gives Heavy Heavy Light Heavy, again and again),
+  // the same in every worker, so the split is exact: a count, not a ratio of requests over time.
   const d = scriptDir({
     'mix.ts': `import { TestCase } from 'gauntlet';
+import { threadId } from 'node:worker_threads';
 ${MARK}
 export class Heavy extends TestCase {
   static override weight = 3;
-  override userStart() { mark('user Heavy'); }
+  override userStart() { mark('user Heavy ' + this.user.id + ' ' + threadId); }
   async run() { await this.http.get('/heavy'); await this.sleep(5); }
 }
 export class Light extends TestCase {
-  override userStart() { mark('user Light'); }
+  override userStart() { mark('user Light ' + this.user.id + ' ' + threadId); }
   async run() { await this.http.get('/light'); await this.sleep(5); }
 }
 `,
   });
   const before = { heavy: target.byPath.get('/heavy') ?? 0, light: target.byPath.get('/light') ?? 0 };
-  const result = await run({ file: d.file('mix.ts'), connections: 20, duration: '2s' });
-  const users = d.marks();
+  const result = await run({ file: d.file('mix.ts'), connections: 20, iterationsPerUser: 10 });
+  assert.equal(result.stopReason, 'completed');
+  const users = d.marks().map((m) => {
+    const [, test, id, thread] = m.split(' ');
+    return { test: test!, id: Number(id), thread: thread! };
+  });
   assert.equal(users.length, 20);
-  within(users.filter((m) => m === 'user Heavy').length, 15, 0.15, 'Heavy users');
-  within(users.filter((m) => m === 'user Light').length, 5, 0.15, 'Light users');
+  assert.deepEqual(users.map((u) => u.id).sort((a, b) => a - b), Array.from({ length: 20 }, (_, i) => i), 'each user started once');
+  const ids = (test: string) => users.filter((u) => u.test === test).map((u) => u.id).sort((a, b) => a - b);
+  assert.deepEqual(ids('Light'), [2, 6, 10, 14, 18], 'every fourth user by global index runs Light');
+  assert.equal(ids('Heavy').length, 15);
+  const threads = new Map<string, number>();
+  for (const u of users) threads.set(u.thread, (threads.get(u.thread) ?? 0) + 1);
+  assert.deepEqual([...threads.values()], [10, 10], `the users ran in 2 worker threads, 10 each: ${JSON.stringify([...threads])}`);
 
   const c = result.metrics.counters;
-  const heavy = c['iterations{test:Heavy}'] ?? 0;
-  const light = c['iterations{test:Light}'] ?? 0;
-  assert.ok(light > 20, `Light ran (${light} iterations)`);
-  within(heavy / light, 3, 0.15, 'Heavy/Light iterations');
-  // The server saw what the client counted (a request or two per user may be in flight at the stop).
-  const served = { heavy: target.byPath.get('/heavy')! - before.heavy, light: target.byPath.get('/light')! - before.light };
-  assert.ok(served.heavy - heavy >= 0 && served.heavy - heavy <= 15, `server /heavy ${served.heavy} vs iterations ${heavy}`);
-  assert.ok(served.light - light >= 0 && served.light - light <= 5, `server /light ${served.light} vs iterations ${light}`);
+  assert.equal(c['iterations{test:Heavy}'], 15 * 10);
+  assert.equal(c['iterations{test:Light}'], 5 * 10);
+  assert.equal(c['iterations'], 200);
+  // The server saw exactly what the client counted.
+  assert.equal(target.byPath.get('/heavy')! - before.heavy, 150, 'server /heavy');
+  assert.equal(target.byPath.get('/light')! - before.light, 50, 'server /light');
 });
 
 test('per-test rates from a config: rate 20 and rate 5 for 3 s give about 60 and 15 iterations', async () => {

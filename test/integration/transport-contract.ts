@@ -33,26 +33,47 @@ export interface ContractSubject {
 /** Sent is a copy of a ResponseInfo taken inside its callback. */
 export type Sent = ResponseInfo;
 
-/** violations collects callbacks that ran twice or inside request(); suites assert it stays empty. */
-export const violations: string[] = [];
+/** Send issues one request and resolves with a copy of its ResponseInfo (see `send`). */
+export type Send = (conn: HttpConnection, opts: PrepareRequestOptions | ReturnType<typeof prepareRequest>) => Promise<Sent>;
+
+/**
+ * once wraps a request callback: it records in `violations` (when given) a callback that runs more
+ * than once, for `what`, and passes only the first call on.
+ */
+export function once(what: string, fn: (info: ResponseInfo) => void, violations?: string[]): (info: ResponseInfo) => void {
+  let calls = 0;
+  return (info) => {
+    if (++calls > 1) violations?.push(`callback ran ${calls} times for ${what}`);
+    else fn(info);
+  };
+}
 
 /**
  * send issues one request and resolves with a copy of its ResponseInfo. It fails when the callback
- * runs inside `request()`, and records in `violations` a callback that runs more than once.
+ * runs inside `request()`, and records in `violations` (when given) a callback that runs more than
+ * once. Each suite's "never calls a callback twice" test runs its cases again with its own list.
  */
-export function send(conn: HttpConnection, opts: PrepareRequestOptions | ReturnType<typeof prepareRequest>): Promise<Sent> {
+export function send(conn: HttpConnection, opts: PrepareRequestOptions | ReturnType<typeof prepareRequest>, violations?: string[]): Promise<Sent> {
   const req = 'wire' in opts ? opts : prepareRequest(opts);
   return new Promise((resolve, reject) => {
     let inside = true;
-    let calls = 0;
-    conn.request(req, (info) => {
-      if (++calls > 1) violations.push(`callback ran ${calls} times for ${req.method} ${req.url.pathname}`);
-      else if (inside) reject(new Error('callback ran inside request()'));
-      else resolve({ ...info });
-    });
+    conn.request(
+      req,
+      once(
+        `${req.method} ${req.url.pathname}`,
+        (info) => {
+          if (inside) reject(new Error('callback ran inside request()'));
+          else resolve({ ...info });
+        },
+        violations,
+      ),
+    );
     inside = false;
   });
 }
+
+/** LATE_CALLBACK_GRACE_MS is how long a "never twice" test waits for late second callbacks. */
+export const LATE_CALLBACK_GRACE_MS = 100;
 
 /** contractHandler serves the routes the contract suite uses. */
 export const contractHandler: Handler = (req, res) => {
@@ -154,7 +175,23 @@ export function connectionContract(subject: ContractSubject): void {
       await target?.close();
     });
 
-    it('reads a content-length body and keeps body and headers when asked', async () => {
+    /** Env is what a case uses: `send` and `once` record second callbacks in the list a run gave. */
+    interface Env {
+      send: Send;
+      once: (what: string, fn: (info: ResponseInfo) => void) => (info: ResponseInfo) => void;
+    }
+    type Case = (env: Env) => Promise<void>;
+    const envOf = (violations?: string[]): Env => ({
+      send: (conn, opts) => send(conn, opts, violations),
+      once: (what, fn) => once(what, fn, violations),
+    });
+    const cases: [name: string, run: Case][] = [];
+    const contractCase = (name: string, run: Case) => {
+      cases.push([name, run]);
+      it(name, () => run(envOf()));
+    };
+
+    contractCase('reads a content-length body and keeps body and headers when asked', async ({ send }) => {
       const conn = open({ keepHeaders: true });
       const r = await send(conn, { url: url('/ok'), keepBody: true });
       assert.equal(r.kind, 'ok', r.error);
@@ -173,7 +210,7 @@ export function connectionContract(subject: ContractSubject): void {
       assert.equal(again.headers?.['x-test'], 'abc');
     });
 
-    it('keeps one connection alive over 100 sequential requests', async () => {
+    contractCase('keeps one connection alive over 100 sequential requests', async ({ send }) => {
       const before = target.connections();
       const conn = open();
       const req = prepareRequest({ url: url('/ok') });
@@ -185,14 +222,14 @@ export function connectionContract(subject: ContractSubject): void {
       assert.equal(target.connections() - before, 1);
     });
 
-    it('reads a body sent in pieces (chunked on HTTP/1.1)', async () => {
+    contractCase('reads a body sent in pieces (chunked on HTTP/1.1)', async ({ send }) => {
       const r = await send(open(), { url: url('/chunked'), keepBody: true });
       assert.equal(r.kind, 'ok', r.error);
       assert.equal(r.body?.toString(), 'hello world');
       assert.equal(r.bodyBytes, 11);
     });
 
-    it('counts a 1 MiB body without keeping it', async () => {
+    contractCase('counts a 1 MiB body without keeping it', async ({ send }) => {
       const conn = open();
       const r = await send(conn, { url: url('/big') });
       assert.equal(r.kind, 'ok', r.error);
@@ -204,7 +241,7 @@ export function connectionContract(subject: ContractSubject): void {
       assert.ok(kept.body?.every((b) => b === 0x62));
     });
 
-    it('knows 204, 304 and HEAD responses have no body', async () => {
+    contractCase('knows 204, 304 and HEAD responses have no body', async ({ send }) => {
       const conn = open();
       for (const [path, method, status] of [['/204', 'GET', 204], ['/304', 'GET', 304], ['/big', 'HEAD', 200]] as const) {
         const r = await send(conn, { url: url(path), method, keepBody: true });
@@ -215,7 +252,7 @@ export function connectionContract(subject: ContractSubject): void {
       assert.equal((await send(conn, { url: url('/ok') })).kind, 'ok', 'the connection is still in step');
     });
 
-    it('sends a POST body intact with its content-length', async () => {
+    contractCase('sends a POST body intact with its content-length', async ({ send }) => {
       const body = crypto.randomBytes(200_000);
       const conn = open({ keepHeaders: true });
       const r = await send(conn, { url: url('/echo'), method: 'POST', body, keepBody: true, headers: { 'content-type': 'application/octet-stream' } });
@@ -227,7 +264,7 @@ export function connectionContract(subject: ContractSubject): void {
       assert.ok(r.bytesOut > body.length);
     });
 
-    it('times out a request the server never answers, then works again', async () => {
+    contractCase('times out a request the server never answers, then works again', async ({ send }) => {
       const conn = open();
       const t0 = performance.now();
       const r = await send(conn, { url: url('/hang'), timeoutMs: 200 });
@@ -239,11 +276,14 @@ export function connectionContract(subject: ContractSubject): void {
       assert.equal(next.body?.toString(), 'ok');
     });
 
-    it('close() completes the in-flight request at once as aborted', async () => {
+    contractCase('close() completes the in-flight request at once as aborted', async ({ send, once }) => {
       const conn = open();
       assert.equal((await send(conn, { url: url('/ok') })).kind, 'ok');
       let seen: string | undefined;
-      conn.request(prepareRequest({ url: url('/hang') }), (info) => (seen = info.kind));
+      conn.request(
+        prepareRequest({ url: url('/hang') }),
+        once('GET /hang closed in flight', (info) => (seen = info.kind)),
+      );
       await new Promise((r) => setTimeout(r, 50));
       assert.equal(seen, undefined);
       conn.close();
@@ -252,7 +292,7 @@ export function connectionContract(subject: ContractSubject): void {
       assert.equal(after.kind, 'aborted', 'a closed connection stays closed');
     });
 
-    it('reports a refused connection', async () => {
+    contractCase('reports a refused connection', async ({ send }) => {
       const conn = subject.open(new URL(await subject.refusedUrl()));
       conns.push(conn);
       const r = await send(conn, { url: await subject.refusedUrl() });
@@ -261,13 +301,8 @@ export function connectionContract(subject: ContractSubject): void {
       assert.equal(r.status, 0);
     });
 
-    it('never calls a callback twice', async () => {
-      await new Promise((r) => setTimeout(r, 100));
-      assert.deepEqual(violations, []);
-    });
-
     if (subject.http1) {
-      it('reconnects after Connection: close, once per request', async () => {
+      contractCase('reconnects after Connection: close, once per request', async ({ send }) => {
         const before = target.connections();
         const conn = open();
         for (let i = 0; i < 10; i++) {
@@ -279,5 +314,19 @@ export function connectionContract(subject: ContractSubject): void {
         assert.equal(target.connections() - before, 10);
       });
     }
+
+    // Stands alone: it runs every case above again (timeouts, aborts, refusals, reconnects included)
+    // with its own list of violations, then waits for late second callbacks.
+    it('never calls a callback twice', async () => {
+      const violations: string[] = [];
+      const env = envOf(violations);
+      for (const [name, run] of cases) {
+        await run(env).catch((err: unknown) => {
+          throw new Error(`case '${name}' failed before its callbacks could be judged`, { cause: err });
+        });
+      }
+      await new Promise((r) => setTimeout(r, LATE_CALLBACK_GRACE_MS));
+      assert.deepEqual(violations, []);
+    });
   });
 }
