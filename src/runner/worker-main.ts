@@ -7,8 +7,7 @@ import { epochToLocal, systemClock } from '../core/clock.js';
 import { GauntletError } from '../core/errors.js';
 import type { Executor } from '../load/executor.js';
 import type { Scenario } from '../load/scenario.js';
-import { UserLoopExecutor } from '../load/closed/user-loop-executor.js';
-import { ArrivalExecutor } from '../load/open/arrival-executor.js';
+import { createExecutor } from '../load/create-executor.js';
 import { MetricsRegistry } from '../metrics/registry.js';
 import { RequestLog } from '../metrics/request-log.js';
 import { createScenario } from './scenario-registry.js';
@@ -68,7 +67,7 @@ async function main(): Promise<void> {
 
   const executors: Executor[] = plan.parts.map((part, i) => {
     const ectx = { scenario: scenarios[i]!, segment, clock, t0, metrics, graceMs: plan.graceMs };
-    return part.executor.kind === 'closed' ? new UserLoopExecutor(part.executor, ectx) : new ArrivalExecutor(part.executor, ectx);
+    return createExecutor(part.executor, ectx);
   });
   const executor: Executor = {
     run: () => Promise.all(executors.map((e) => e.run())).then(() => undefined),

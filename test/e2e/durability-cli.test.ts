@@ -76,8 +76,8 @@ describe('durability CLI', { timeout: 150_000 }, () => {
     const result = JSON.parse(readFileSync(json, 'utf8'));
     assert.equal(result.workers, 2);
     assert.equal(result.metrics.counters['http_reqs{behaviour:throw}'], 2);
-    assert.equal(result.extra.durability.test, 'throw');
-    assert.equal(result.extra.durability.collateralFailures, 0);
+    assert.equal(result.sections.durability.test, 'throw');
+    assert.equal(result.sections.durability.collateralFailures, 0);
   });
 
   it('bad input is one error line and a hint, exit 2', async () => {

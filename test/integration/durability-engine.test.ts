@@ -15,7 +15,7 @@ import { withServer } from '../helpers/durability-servers.js';
 const counter = (r: RunResult, key: string): number => r.metrics.counters[key] ?? 0;
 const figures = (r: RunResult): DurabilityFigures => {
   const f = durabilityOf(r);
-  assert.ok(f, 'the result carries extra.durability');
+  assert.ok(f, 'the result carries sections.durability');
   return f;
 };
 const shown = (r: RunResult): string => JSON.stringify({ counters: r.metrics.counters, durability: { ...figures(r), serverStats: { ...figures(r).serverStats, series: undefined } } });

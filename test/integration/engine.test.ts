@@ -164,7 +164,7 @@ test('the JSON result holds encoded histograms that re-merge to the same percent
   const perInterval = r.intervals.reduce((s, i) => s + (i.counters['http_reqs'] ?? 0), 0);
   assert.equal(perInterval, 2000);
   assert.equal(r.format, 'gauntlet.run');
-  assert.equal(r.version, 1);
+  assert.equal(r.version, 2);
 });
 
 test('stop() ends a long run early and keeps what was recorded', async () => {
