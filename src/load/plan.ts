@@ -25,7 +25,7 @@ export interface Plan {
 export interface PlanPart {
   /** name labels the part in reports (a test name; `bench` for bench). */
   readonly name: string;
-  /** scenario says what a user does; built in each worker by the scenario factory from its kind. */
+  /** scenario says what a user does; built in each worker by the plugin its kind names (runner/scenario-registry.ts). */
   readonly scenario: ScenarioSpec;
   readonly executor: ExecutorSpec;
   /** userOffset is added to the part's user indexes so users are unique across parts (data rows). */

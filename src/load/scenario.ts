@@ -37,7 +37,7 @@ export interface ScenarioContext {
 
 /**
  * Scenario builds the virtual users of one worker. It is created in the worker from the plan's
- * serializable scenario spec by the scenario factory (src/scenarios).
+ * serializable scenario spec by its plugin (src/scenarios/<kind>/, loaded through runner/scenario-registry.ts).
  */
 export interface Scenario {
   /** createUser builds the user with this global index (unique across workers and agents). */

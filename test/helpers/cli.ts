@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-/** CLI_PATH is the built gauntlet entry (dist/src/cli/main.js). */
+/** CLI_PATH is the built gauntlet entry (build/src/cli/main.js, compiled from the same sources as the package's dist/). */
 export const CLI_PATH = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
 /** CliRun is a finished CLI process. */

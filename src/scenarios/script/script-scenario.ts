@@ -41,7 +41,7 @@ export async function createScriptScenario(spec: ScriptScenarioSpec, ctx: Scenar
   };
 }
 
-/** createScenario is createScriptScenario under the name the scenario table (src/scenarios) loads. */
+/** createScenario is createScriptScenario under the name the scenario registry (runner/scenario-registry.ts) loads. */
 export function createScenario(spec: ScriptScenarioSpec, ctx: ScenarioContext): Promise<ScriptScenario> {
   return createScriptScenario(spec, ctx);
 }
