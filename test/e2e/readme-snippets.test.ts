@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { runCli } from '../helpers/cli.js';
+import { startCountingTarget, type CountingTarget } from '../helpers/counting-target.js';
+
+/**
+ * The README's TypeScript snippets are run as written (the only edits: the example URL becomes a
+ * local target's, and a long duration a short one), so the README cannot drift from the code.
+ * Library snippets run as plain .mjs under this Node (no TypeScript-only syntax allowed in them);
+ * TestCase snippets run through `gauntlet run`.
+ */
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
+const snippets = [...README.matchAll(/^```ts\n([\s\S]*?)^```/gm)].map((m) => m[1]!);
+
+let target: CountingTarget;
+let dir: string;
+// Library snippets live inside the package, so `import … from 'gauntlet'` resolves to this build.
+const pkgDir = join(ROOT, 'build', 'readme-snippets');
+before(async () => {
+  target = await startCountingTarget();
+  dir = mkdtempSync(join(tmpdir(), 'gauntlet-readme-'));
+  mkdirSync(pkgDir, { recursive: true });
+});
+after(async () => {
+  await target.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const local = (code: string) => code.replaceAll('http://127.0.0.1:8080/', `${target.url}/`).replace(/duration: '\d+s'/g, "duration: '1s'");
+
+test('the README has the snippets this test runs', () => {
+  assert.equal(snippets.filter((s) => s.includes('extends TestCase')).length, 1, 'one TestCase snippet');
+  assert.equal(snippets.filter((s) => !s.includes('extends TestCase')).length, 2, 'two library snippets');
+});
+
+/** runNode runs a file with this Node without blocking the event loop (the target lives in this process). */
+function runNode(file: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [file], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  return new Promise((resolve) =>
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    }),
+  );
+}
+
+test('every library snippet runs as written, as plain JavaScript on this Node', async () => {
+  for (const [i, code] of snippets.filter((s) => !s.includes('extends TestCase')).entries()) {
+    const file = join(pkgDir, `snippet-${i}.mjs`);
+    writeFileSync(file, local(code));
+    const before = target.requests;
+    const r = await runNode(file);
+    assert.equal(r.status, 0, `snippet ${i} failed:\n${code}\n${r.stderr}`);
+    const m = /Test of (\d+) requests complete/.exec(r.stdout);
+    assert.ok(m, `snippet ${i} prints a summary:\n${r.stdout}`);
+    // A snippet against the example URL sends its requests to the counting target, every one counted.
+    if (code.includes('http://127.0.0.1:8080/')) assert.equal(Number(m[1]), target.requests - before);
+  }
+});
+
+test('the TestCase snippet runs through gauntlet run', async () => {
+  const code = snippets.find((s) => s.includes('extends TestCase'))!;
+  const file = join(dir, 'upload.ts');
+  writeFileSync(file, code);
+  const before = target.byPath.get('/upload') ?? 0;
+  const r = await runCli(['run', file, '--target', target.url, '-u', '2', '-i', '3', '-w', '1', '-q']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /Upload\s+6 iterations/);
+  assert.equal((target.byPath.get('/upload') ?? 0) - before, 6);
+});
