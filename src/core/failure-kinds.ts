@@ -1,9 +1,12 @@
 /**
  * FAILURE_KINDS is the fixed vocabulary of unexpected outcomes. The transport classifies errors into
- * the first seven at its edge; `status` means an unexpected status code and `expectation` an
- * unexpected result of another kind (a body of the wrong length, a success where a failure was due).
+ * the first seven and `local` at its edge; `status` means an unexpected status code and
+ * `expectation` an unexpected result of another kind (a body of the wrong length, a success where a
+ * failure was due). `local` is the load generator's own limit, not the target's: it ran out of file
+ * descriptors (EMFILE, ENFILE), local ports (EADDRNOTAVAIL) or socket buffers (ENOBUFS). It comes
+ * last so that the codes of the others (raw rows) keep their values.
  */
-export const FAILURE_KINDS = ['timeout', 'refused', 'reset', 'dns', 'tls', 'protocol', 'aborted', 'status', 'expectation', 'error'] as const;
+export const FAILURE_KINDS = ['timeout', 'refused', 'reset', 'dns', 'tls', 'protocol', 'aborted', 'status', 'expectation', 'error', 'local'] as const;
 
 /** FailureKind is one entry of FAILURE_KINDS (`error` is an exception in user code). */
 export type FailureKind = (typeof FAILURE_KINDS)[number];
@@ -16,7 +19,7 @@ export function failureCode(kind: OutcomeKind): number {
   return kind === 'ok' ? 0 : FAILURE_KINDS.indexOf(kind) + 1;
 }
 
-/** failureName is the inverse of failureCode ('' for ok). */
+/** failureName is the inverse of failureCode ('' for ok; `error` for a code it does not know). */
 export function failureName(code: number): OutcomeKind | '' {
   return code === 0 ? '' : (FAILURE_KINDS[code - 1] ?? 'error');
 }

@@ -15,6 +15,10 @@ export interface HttpExchange {
   readonly endAt: number;
   /** connectMs is the connect time of a new connection, -1 when a kept-alive one served. */
   readonly connectMs: number;
+  /** timeoutLateMs: how late a transport timeout was seen past its deadline (ms). */
+  readonly timeoutLateMs?: number;
+  /** error: a failure's short error text; for a `local` failure, the limit's code (`EMFILE`). */
+  readonly error?: string;
 }
 
 /** TaggedHttpMetrics count requests of one tag value (`name:upload`, `behaviour:plain`). */
@@ -40,7 +44,10 @@ export interface HttpMetricsOptions {
  * scripts, durability): trends `http_req_duration` (response time, from the intended start),
  * `http_req_service_time` (open model: from the real send), `http_req_waiting` (time to first byte),
  * `http_req_connecting`; counters `http_reqs`, `http_reqs{status:N}`, `http_req_failed`,
- * `http_req_failed{kind:K}`, `data_received`, `data_sent`; and, through `tagged`, per-tag counters.
+ * `http_req_failed{kind:K}`, `data_received`, `data_sent`; for the generator's own limits
+ * (`local` failures) `local_limit{code:EMFILE}` by error code, and for transport timeouts the trend
+ * `http_req_timeout_lateness` (how late the generator saw the deadline); and, through `tagged`,
+ * per-tag counters.
  * Counters are cached, so a request costs a few increments and two or three histogram records.
  */
 export class HttpMetrics {
@@ -58,6 +65,8 @@ export class HttpMetrics {
   private readonly statuses: (Counter | undefined)[] = [];
   private readonly failures = new Map<OutcomeKind, Counter>();
   private readonly tags = new Map<string, TaggedHttpMetrics>();
+  private readonly localLimits = new Map<string, Counter>();
+  private lateness: Trend | undefined;
 
   constructor(registry: MetricsRegistry, options: HttpMetricsOptions) {
     this.registry = registry;
@@ -106,6 +115,8 @@ export class HttpMetrics {
       let c = this.failures.get(kind);
       if (c === undefined) this.failures.set(kind, (c = this.registry.counter(metricKey('http_req_failed', { kind }))));
       c.value++;
+      if (kind === 'local') this.countLocal(x.error ?? '');
+      else if (kind === 'timeout' && x.timeoutLateMs !== undefined && x.timeoutLateMs > 0) (this.lateness ??= this.registry.trend('http_req_timeout_lateness')).record(x.timeoutLateMs);
     }
     this.received.value += x.bytesIn;
     this.sent.value += x.bytesOut;
@@ -123,7 +134,17 @@ export class HttpMetrics {
     }
     this.requestLog?.add((scheduledAt - this.t0()) / 1000, responseMs / 1000, status, serviceMs / 1000, x.bytesIn, failureCode(kind));
   }
+
+  private countLocal(error: string): void {
+    const code = LOCAL_CODES.has(error) ? error : 'other';
+    let c = this.localLimits.get(code);
+    if (c === undefined) this.localLimits.set(code, (c = this.registry.counter(metricKey('local_limit', { code }))));
+    c.value++;
+  }
 }
+
+/** LOCAL_CODES are the error codes of `local` failures kept apart; others count as `other`. */
+const LOCAL_CODES = new Set(['EMFILE', 'ENFILE', 'EADDRNOTAVAIL', 'ENOBUFS']);
 
 /** tagValue makes a string safe inside a metric key `name{k:v,…}` (no commas or braces), at most 120 chars. */
 export function tagValue(s: string): string {

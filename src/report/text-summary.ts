@@ -20,6 +20,35 @@ export function countersWith(result: RunResult, name: string, tag: string): [str
     .map(([k, v]) => [k.slice(prefix.length, -1), v] as [string, number]);
 }
 
+/** LATE_MS: timeouts seen later than this past their deadline are worth a line. */
+const LATE_MS = 10;
+
+/** LOCAL_LIMITS say what ran out for each error code of a `local` failure. */
+const LOCAL_LIMITS: Record<string, string> = {
+  EMFILE: 'file descriptors of the process (EMFILE)',
+  ENFILE: 'file descriptors of the system (ENFILE)',
+  EADDRNOTAVAIL: 'local ports for the target address (EADDRNOTAVAIL)',
+  ENOBUFS: 'socket buffer memory (ENOBUFS)',
+  other: 'a local resource',
+};
+
+const LOCAL_HINTS: Record<string, string> = {
+  EMFILE: 'raise the limit with `ulimit -n` (one descriptor per connection, plus a few), or use fewer connections (-c)',
+  ENFILE: 'raise fs.file-max (sysctl), or use fewer connections (-c)',
+  EADDRNOTAVAIL: 'widen net.ipv4.ip_local_port_range, spread connections over several source addresses or target addresses, or reuse connections longer',
+  ENOBUFS: 'use fewer connections (-c) or smaller bodies, or raise the kernel socket memory (net.core.wmem_max)',
+  other: 'use fewer connections (-c)',
+};
+
+/** localLimitLines explain `local` failures: the generator's own limit, what ran out and how to raise it. */
+function localLimitLines(result: RunResult): string[] {
+  const limits = countersWith(result, 'local_limit', 'code');
+  if (limits.length === 0) return [];
+  const lines = ["The generator hit its own limits (failure kind 'local': not the target's fault):"];
+  for (const [code, v] of limits) lines.push(`  ${formatCount(v)} requests: it ran out of ${LOCAL_LIMITS[code] ?? code}; hint: ${LOCAL_HINTS[code] ?? LOCAL_HINTS['other']!}`);
+  return lines;
+}
+
 /**
  * renderTextSummary renders the end-of-run summary, a pure function of the result. It opens with
  * the seed tools' two lines (`Test of N requests complete in S seconds (R req/s).` and the OK/failed
@@ -57,6 +86,14 @@ export function renderTextSummary(result: RunResult): string {
   if (failures.length > 0) {
     lines.push('Failure breakdown:');
     for (const [kind, v] of failures) lines.push(`  ${kind.padEnd(12)} ${formatCount(v).padStart(10)}  (${pct(v, n)}%)`);
+  }
+  lines.push(...localLimitLines(result));
+  const late = result.summary['http_req_timeout_lateness'];
+  if (late !== undefined && late.count > 0 && late.max >= LATE_MS) {
+    lines.push(
+      `Timeouts were seen late, by up to ${formatDuration(late.max)} (p99 ${formatDuration(late.p99)}): the generator was too busy to keep its deadlines,`,
+      '  so a timed-out request ran that much longer than --timeout.',
+    );
   }
   if (http) lines.push('', `Data: ${formatBytes(c['data_received'] ?? 0)} received (${formatBytes((c['data_received'] ?? 0) / Math.max(seconds, 1e-9))}/s), ${formatBytes(c['data_sent'] ?? 0)} sent`);
   if (result.rate) {

@@ -56,8 +56,13 @@ test('wrapped errors are judged by their cause', () => {
   assert.equal(classifyError(new TypeError('fetch failed', { cause: new Error('wrapper', { cause: sysError('ENOTFOUND') }) })), 'dns');
 });
 
+test("the generator's own limits are local, not the target's", () => {
+  for (const code of ['EMFILE', 'ENFILE', 'EADDRNOTAVAIL', 'ENOBUFS']) assert.equal(classifyError(sysError(code)), 'local', code);
+  assert.equal(classifyError(new TypeError('fetch failed', { cause: sysError('EMFILE') })), 'local');
+});
+
 test('unknown errors fall back to reset (system) or protocol', () => {
-  assert.equal(classifyError(sysError('EMFILE')), 'reset');
+  assert.equal(classifyError(sysError('EWHATEVER')), 'reset');
   assert.equal(classifyError(new Error('something odd')), 'protocol');
   assert.equal(classifyError('a string'), 'protocol');
   assert.equal(classifyError(undefined), 'protocol');

@@ -1,6 +1,8 @@
 import type { OutcomeKind } from '../core/failure-kinds.js';
 
-const REFUSED = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENETDOWN', 'EADDRNOTAVAIL']);
+const REFUSED = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENETDOWN']);
+/** LOCAL: the generator's own limits (descriptors, local ports, socket buffers), not the target's. */
+const LOCAL = new Set(['EMFILE', 'ENFILE', 'EADDRNOTAVAIL', 'ENOBUFS']);
 const RESET = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'UND_ERR_SOCKET', 'ERR_HTTP2_SESSION_ERROR', 'ERR_HTTP2_GOAWAY_SESSION', 'ERR_HTTP2_STREAM_CANCEL']);
 const TIMEOUT = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT', 'ERR_HTTP2_PING_TIMEOUT', 'ERR_HTTP2_SETTINGS_TIMEOUT']);
 const DNS = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NONAME', 'EAI_NODATA', 'EAI_ADDRFAMILY', 'ENODATA', 'ESERVFAIL']);
@@ -45,6 +47,7 @@ interface ErrorLike {
 
 /** byCode classifies a known error code; undefined when the code says nothing. */
 function byCode(code: string): OutcomeKind | undefined {
+  if (LOCAL.has(code)) return 'local';
   if (REFUSED.has(code)) return 'refused';
   if (RESET.has(code)) return 'reset';
   if (TIMEOUT.has(code) || (code.startsWith('UND_ERR_') && code.endsWith('_TIMEOUT'))) return 'timeout';
@@ -68,10 +71,11 @@ function byText(name: string, message: string): OutcomeKind | undefined {
 
 /**
  * classifyError maps an error from node:net, node:tls, node:http2 or undici to the transport's failure
- * kinds: refused, reset, timeout, dns, tls, protocol or aborted. It reads the error's `code`, then its
+ * kinds: refused, reset, timeout, dns, tls, protocol, aborted, or `local` when the generator hit its
+ * own limit (EMFILE, ENFILE, EADDRNOTAVAIL, ENOBUFS: not the target's fault). It reads the error's `code`, then its
  * name and message, then does the same for its `cause` (fetch and undici wrap the socket error). An
- * error it cannot place is `reset` when it is a system error (it has an errno or a syscall, such as
- * EMFILE) and `protocol` otherwise, so every transport failure lands in one of those seven kinds.
+ * error it cannot place is `reset` when it is a system error (it has an errno or a syscall) and
+ * `protocol` otherwise, so every transport failure lands in one of those kinds.
  */
 export function classifyError(err: unknown): OutcomeKind {
   let system = false;

@@ -43,9 +43,13 @@ export class Http1Connection implements HttpConnection {
   private cb: ResponseCallback | null = null;
   private req: PreparedRequest | null = null;
   private startAt = 0;
-  private readonly timer = new DeadlineTimer(() => this.cb !== null, () => this.onTimeout());
+  private readonly timer = new DeadlineTimer(() => this.cb !== null, (late) => this.onTimeout(late));
   private closed = false;
   private reused = false;
+  /** seq numbers the requests; the socket's write queue holds the seq of each pending write. */
+  private seq = 0;
+  private writes: number[] = [];
+  private onWritten: (err?: Error | null) => void = noop;
 
   constructor(origin: URL, options: ConnectionOptions = {}) {
     if (origin.protocol !== 'http:') {
@@ -65,7 +69,8 @@ export class Http1Connection implements HttpConnection {
     }
     const now = performance.now();
     const info = this.info;
-    resetResponseInfo(info, req.wire.length);
+    resetResponseInfo(info, 0);
+    this.seq++;
     this.cb = cb;
     this.req = req;
     this.parser.begin(req.method === 'HEAD', req.keepBody);
@@ -76,7 +81,7 @@ export class Http1Connection implements HttpConnection {
     this.reused = s !== null;
     if (s !== null) {
       info.sentAt = now;
-      s.write(req.wire);
+      this.send(s, req.wire);
     } else {
       this.startAt = now;
       this.connect();
@@ -103,6 +108,12 @@ export class Http1Connection implements HttpConnection {
       });
       return;
     }
+    const writes: number[] = [];
+    this.writes = writes;
+    this.onWritten = (err) => {
+      const seq = writes.shift();
+      if (err == null && s === this.socket && seq === this.seq && this.cb !== null) this.info.bytesOut = this.req!.wire.length;
+    };
     s.on('connect', this.onConnect);
     s.on('end', this.onEnd);
     s.on('error', this.onError);
@@ -116,8 +127,18 @@ export class Http1Connection implements HttpConnection {
     const now = performance.now();
     this.info.connectMs = now - this.startAt;
     this.info.sentAt = now;
-    this.socket!.write(req.wire);
+    this.send(this.socket!, req.wire);
   };
+
+  /**
+   * send writes a request's bytes. They count as sent (bytesOut) when the socket reports the write
+   * done, i.e. the kernel took every byte, or when a whole answer arrived; a request that is cut off
+   * before that, or whose connection the peer closed before any answer, sent nothing we can prove.
+   */
+  private send(s: net.Socket, wire: Buffer): void {
+    this.writes.push(this.seq);
+    s.write(wire, this.onWritten);
+  }
 
   private readonly onRead = (nread: number): boolean => {
     const info = this.info;
@@ -183,13 +204,15 @@ export class Http1Connection implements HttpConnection {
     if (now >= this.timer.deadline) return false;
     this.reused = false;
     this.info.sentAt = 0;
+    this.info.bytesOut = 0;
     this.parser.begin(req.method === 'HEAD', req.keepBody);
     this.startAt = now;
     this.connect();
     return true;
   }
 
-  private onTimeout(): void {
+  private onTimeout(lateMs: number): void {
+    this.info.timeoutLateMs = lateMs;
     this.dropSocket();
     this.fail('timeout', `timed out after ${this.req!.timeoutMs} ms`);
   }
@@ -212,6 +235,7 @@ export class Http1Connection implements HttpConnection {
     const info = this.info;
     const p = this.parser;
     info.kind = 'ok';
+    info.bytesOut = this.req!.wire.length;
     info.status = p.status;
     info.bodyBytes = p.bodyBytes;
     info.headers = p.headers;
@@ -223,6 +247,8 @@ export class Http1Connection implements HttpConnection {
     const info = this.info;
     info.kind = kind;
     info.error = error;
+    // The peer closed before any answer: nothing proves it read what the kernel took.
+    if (kind === 'reset' && info.firstByteAt === 0) info.bytesOut = 0;
     info.status = this.parser.status;
     info.bodyBytes = this.parser.bodyBytes;
     info.endAt = performance.now();

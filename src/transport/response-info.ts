@@ -14,7 +14,10 @@ export interface ResponseInfo {
   bytesIn: number;
   /** body bytes after de-chunking. */
   bodyBytes: number;
-  /** bytes sent for this request. */
+  /**
+   * bytes of this request that provably left: the whole request once the socket reported it written
+   * or an answer arrived, else 0 (see the connection for what it can prove).
+   */
   bytesOut: number;
   /** when the request was written (after a connect, if one was needed). */
   sentAt: number;
@@ -24,6 +27,8 @@ export interface ResponseInfo {
   endAt: number;
   /** connect time of a new connection for this request, -1 when a kept-alive one was reused. */
   connectMs: number;
+  /** how late (ms) a `timeout` was seen past its deadline (a busy generator sees timers late); else 0. */
+  timeoutLateMs: number;
   /** a short error message for failures ('' when ok), e.g. `ECONNREFUSED`. */
   error: string;
   /** response headers, only when the connection was opened with `keepHeaders`. */
@@ -34,7 +39,7 @@ export interface ResponseInfo {
 
 /** newResponseInfo returns a blank ResponseInfo for a connection to reuse. */
 export function newResponseInfo(): ResponseInfo {
-  return { kind: 'ok', status: 0, bytesIn: 0, bodyBytes: 0, bytesOut: 0, sentAt: 0, firstByteAt: 0, endAt: 0, connectMs: -1, error: '', headers: undefined, body: undefined };
+  return { kind: 'ok', status: 0, bytesIn: 0, bodyBytes: 0, bytesOut: 0, sentAt: 0, firstByteAt: 0, endAt: 0, connectMs: -1, timeoutLateMs: 0, error: '', headers: undefined, body: undefined };
 }
 
 /** resetResponseInfo clears a connection's reused ResponseInfo for a new request of `bytesOut` bytes. */
@@ -48,6 +53,7 @@ export function resetResponseInfo(info: ResponseInfo, bytesOut: number): void {
   info.firstByteAt = 0;
   info.endAt = 0;
   info.connectMs = -1;
+  info.timeoutLateMs = 0;
   info.error = '';
   info.headers = undefined;
   info.body = undefined;

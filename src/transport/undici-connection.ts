@@ -55,7 +55,11 @@ class UndiciExchange implements Dispatcher.DispatchHandler {
   onHeaders(statusCode: number, rawHeaders: Buffer[], _resume: () => void, statusText: string): boolean {
     if (this.settled) return false;
     const info = this.info;
-    if (info.firstByteAt === 0) info.firstByteAt = performance.now();
+    if (info.firstByteAt === 0) {
+      info.firstByteAt = performance.now();
+      // undici does not tell what the kernel took; an answer proves the request went out.
+      info.bytesOut = this.conn.sendBytes;
+    }
     // Head size as HTTP/1.1 text; for HTTP/2 (HPACK) this is an estimate, not the wire size.
     let n = 15 + statusText.length + 2;
     for (let i = 0; i < rawHeaders.length; i++) n += rawHeaders[i]!.length + 2;
@@ -110,7 +114,8 @@ class UndiciExchange implements Dispatcher.DispatchHandler {
  * https, and HTTP/2 with prior knowledge (h2c) when `http2` is set on http. It fills the same reused
  * ResponseInfo as Http1Connection: sentAt when undici writes the request, firstByteAt when the
  * response head arrives, endAt at the end; connectMs for the request that waited for a new
- * connection (TLS handshake included). bytesIn counts the head as HTTP/1.1 text plus the body, since
+ * connection (TLS handshake included). bytesOut is the request's size as HTTP/1.1 text once the
+ * server answered (undici does not show what the kernel took), 0 for a request never answered; bytesIn counts the head as HTTP/1.1 text plus the body, since
  * undici does not show wire bytes (chunk and HTTP/2 framing are not counted). Timeouts use one timer
  * per connection, as in Http1Connection.
  */
@@ -124,9 +129,11 @@ export class UndiciConnection implements HttpConnection {
   private cb: ResponseCallback | null = null;
   private req: PreparedRequest | null = null;
   private startAt = 0;
-  private readonly timer = new DeadlineTimer(() => this.exchange !== null, () => this.onTimeout());
+  private readonly timer = new DeadlineTimer(() => this.exchange !== null, (late) => this.onTimeout(late));
   private closed = false;
   private dispatching = false;
+  /** sendBytes is the in-flight request's size as HTTP/1.1 text, counted once the server answers. */
+  sendBytes = 0;
 
   constructor(origin: URL, options: ConnectionOptions = {}) {
     if (origin.protocol !== 'http:' && origin.protocol !== 'https:') {
@@ -151,7 +158,8 @@ export class UndiciConnection implements HttpConnection {
     }
     const now = performance.now();
     const info = this.info;
-    resetResponseInfo(info, req.wire.length);
+    resetResponseInfo(info, 0);
+    this.sendBytes = req.wire.length;
     this.cb = cb;
     this.req = req;
     this.startAt = now;
@@ -226,7 +234,8 @@ export class UndiciConnection implements HttpConnection {
     c.destroy().catch(() => {});
   }
 
-  private onTimeout(): void {
+  private onTimeout(lateMs: number): void {
+    this.info.timeoutLateMs = lateMs;
     const ex = this.exchange!;
     // Give up on the exchange first (its abort error is then ignored), then abort the request on
     // its socket (HTTP/1.1) or stream (HTTP/2); one still waiting for a connection can only be

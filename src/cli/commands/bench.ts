@@ -3,7 +3,8 @@ import { resolveBenchPlan } from '../../api/bench.js';
 import { startDistributedRun } from '../../api/distributed-run.js';
 import { renderAgents } from '../../distributed/agents-summary.js';
 import { renderTextSummary } from '../../report/text-summary.js';
-import { out, strictCommand } from '../io.js';
+import { fdLimitWarning } from '../fd-limit.js';
+import { err, out, strictCommand } from '../io.js';
 import { awaitWithSignals, exitCodeOf, fileReporters, progressReporter, runWithSignals } from '../run-and-report.js';
 import { addAgentFlags, addHttpFlags, addLoadFlags, agentsOf, loadOptionsOf, type AgentFlagValues, type LoadFlagValues } from './load-flags.js';
 
@@ -41,6 +42,9 @@ export function benchCommand(setExit: (code: number) => void): Command {
       rawRows: f.csv !== undefined,
     });
     const distributed = agentsOf(f, f.csv !== undefined);
+    // Connections beyond the descriptor limit fail as `local`; say so before the run.
+    const fdWarning = distributed === undefined ? fdLimitWarning(plan) : undefined;
+    if (fdWarning !== undefined) err(fdWarning);
     const reporters = [...fileReporters(f), ...progressReporter(plan, f.quiet)];
     const result =
       distributed === undefined
