@@ -46,6 +46,13 @@ export interface Scenario {
   close?(): Promise<void> | void;
   /** errorSamples returns exceptions from user code, counted by message, at the end of the run. */
   errorSamples?(): ErrorSample[];
+  /**
+   * uncaught takes an error that user code let escape every iteration (an unawaited rejection, a
+   * throw in a timer callback), which the worker caught: the scenario counts and samples it and the
+   * run goes on. `sole` is true when this is the only scenario of the worker that can take it (so
+   * the error is its own). A scenario without user code leaves it out: such an error fails the run.
+   */
+  uncaught?(err: unknown, sole: boolean): void;
 }
 
 /** ErrorSample is an exception from user code, counted by message, with one sample stack. */

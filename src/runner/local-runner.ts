@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { epochToLocal, localToEpoch, systemClock } from '../core/clock.js';
 import { GauntletError, type GauntletErrorCode, type ExitCode } from '../core/errors.js';
 import { splitSegment, wholeSegment, type Segment } from '../core/segments.js';
-import type { Plan } from '../load/plan.js';
+import { planDurationMs, type Plan } from '../load/plan.js';
 import type { ErrorSample } from '../load/scenario.js';
 import { IntervalMerger } from '../metrics/interval-merger.js';
 import type { MetricsSnapshot } from '../metrics/registry.js';
@@ -14,6 +14,12 @@ import type { RunEvents } from './run-handle.js';
 
 /** START_DELAY_MS leaves the workers time to receive the start before t0. */
 const START_DELAY_MS = 30;
+
+/**
+ * WRAP_UP_MS is how long past its deadline (the grace after a stop or after the planned end) a
+ * worker may take to send its final snapshot before the runner deems it stuck and terminates it.
+ */
+export const WRAP_UP_MS = 2000;
 
 /** LocalRunnerOptions tune a LocalRunner. */
 export interface LocalRunnerOptions {
@@ -31,6 +37,14 @@ interface WorkerState {
   lastIndex: number;
   finished: boolean;
   done: boolean;
+  /** gotDone: the worker said `done` (its thread then exits normally). */
+  gotDone: boolean;
+  /** crashed: the thread reported an uncaught error ('error' event). */
+  crashed: boolean;
+  /** stuck: the runner terminated the thread (it did not finish in time). */
+  stuck: boolean;
+  /** heardAt: when the worker last sent a message (a live worker sends a snapshot every interval). */
+  heardAt: number;
 }
 
 /**
@@ -49,6 +63,7 @@ export class LocalRunner extends EventEmitter<RunEvents> {
   private failure: { message: string; code?: string; hint?: string; exitCode?: number } | undefined;
   private requested: 'stop' | 'abort' | undefined;
   private started = false;
+  private watchdog: { at: number; timer: NodeJS.Timeout } | undefined;
 
   constructor(plan: Plan, segment: Segment = wholeSegment, options: LocalRunnerOptions = {}) {
     super();
@@ -86,7 +101,10 @@ export class LocalRunner extends EventEmitter<RunEvents> {
     this.broadcast({ type: 'start', startEpochMs: localToEpoch(this.t0) });
     if (this.requested !== undefined) this.broadcast({ type: this.requested });
     this.emit('started', this.t0);
+    const plannedMs = planDurationMs(this.plan);
+    if (plannedMs !== undefined) this.armWatchdog(this.t0 + plannedMs + this.plan.graceMs - systemClock.now(), `within the grace period (${this.plan.graceMs / 1000}s) after the planned end`);
     await Promise.all(finished);
+    if (this.watchdog !== undefined) clearTimeout(this.watchdog.timer);
     this.flushIntervals(true);
     return this.result(systemClock.now() - this.t0);
   }
@@ -99,16 +117,25 @@ export class LocalRunner extends EventEmitter<RunEvents> {
     const segment = this.segments[i]!;
     const init: WorkerInit = { plan: this.plan, segment, workerIndex: segment.index };
     const worker = new Worker(new URL('./worker-main.js', import.meta.url), { workerData: init });
-    const st: WorkerState = { worker, index: i, ready: false, lastIndex: -1, finished: false, done: false };
+    const st: WorkerState = { worker, index: i, ready: false, lastIndex: -1, finished: false, done: false, gotDone: false, crashed: false, stuck: false, heardAt: systemClock.now() };
     this.workers.push(st);
     return new Promise<void>((resolve) => {
       worker.on('message', (msg: FromWorker) => {
+        st.heardAt = systemClock.now();
         this.onMessage(st, msg);
         if (msg.type === 'ready') checkReady();
-        if (msg.type === 'done') void worker.terminate();
+        if (msg.type === 'done') {
+          st.gotDone = true;
+          void worker.terminate();
+        }
       });
-      worker.on('error', (err) => this.fail({ message: `worker ${i} crashed: ${err.stack ?? err.message}` }));
-      worker.on('exit', () => {
+      worker.on('error', (err) => {
+        st.crashed = true;
+        this.fail({ message: `worker ${i} crashed: ${err.stack ?? err.message}` });
+      });
+      worker.on('exit', (code) => {
+        // An exit without `done`, neither a crash nor our termination, is user code calling process.exit.
+        if (!st.gotDone && !st.crashed && !st.stuck) this.fail({ message: `user code called process.exit(${code}) in worker ${i}` });
         st.done = true;
         if (!st.finished) this.addSnapshot(st, Math.max(0, st.lastIndex + 1), { counters: {}, trends: {} }, true, 0);
         resolve();
@@ -123,6 +150,7 @@ export class LocalRunner extends EventEmitter<RunEvents> {
     this.requested = 'stop';
     if (this.stopReason === 'completed') this.stopReason = 'interrupted';
     if (this.started) this.broadcast({ type: 'stop' });
+    this.armWatchdog(this.plan.graceMs, `within the grace period (${this.plan.graceMs / 1000}s) after the stop`);
   }
 
   /** abort ends in-flight iterations at once; what was recorded is kept. */
@@ -130,6 +158,46 @@ export class LocalRunner extends EventEmitter<RunEvents> {
     this.requested = 'abort';
     if (this.stopReason === 'completed' || this.stopReason === 'interrupted') this.stopReason = 'aborted';
     if (this.started) this.broadcast({ type: 'abort' });
+    this.armWatchdog(0, 'after the abort');
+  }
+
+  /**
+   * armWatchdog gives the workers until `inMs` from now to finish, unless an earlier deadline
+   * stands. Past it, a worker that has said nothing for an interval plus WRAP_UP_MS is stuck — user
+   * code that never yields its thread (a synchronous loop) and so cannot even hear a stop, nor send
+   * its interval snapshots — and is terminated: what it reported so far is kept, and the run fails
+   * naming it. A worker still talking is only slow (an iteration finishing) and is left alone.
+   */
+  private armWatchdog(inMs: number, why: string): void {
+    const at = systemClock.now() + Math.max(0, inMs);
+    if (this.watchdog !== undefined) {
+      if (this.watchdog.at <= at) return;
+      clearTimeout(this.watchdog.timer);
+    }
+    this.watchdog = { at, timer: this.watch(at - systemClock.now(), why) };
+  }
+
+  private watch(inMs: number, why: string): NodeJS.Timeout {
+    const timer = setTimeout(() => {
+      const now = systemClock.now();
+      const silentMs = this.plan.intervalMs + WRAP_UP_MS;
+      const running = this.workers.filter((w) => !w.done && !w.gotDone);
+      const stuck = running.filter((w) => now - w.heardAt >= silentMs);
+      if (stuck.length > 0) this.terminateStuck(stuck, why);
+      if (running.length > stuck.length && this.watchdog !== undefined) this.watchdog.timer = this.watch(Math.min(silentMs, 1000), why);
+    }, Math.max(0, inMs));
+    timer.unref();
+    return timer;
+  }
+
+  private terminateStuck(stuck: WorkerState[], why: string): void {
+    const one = stuck.length === 1;
+    const names = `${one ? 'worker' : 'workers'} ${stuck.map((w) => w.index).join(', ')}`;
+    this.fail({ message: `${names} did not finish ${why}: ${one ? 'its' : 'their'} user code kept the thread busy (a loop that never awaits?), so ${one ? 'it was' : 'they were'} terminated; what ${one ? 'it' : 'they'} reported before is kept` });
+    for (const w of stuck) {
+      w.stuck = true;
+      void w.worker.terminate();
+    }
   }
 
   private broadcast(msg: ToWorker): void {
@@ -141,6 +209,7 @@ export class LocalRunner extends EventEmitter<RunEvents> {
     this.stopReason = 'failed';
     this.requested = 'stop';
     if (this.started) this.broadcast({ type: 'stop' });
+    this.armWatchdog(this.plan.graceMs, `within the grace period (${this.plan.graceMs / 1000}s) after the stop`);
   }
 
   private onMessage(st: WorkerState, msg: FromWorker): void {

@@ -24,14 +24,70 @@ function send(msg: FromWorker, transfer?: ArrayBuffer[]): void {
 
 function failed(err: unknown): void {
   if (err instanceof GauntletError) send({ type: 'failed', message: err.message, code: err.code, ...(err.hint ? { hint: err.hint } : {}), exitCode: err.exitCode });
-  else send({ type: 'failed', message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+  else send({ type: 'failed', message: describe(err) });
 }
 
+/** describe renders a thrown value for a failure message; it never throws (user code can throw anything). */
+function describe(err: unknown): string {
+  try {
+    return err instanceof Error ? (err.stack ?? err.message) : String(err);
+  } catch {
+    return 'a thrown value that cannot be shown';
+  }
+}
+
+// What the process-level handlers below need of main()'s state.
+const metrics = new MetricsRegistry();
+const requestLog = plan.rawRows ? new RequestLog((rows) => send({ type: 'rows', rows }, [rows.buffer as ArrayBuffer])) : undefined;
+const scenarios: Scenario[] = [];
+const box: { executor?: Executor } = {};
+let t0 = clock.now();
+/** lastIndex is the index of the interval in progress. */
+let lastIndex = 0;
+let finalSent = false;
+let doneSent = false;
+
+/** sendFinal sends the final snapshot (interval `index`, ending at endMs) and the error samples, once. */
+function sendFinal(index: number, endMs = clock.now() - t0): void {
+  if (finalSent) return;
+  finalSent = true;
+  requestLog?.flush();
+  send({ type: 'snapshot', index, snapshot: metrics.snapshot(), final: true, endMs: Math.max(0, endMs) });
+  const samples = scenarios.flatMap((sc) => sc.errorSamples?.() ?? []);
+  if (samples.length > 0) send({ type: 'errors', samples });
+}
+
+function sendDone(): void {
+  doneSent = true;
+  send({ type: 'done' });
+}
+
+/**
+ * onUncaught takes an error that escaped user code's iterations (an unawaited rejection, a throw in
+ * a timer): the scenario that runs user code counts and samples it, and the run goes on. Without
+ * such a scenario it is Gauntlet's own error and fails the run.
+ */
+function onUncaught(err: unknown): void {
+  const takers = scenarios.filter((s) => s.uncaught !== undefined);
+  if (takers.length > 0) takers[0]!.uncaught!(err, takers.length === 1);
+  else {
+    failed(err);
+    box.executor?.stop();
+  }
+}
+process.on('uncaughtException', onUncaught);
+process.on('unhandledRejection', onUncaught);
+
+// In a worker thread process.exit() ends only the thread. User code calling it would lose what this
+// worker recorded: send it first (messages posted here still reach the runner), and name the cause.
+process.on('exit', (code) => {
+  if (doneSent) return;
+  sendFinal(lastIndex);
+  send({ type: 'failed', message: `user code called process.exit(${code}) in worker ${workerIndex}` });
+});
+
 async function main(): Promise<void> {
-  const metrics = new MetricsRegistry();
-  const requestLog = plan.rawRows ? new RequestLog((rows) => send({ type: 'rows', rows }, [rows.buffer as ArrayBuffer])) : undefined;
   let startEpochMs = 0;
-  const box: { executor?: Executor } = {};
   let stopRequested: 'stop' | 'abort' | undefined;
 
   const started = new Promise<void>((resolve) => {
@@ -51,15 +107,15 @@ async function main(): Promise<void> {
   // Build the scenario before the start so its set-up (a script's import) costs no run time.
   // t0 is known only at the start; each scenario reads it from its context then.
   const contexts = plan.parts.map((part) => ({ metrics, segment, workerIndex, openModel: part.executor.kind === 'open', clock, requestLog, t0: clock.now() }));
-  const scenarios = await Promise.all(plan.parts.map((part, i) => createScenario(part.scenario, contexts[i]!).then((s) => offsetUsers(s, part.userOffset))));
+  scenarios.push(...(await Promise.all(plan.parts.map((part, i) => createScenario(part.scenario, contexts[i]!).then((s) => offsetUsers(s, part.userOffset))))));
   send({ type: 'ready' });
   await started;
   if (stopRequested !== undefined) {
-    send({ type: 'snapshot', index: 0, snapshot: metrics.snapshot(), final: true, endMs: 0 });
-    send({ type: 'done' });
+    sendFinal(0, 0);
+    sendDone();
     return;
   }
-  const t0 = epochToLocal(startEpochMs);
+  t0 = epochToLocal(startEpochMs);
   for (const c of contexts) c.t0 = t0;
   // Timers can fire a fraction of a millisecond early: wait until t0 has really passed, so no
   // iteration starts (and no raw row is stamped) before the run's start.
@@ -77,13 +133,12 @@ async function main(): Promise<void> {
   box.executor = executor;
 
   // One snapshot per interval boundary, aligned to the common t0 so every worker's interval k is the same span.
-  let index = 0;
   let cancelTick: (() => void) | undefined;
   const tick = () => {
     requestLog?.flush();
-    send({ type: 'snapshot', index, snapshot: metrics.snapshot(), final: false, endMs: (index + 1) * plan.intervalMs });
-    index++;
-    cancelTick = clock.setTimer(tick, t0 + (index + 1) * plan.intervalMs - clock.now());
+    send({ type: 'snapshot', index: lastIndex, snapshot: metrics.snapshot(), final: false, endMs: (lastIndex + 1) * plan.intervalMs });
+    lastIndex++;
+    cancelTick = clock.setTimer(tick, t0 + (lastIndex + 1) * plan.intervalMs - clock.now());
   };
   cancelTick = clock.setTimer(tick, t0 + plan.intervalMs - clock.now());
 
@@ -96,13 +151,12 @@ async function main(): Promise<void> {
   } catch (err) {
     runError = err;
   }
+  // Callbacks user code left due (a timer that throws) run before the final snapshot, so they count.
+  await new Promise((r) => setTimeout(r, 1));
   cancelTick();
-  requestLog?.flush();
-  send({ type: 'snapshot', index, snapshot: metrics.snapshot(), final: true, endMs: clock.now() - t0 });
-  const samples = scenarios.flatMap((sc) => sc.errorSamples?.() ?? []);
-  if (samples.length > 0) send({ type: 'errors', samples });
+  sendFinal(lastIndex);
   if (runError !== undefined) failed(runError);
-  send({ type: 'done' });
+  sendDone();
 }
 
 /** offsetUsers shifts a part's user indexes so users are unique across the parts of a plan. */
@@ -114,5 +168,5 @@ function offsetUsers(scenario: Scenario, offset: number): Scenario {
 
 main().catch((err: unknown) => {
   failed(err);
-  send({ type: 'done' });
+  sendDone();
 });

@@ -22,7 +22,20 @@ export class ErrorSamples {
 
   /** record counts one error thrown by `test`'s `hook` (userStart, setup, run, teardown, userStop) and returns its message. */
   record(err: unknown, test: string, hook: string): string {
-    let message = tagValue(`${test}.${hook}: ${errorMessage(err)}`);
+    return this.count(`${test}.${hook}: ${errorMessage(err)}`, err);
+  }
+
+  /**
+   * recordUncaught counts one error user code let escape every iteration (an unawaited rejection, a
+   * throw in a timer callback) as `uncaught in TEST: message`; `test` is undefined when the worker
+   * runs several tests and the error cannot be traced to one.
+   */
+  recordUncaught(err: unknown, test: string | undefined): string {
+    return this.count(`uncaught in ${test ?? 'an unknown test (several run in this worker)'}: ${errorMessage(err)}`, err);
+  }
+
+  private count(text: string, err: unknown): string {
+    let message = tagValue(text);
     let e = this.entries.get(message);
     if (e === undefined) {
       if (this.entries.size >= MAX_MESSAGES) message = OTHER;
@@ -43,8 +56,23 @@ export class ErrorSamples {
   }
 }
 
-/** errorMessage is the one-line message of a thrown value: `Name: message` (just the message for a plain Error). */
+/** UNSHOWABLE names a thrown value whose every rendering throws (a revoked Proxy, a throwing toString). */
+export const UNSHOWABLE = 'a thrown value that cannot be shown';
+
+/**
+ * errorMessage is the one-line message of a thrown value: `Name: message` (just the message for a
+ * plain Error). It never throws: user code can throw anything, and a value whose rendering throws
+ * (a revoked Proxy, a getter or toString that throws) is UNSHOWABLE, so the error is still counted.
+ */
 export function errorMessage(err: unknown): string {
+  try {
+    return messageOf(err);
+  } catch {
+    return UNSHOWABLE;
+  }
+}
+
+function messageOf(err: unknown): string {
   let text: string;
   if (err instanceof Error) text = err.name === 'Error' || err.message.startsWith(err.name) ? err.message : `${err.name}: ${err.message}`;
   else text = `thrown: ${typeof err === 'string' ? err : safeJson(err)}`;
@@ -52,7 +80,16 @@ export function errorMessage(err: unknown): string {
   return first === '' ? (err instanceof Error ? err.name : 'error') : first;
 }
 
+/** trimStack is the stack of a thrown value, trimmed to the user's frames; like errorMessage, it never throws. */
 function trimStack(err: unknown): string {
+  try {
+    return userFrames(err);
+  } catch {
+    return UNSHOWABLE;
+  }
+}
+
+function userFrames(err: unknown): string {
   if (!(err instanceof Error) || typeof err.stack !== 'string') return errorMessage(err);
   const out: string[] = [];
   let frames = 0;
@@ -70,6 +107,7 @@ function safeJson(v: unknown): string {
   try {
     return JSON.stringify(v) ?? String(v);
   } catch {
+    // A throw here (toString throws too) reaches errorMessage's catch.
     return String(v);
   }
 }

@@ -9,8 +9,8 @@ import { ScriptUser, type ScriptTest, type ScriptWorld } from './script-user.js'
 import { TestWeights } from './test-weights.js';
 import { WsMetrics } from './ws-session.js';
 
-/** ScriptScenario is a Scenario that always reports the errors thrown by user code. */
-export type ScriptScenario = Scenario & Required<Pick<Scenario, 'errorSamples'>>;
+/** ScriptScenario is a Scenario that always reports the errors thrown by user code, in iterations or not. */
+export type ScriptScenario = Scenario & Required<Pick<Scenario, 'errorSamples' | 'uncaught'>>;
 
 /**
  * createScriptScenario builds, in a worker, the scenario of a `kind: 'script'` spec: it imports the
@@ -38,6 +38,14 @@ export async function createScriptScenario(spec: ScriptScenarioSpec, ctx: Scenar
       return new ScriptUser(world, tests[weights.pick(userIndex)]!, userIndex);
     },
     errorSamples: () => world.errors.take(),
+    uncaught(err: unknown, sole: boolean): void {
+      // An error that escaped its iteration fails it after the fact: counted under iteration_errors
+      // (and its test's, when the worker runs one test only), sampled as `uncaught in TEST: message`.
+      const test = sole && tests.length === 1 ? tests[0]!.name : undefined;
+      world.errors.recordUncaught(err, test);
+      world.script.iterationErrors.value++;
+      if (test !== undefined) world.script.test(test).errors.value++;
+    },
   };
 }
 
