@@ -4,7 +4,7 @@ import { startDistributedRun } from '../../api/distributed-run.js';
 import { renderAgents } from '../../distributed/agents-summary.js';
 import { renderTextSummary } from '../../report/text-summary.js';
 import { out, strictCommand } from '../io.js';
-import { awaitWithSignals, exitCodeOf, fileReporters, progressReporter, runWithSignals } from '../run-and-report.js';
+import { awaitWithSignals, exitCodeOf, openOutputs, progressReporter, renderOutputFailures, runWithSignals } from '../run-and-report.js';
 import { addAgentFlags, addHttpFlags, addLoadFlags, agentsOf, loadOptionsOf, type AgentFlagValues, type LoadFlagValues } from './load-flags.js';
 
 interface BenchFlags extends LoadFlagValues, AgentFlagValues {
@@ -41,14 +41,16 @@ export function benchCommand(setExit: (code: number) => void): Command {
       rawRows: f.csv !== undefined,
     });
     const distributed = agentsOf(f, f.csv !== undefined);
-    const reporters = [...fileReporters(f), ...progressReporter(plan, f.quiet)];
+    const outputs = openOutputs(f);
+    const reporters = [...outputs.reporters, ...progressReporter(plan, f.quiet)];
     const result =
       distributed === undefined
         ? await runWithSignals(plan, reporters, f.quiet)
         : await awaitWithSignals(startDistributedRun(plan, { ...distributed, reporters }), f.quiet);
     out(renderTextSummary(result));
     out(renderAgents(result));
-    setExit(exitCodeOf(result));
+    out(renderOutputFailures(outputs.failures));
+    setExit(exitCodeOf(result, outputs.failures));
   });
   return cmd;
 }
