@@ -5,6 +5,7 @@ import { planDurationMs, plannedIterations } from '../load/plan.js';
 import { startRun, type RunHandle } from '../api/start-run.js';
 import { HtmlReporter } from '../report/html-report.js';
 import { JsonReporter } from '../report/json-result.js';
+import { outputFailureHint, type OutputFailure } from '../report/output-file.js';
 import { ProgressReporter } from '../report/progress.js';
 import { RawCsvReporter } from '../report/raw-csv.js';
 import type { Reporter } from '../report/reporter.js';
@@ -22,14 +23,50 @@ export interface OutputFlags {
   quiet?: boolean;
 }
 
-/** fileReporters opens the output files now (a bad path fails before the run). */
-export function fileReporters(o: OutputFlags): Reporter[] {
-  const r: Reporter[] = [];
-  if (o.csv) r.push(new RawCsvReporter(o.csv));
-  if (o.timeseries) r.push(new TimeseriesReporter(o.timeseries));
-  if (o.json) r.push(new JsonReporter(o.json));
-  if (o.html) r.push(new HtmlReporter(o.html));
-  return r;
+/**
+ * Outputs are a run's output files: their reporters, and the outputs that failed so far (each was
+ * printed once on stderr as it failed: `error:` and `hint:`). A failed output never stops the run.
+ */
+export interface Outputs {
+  readonly reporters: Reporter[];
+  readonly failures: readonly OutputFailure[];
+}
+
+/**
+ * openOutputs opens the output files now (a bad path is a usage error before the run; the files
+ * opened before it are closed again). A file that fails during the run is reported on stderr once,
+ * ends at its last whole row (CSV) or is not written at all (JSON, HTML), and lands in `failures`.
+ */
+export function openOutputs(o: OutputFlags): Outputs {
+  const failures: OutputFailure[] = [];
+  const onFailure = (f: OutputFailure): void => {
+    failures.push(f);
+    printOutputFailure(f);
+  };
+  const reporters: Reporter[] = [];
+  try {
+    if (o.csv) reporters.push(new RawCsvReporter(o.csv, { onFailure }));
+    if (o.timeseries) reporters.push(new TimeseriesReporter(o.timeseries, { onFailure }));
+    if (o.json) reporters.push(new JsonReporter(o.json, { onFailure }));
+    if (o.html) reporters.push(new HtmlReporter(o.html, { onFailure }));
+  } catch (e) {
+    for (const r of reporters) void r.onAbort?.(e);
+    throw e;
+  }
+  return { reporters, failures };
+}
+
+/** printOutputFailure prints a failed output as one `error:` line and one `hint:` line on stderr. */
+export function printOutputFailure(f: OutputFailure): void {
+  err(`error: ${f.flag}: cannot write ${f.path}: ${f.reason} (${f.code})\n`);
+  err(`hint: ${outputFailureHint(f)}\n`);
+}
+
+/** renderOutputFailures is the summary's account of the outputs that failed (empty when none did). */
+export function renderOutputFailures(failures: readonly OutputFailure[]): string {
+  return failures
+    .map((f) => `Output failed: ${f.flag} ${f.path}: ${f.reason} (${f.code}); ${f.left === 'rows' ? 'it holds the whole rows written before' : 'it was not written'}.\n`)
+    .join('');
 }
 
 /** progressReporter draws live progress on stderr unless quiet. */
@@ -78,19 +115,27 @@ export function runWithSignals(plan: Plan, reporters: Reporter[], quiet = false)
   return awaitWithSignals(startRun(plan, { reporters }), quiet);
 }
 
-/** exitCodeOf maps a finished run to the process exit code. */
-export function exitCodeOf(result: RunResult): number {
+/**
+ * exitCodeOf maps a finished run (and the outputs that failed) to the process exit code. A failed
+ * output is exit 1, below the codes that say how the run itself ended: 130 (stopped by the user) and
+ * 99 (thresholds failed) win, because scripts branch on them and the failed output is already on
+ * stderr and in the summary.
+ */
+export function exitCodeOf(result: RunResult, failedOutputs: readonly OutputFailure[] = []): number {
   if (result.stopReason === 'interrupted' || result.stopReason === 'aborted') return ExitCode.interrupted;
   if (result.stopReason === 'failed') return ExitCode.runtime;
   if (result.stopReason === 'threshold') return ExitCode.thresholds;
   if (result.thresholds?.some((t) => !t.ok)) return ExitCode.thresholds;
+  if (failedOutputs.length > 0) return ExitCode.runtime;
   return ExitCode.ok;
 }
 
 /** runAndReport runs a plan with progress and output files, prints the summary, returns the exit code. */
 export async function runAndReport(plan: Plan, flags: OutputFlags): Promise<number> {
-  const reporters = [...fileReporters(flags), ...progressReporter(plan, flags.quiet)];
+  const outputs = openOutputs(flags);
+  const reporters = [...outputs.reporters, ...progressReporter(plan, flags.quiet)];
   const result = await runWithSignals(plan, reporters, flags.quiet);
   out(renderTextSummary(result));
-  return exitCodeOf(result);
+  out(renderOutputFailures(outputs.failures));
+  return exitCodeOf(result, outputs.failures);
 }

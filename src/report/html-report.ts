@@ -4,7 +4,8 @@ import { formatBytes, formatCount } from '../core/units.js';
 import type { TrendSummary } from '../metrics/histogram.js';
 import { parseMetricKey, VALUE_SCALE } from '../metrics/registry.js';
 import { escapeHtml } from './escape-html.js';
-import { OutputFile } from './output-file.js';
+import type { OutputFailure, OutputFileOptions } from './output-file.js';
+import { WholeOutputFile } from './whole-output-file.js';
 import type { Reporter } from './reporter.js';
 import type { IntervalRow, RunResult } from '../metrics/run-result.js';
 import { svgBarChart, svgLineChart, type BarChartBar } from './svg-chart.js';
@@ -255,17 +256,24 @@ ${parts.filter((p) => p !== '').join('\n')}
 `;
 }
 
-/** HtmlReporter writes the HTML report (`--html`) at the end; the file is opened at the start. */
+/**
+ * HtmlReporter writes the HTML report (`--html`) at the end, whole or not at all (see
+ * WholeOutputFile); the file is opened at the start. A write that fails is reported to
+ * `options.onFailure` and kept in `failure`, never thrown.
+ */
 export class HtmlReporter implements Reporter {
-  private readonly file: OutputFile;
-  constructor(path: string) {
-    this.file = new OutputFile(path, '--html');
+  private readonly file: WholeOutputFile;
+  constructor(path: string, options: OutputFileOptions = {}) {
+    this.file = new WholeOutputFile(path, '--html', options);
+  }
+  /** failure is why the file was not written, if it was not. */
+  get failure(): OutputFailure | undefined {
+    return this.file.failure;
   }
   onEnd(result: RunResult): void {
-    this.file.write(renderHtmlReport(result));
-    this.file.close();
+    this.file.writeWhole(renderHtmlReport(result));
   }
   onAbort(): void {
-    this.file.close();
+    this.file.discard();
   }
 }

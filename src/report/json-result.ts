@@ -1,20 +1,28 @@
 import { GauntletError } from '../core/errors.js';
-import { OutputFile } from './output-file.js';
+import type { OutputFailure, OutputFileOptions } from './output-file.js';
+import { WholeOutputFile } from './whole-output-file.js';
 import type { Reporter } from './reporter.js';
 import { RESULT_FORMAT, RESULT_VERSION, type RunResult } from '../metrics/run-result.js';
 
-/** JsonReporter writes the whole RunResult (`--json`) at the end; the file is opened at the start. */
+/**
+ * JsonReporter writes the whole RunResult (`--json`) at the end, whole or not at all (see
+ * WholeOutputFile); the file is opened at the start. A write that fails is reported to
+ * `options.onFailure` and kept in `failure`, never thrown: the run's result is not lost with it.
+ */
 export class JsonReporter implements Reporter {
-  private readonly file: OutputFile;
-  constructor(path: string) {
-    this.file = new OutputFile(path, '--json');
+  private readonly file: WholeOutputFile;
+  constructor(path: string, options: OutputFileOptions = {}) {
+    this.file = new WholeOutputFile(path, '--json', options);
+  }
+  /** failure is why the file was not written, if it was not. */
+  get failure(): OutputFailure | undefined {
+    return this.file.failure;
   }
   onEnd(result: RunResult): void {
-    this.file.write(JSON.stringify(result, null, 1) + '\n');
-    this.file.close();
+    this.file.writeWhole(JSON.stringify(result, null, 1) + '\n');
   }
   onAbort(): void {
-    this.file.close();
+    this.file.discard();
   }
 }
 

@@ -1,6 +1,6 @@
 import { failureName } from '../core/failure-kinds.js';
 import { REQUEST_ROW_FIELDS } from '../metrics/request-log.js';
-import { OutputFile } from './output-file.js';
+import { OutputFile, type OutputFailure, type OutputFileOptions } from './output-file.js';
 import type { Reporter } from './reporter.js';
 
 /** RAW_CSV_HEADER: the seed's columns first, then ours. */
@@ -31,14 +31,20 @@ export function formatRawRows(workerIndex: number, rows: Float64Array): string {
  * RawCsvReporter writes one row per request (`--csv`): elapsed_s (the request's intended start, from
  * the run's start), response_time_s, status (0 when no response), service_time_s, bytes, failure
  * (empty when OK), worker. Batches are appended as they arrive, each whole, so the file is
- * well-formed at any stop.
+ * well-formed at any stop. A write that fails (a full disk) ends the file at its last whole row and is
+ * reported to `options.onFailure` once, never thrown: the run and the other outputs go on.
  */
 export class RawCsvReporter implements Reporter {
   private readonly file: OutputFile;
 
-  constructor(path: string) {
-    this.file = new OutputFile(path, '--csv');
+  constructor(path: string, options: OutputFileOptions = {}) {
+    this.file = new OutputFile(path, '--csv', options);
     this.file.write(RAW_CSV_HEADER + '\n');
+  }
+
+  /** failure is why the file stopped being written, if it did (it holds the whole rows before). */
+  get failure(): OutputFailure | undefined {
+    return this.file.failure;
   }
 
   onRows(workerIndex: number, rows: Float64Array): void {

@@ -1,5 +1,5 @@
 import type { IntervalRow, RunResult } from '../metrics/run-result.js';
-import { OutputFile } from './output-file.js';
+import { OutputFile, type OutputFailure, type OutputFileOptions } from './output-file.js';
 import type { Reporter } from './reporter.js';
 
 /** TIMESERIES_HEADER names the time series columns (times in seconds from the start, latency in ms). */
@@ -31,12 +31,19 @@ export function renderTimeseriesCsv(result: RunResult): string {
   return [TIMESERIES_HEADER, ...result.intervals.map(formatTimeseriesRow)].join('\n') + '\n';
 }
 
-/** TimeseriesReporter appends one row per interval as the run goes (`--timeseries`). */
+/**
+ * TimeseriesReporter appends one row per interval as the run goes (`--timeseries`); a write that fails
+ * ends the file at its last whole row and is reported to `options.onFailure` once, never thrown.
+ */
 export class TimeseriesReporter implements Reporter {
   private readonly file: OutputFile;
-  constructor(path: string) {
-    this.file = new OutputFile(path, '--timeseries');
+  constructor(path: string, options: OutputFileOptions = {}) {
+    this.file = new OutputFile(path, '--timeseries', options);
     this.file.write(TIMESERIES_HEADER + '\n');
+  }
+  /** failure is why the file stopped being written, if it did. */
+  get failure(): OutputFailure | undefined {
+    return this.file.failure;
   }
   onInterval(row: IntervalRow): void {
     this.file.write(formatTimeseriesRow(row) + '\n');

@@ -5,7 +5,7 @@ import { renderAgents } from '../../distributed/agents-summary.js';
 import { renderTextSummary } from '../../report/text-summary.js';
 import { fdLimitWarning } from '../fd-limit.js';
 import { err, out, strictCommand } from '../io.js';
-import { awaitWithSignals, exitCodeOf, fileReporters, progressReporter, runWithSignals } from '../run-and-report.js';
+import { awaitWithSignals, exitCodeOf, openOutputs, progressReporter, renderOutputFailures, runWithSignals } from '../run-and-report.js';
 import { addAgentFlags, addHttpFlags, addLoadFlags, agentsOf, loadOptionsOf, type AgentFlagValues, type LoadFlagValues } from './load-flags.js';
 
 interface BenchFlags extends LoadFlagValues, AgentFlagValues {
@@ -45,14 +45,16 @@ export function benchCommand(setExit: (code: number) => void): Command {
     // Connections beyond the descriptor limit fail as `local`; say so before the run.
     const fdWarning = distributed === undefined ? fdLimitWarning(plan) : undefined;
     if (fdWarning !== undefined) err(fdWarning);
-    const reporters = [...fileReporters(f), ...progressReporter(plan, f.quiet)];
+    const outputs = openOutputs(f);
+    const reporters = [...outputs.reporters, ...progressReporter(plan, f.quiet)];
     const result =
       distributed === undefined
         ? await runWithSignals(plan, reporters, f.quiet)
         : await awaitWithSignals(startDistributedRun(plan, { ...distributed, reporters }), f.quiet);
     out(renderTextSummary(result));
     out(renderAgents(result));
-    setExit(exitCodeOf(result));
+    out(renderOutputFailures(outputs.failures));
+    setExit(exitCodeOf(result, outputs.failures));
   });
   return cmd;
 }

@@ -2,9 +2,9 @@ import { Command } from 'commander';
 import { resolveMultiTest, startMultiTest } from '../../api/durability.js';
 import { usageError } from '../../core/errors.js';
 import { cellText, renderMatrix, renderMatrixCsv } from '../../scenarios/durability/matrix.js';
-import { OutputFile } from '../../report/output-file.js';
+import { WholeOutputFile } from '../../report/whole-output-file.js';
 import { err, out, strictCommand } from '../io.js';
-import { progressReporter } from '../run-and-report.js';
+import { printOutputFailure, progressReporter, renderOutputFailures } from '../run-and-report.js';
 import { addDurabilityFlags, durabilityOptionsOf, onStopSignals, printTests, repeatable, type DurabilityFlagValues } from './durability-common.js';
 import { addLoadFlags, type LoadFlagValues } from './load-flags.js';
 
@@ -42,8 +42,14 @@ export function multitestCommand(setExit: (code: number) => void): Command {
       ...(f.cellTimeLimit !== undefined ? { cellTimeLimit: f.cellTimeLimit } : {}),
     });
     if (m.cells.length === 0) throw usageError('no server is available here to test', 'gauntlet servers shows how to install them');
-    const json = f.json !== undefined ? new OutputFile(f.json, '--json') : undefined;
-    const csv = f.csv !== undefined ? new OutputFile(f.csv, '--csv') : undefined;
+    const json = f.json !== undefined ? new WholeOutputFile(f.json, '--json', { onFailure: printOutputFailure }) : undefined;
+    let csv: WholeOutputFile | undefined;
+    try {
+      csv = f.csv !== undefined ? new WholeOutputFile(f.csv, '--csv', { onFailure: printOutputFailure }) : undefined;
+    } catch (e) {
+      json?.discard();
+      throw e;
+    }
     if (!f.quiet) err(`${m.tests.length} test(s) against ${m.servers.length} server(s): ${m.cells.length} cell(s), a fresh server for each.\n`);
     const handle = startMultiTest(m, {
       reporters: (plan) => progressReporter(plan, f.quiet, `${plan.label}:`),
@@ -56,15 +62,19 @@ export function multitestCommand(setExit: (code: number) => void): Command {
     });
     const graceMs = m.cells[0]!.planFor('http://127.0.0.1:1').graceMs;
     const off = onStopSignals(handle, graceMs, f.quiet);
-    const matrix = await handle.done.finally(off);
+    const matrix = await handle.done.finally(off).catch((e: unknown) => {
+      json?.discard();
+      csv?.discard();
+      throw e;
+    });
     out('\n' + renderMatrix(matrix));
-    json?.write(JSON.stringify(matrix, null, 1) + '\n');
-    json?.close();
-    csv?.write(renderMatrixCsv(matrix));
-    csv?.close();
+    json?.writeWhole(JSON.stringify(matrix, null, 1) + '\n');
+    csv?.writeWhole(renderMatrixCsv(matrix));
+    const failed = [json?.failure, csv?.failure].filter((x) => x !== undefined);
+    out(renderOutputFailures(failed));
     if (matrix.stopReason === 'interrupted') return setExit(130);
     const broken = matrix.cells.some((c) => c.status === 'server-failed' || c.status === 'failed');
-    setExit(broken ? 1 : 0);
+    setExit(broken || failed.length > 0 ? 1 : 0);
   });
   return cmd;
 }

@@ -6,7 +6,7 @@ import { renderTextSummary } from '../../report/text-summary.js';
 import { ExitCode } from '../../core/errors.js';
 import type { RunHandle } from '../../api/start-run.js';
 import { err, out, strictCommand } from '../io.js';
-import { awaitWithSignals, exitCodeOf, fileReporters, progressReporter } from '../run-and-report.js';
+import { awaitWithSignals, exitCodeOf, openOutputs, progressReporter, renderOutputFailures } from '../run-and-report.js';
 import { addAgentFlags, addLoadFlags, agentsOf, loadOptionsOf, type AgentFlagValues, type LoadFlagValues } from './load-flags.js';
 import { renderAgents } from '../../distributed/agents-summary.js';
 
@@ -101,13 +101,15 @@ export function runCommand(setExit: (code: number) => void): Command {
       ...(f.csv !== undefined ? { csv: f.csv } : {}),
       ...(f.timeseries !== undefined ? { timeseries: f.timeseries } : {}),
     });
-    const reporters = [...fileReporters({ ...prepared.outputs, ...(f.html !== undefined ? { html: f.html } : {}) }), ...progressReporter(prepared.plan, f.quiet)];
+    const outputs = openOutputs({ ...prepared.outputs, ...(f.html !== undefined ? { html: f.html } : {}) });
+    const reporters = [...outputs.reporters, ...progressReporter(prepared.plan, f.quiet)];
     const handle = await duringStartup(() => startScriptRun(prepared, { reporters, ...(distributed ? { distributed } : {}) }), f.quiet);
     const result = await awaitWithSignals(handle, f.quiet);
     out(renderTextSummary(result));
     out(renderAgents(result));
     out('\n' + renderScriptSummary(result));
-    setExit(exitCodeOf(result));
+    out(renderOutputFailures(outputs.failures));
+    setExit(exitCodeOf(result, outputs.failures));
   });
   return cmd;
 }

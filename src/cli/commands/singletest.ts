@@ -5,7 +5,7 @@ import { durabilityOf } from '../../scenarios/durability/durability-figures.js';
 import { renderDurability } from '../../scenarios/durability/render-durability.js';
 import type { Reporter } from '../../report/reporter.js';
 import { err, out, strictCommand } from '../io.js';
-import { exitCodeOf, fileReporters, progressReporter } from '../run-and-report.js';
+import { exitCodeOf, openOutputs, progressReporter, renderOutputFailures } from '../run-and-report.js';
 import { addDurabilityFlags, durabilityOptionsOf, onStopSignals, printTests, untilSignal, type DurabilityFlagValues } from './durability-common.js';
 import { addLoadFlags, type LoadFlagValues } from './load-flags.js';
 
@@ -20,13 +20,13 @@ interface SingleTestFlags extends LoadFlagValues, DurabilityFlagValues {
  * then the durability figures; it returns the exit code (130 after Ctrl-C, once the server is stopped).
  */
 export async function runCell(cell: ResolvedCell, f: LoadFlagValues, heading: string, withFigures = true): Promise<number> {
-  const files = fileReporters(f); // opened now: a bad path fails before the server starts
+  const outputs = openOutputs(f); // opened now: a bad path fails before the server starts
   out(`${heading}\n`);
-  const run = new CellRun(cell, { reporters: (plan): Reporter[] => [...files, ...progressReporter(plan, f.quiet)] });
+  const run = new CellRun(cell, { reporters: (plan): Reporter[] => [...outputs.reporters, ...progressReporter(plan, f.quiet)] });
   const off = onStopSignals(run, cell.planFor('http://127.0.0.1:1').graceMs, f.quiet);
   const outcome = await run.done.finally(off);
   if (outcome.result === undefined) {
-    for (const r of files) await r.onAbort?.(outcome.error);
+    for (const r of outputs.reporters) await r.onAbort?.(outcome.error);
     if (outcome.error !== undefined) throw outcome.error;
     out('Stopped before the test started.\n');
     return 130;
@@ -35,8 +35,9 @@ export async function runCell(cell: ResolvedCell, f: LoadFlagValues, heading: st
   const figures = durabilityOf(outcome.result);
   if (withFigures && figures !== undefined) out('\n' + renderDurability(figures));
   if (outcome.result.stopReason === 'interrupted' || outcome.result.stopReason === 'aborted') out('Stopped by the user before the planned end; the figures cover what ran.\n');
+  out(renderOutputFailures(outputs.failures));
   if (outcome.error !== undefined) err(`error: ${outcome.error.message}\n`);
-  return exitCodeOf(outcome.result);
+  return exitCodeOf(outcome.result, outputs.failures);
 }
 
 /** serveOnly starts the server, prints its URL and waits for Ctrl-C (or its death), then stops it (Labour's -N). */
