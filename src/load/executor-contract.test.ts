@@ -450,6 +450,30 @@ test('closed: think time is the gap between the end of a user iteration and its 
   }
 });
 
+test('closed: a user whose iteration ends after its step ends leaves at once, without its think time', async () => {
+  // Two steps of 100 ms, one user, 120 ms per iteration, 50 ms of think time: each iteration ends past its step's end.
+  const run = new Run(new ManualClock(T0), closed([{ users: 1, durationMs: 100 }, { users: 1, durationMs: 100 }], 0, 50), { serviceMs: 120 });
+  const end = await run.finish();
+  run.audit();
+  assert.deepEqual(
+    run.starts.map((s) => s.at - T0),
+    [0, 120],
+    'the second step starts as the iteration of the first ends',
+  );
+  assert.equal(end, T0 + 240);
+});
+
+test('closed: a user whose count is spent leaves at once, without its think time', async () => {
+  for (const step of [{ users: 2, iterationsPerUser: 2 }, { users: 2, iterations: 3 }]) {
+    // 50 ms per iteration, 100 ms of think time: iterations run at 0 and 150 and the last ends at 200.
+    const run = new Run(new ManualClock(T0), closed([step], 0, 100), { serviceMs: 50, workers: 2 });
+    const end = await run.finish();
+    run.audit();
+    assert.equal(Math.max(...run.starts.map((s) => s.at - T0)), 150);
+    assert.equal(end, T0 + 200, JSON.stringify(step));
+  }
+});
+
 test('closed: a user that never waits yields every 256 iterations through clock.defer', async () => {
   const clock = new ManualClock(T0);
   const run = new Run(clock, closed([{ users: 1, iterationsPerUser: 600 }]), { serviceMs: 0, sync: true });

@@ -94,8 +94,10 @@ export class UserLoopExecutor implements Executor {
           resolve();
         }
       };
+      /** more says whether the user may start another iteration in this step. */
+      const more = (slot: Slot) => slot.active && !this.stopped && budget > 0 && slot.count < perUser && clock.now() < stepEnd;
       const next = (slot: Slot) => {
-        if (this.stopped || budget <= 0 || slot.count >= perUser || clock.now() >= stepEnd) return finishUser(slot);
+        if (!more(slot)) return finishUser(slot);
         budget--;
         slot.count++;
         slot.busy = true;
@@ -107,9 +109,10 @@ export class UserLoopExecutor implements Executor {
         this.inFlight--;
         this.iterations.value++;
         if (this.inFlight === 0) this.wake?.();
-        // A user that left while busy (the run ended) goes at once, without sleeping its think time.
-        if (!slot.active) return;
-        if (this.spec.thinkMs > 0 && !this.stopped) {
+        // A user that will not start another iteration (the step or the run is over, or its count is
+        // spent) leaves at once: think time is a gap between iterations, not a wait after the last.
+        if (!more(slot)) return finishUser(slot);
+        if (this.spec.thinkMs > 0) {
           slot.cancelTimer = clock.setTimer(() => {
             slot.cancelTimer = undefined;
             next(slot);
