@@ -215,7 +215,6 @@ interface Subject {
 
 const GRACE_AFTER_END = 'after the end, in-flight iterations get the grace period, then are aborted';
 const ENDS_WITH_LAST_ITERATION = 'after the end, the run is over as soon as its in-flight iterations are';
-const OPEN_GRACE_FROM_LAST_ARRIVAL = 'ArrivalExecutor counts the grace from the last arrival, not from the end of the schedule';
 
 const subjects: Subject[] = [
   {
@@ -232,13 +231,11 @@ const subjects: Subject[] = [
     name: 'open: constant rate',
     counted: (n) => open(100, [{ durationMs: Infinity, target: 100 }], { maxArrivals: n }),
     timed: (ms) => open(100, [{ durationMs: ms, target: 100 }]),
-    todo: { [GRACE_AFTER_END]: OPEN_GRACE_FROM_LAST_ARRIVAL },
   },
   {
     name: 'open: ramping stages',
     counted: (n) => open(0, [{ durationMs: 200, target: 200 }, { durationMs: Infinity, target: 200 }], { maxArrivals: n }),
     timed: (ms) => open(100, [{ durationMs: ms / 2, target: 200 }, { durationMs: ms / 2, target: 50 }]),
-    todo: { [GRACE_AFTER_END]: OPEN_GRACE_FROM_LAST_ARRIVAL },
   },
 ];
 
@@ -575,4 +572,28 @@ test('open: under overload every arrival is run or dropped, across workers', asy
   const dropped = run.count('dropped_iterations');
   assert.ok(dropped > 0, `dropped ${dropped}`);
   assert.equal(run.count('iterations') + dropped, 100);
+});
+
+test('open: the grace period counts from the end of a timed schedule, from the last arrival of a counted one, or from a stop', async () => {
+  // 20/s down to 0 over 1 s: 10 arrivals, the last due at 684 ms; every iteration takes 10 s, grace 100 ms.
+  const timed = new Run(new ManualClock(T0), open(20, [{ durationMs: 1000, target: 0 }]), { serviceMs: 10_000, workers: 3, graceMs: 100 });
+  assert.equal(await timed.finish(), T0 + 1000 + 100, 'grace from the end of the schedule');
+  timed.audit();
+  assert.equal(timed.sum((s) => s.aborts), 10);
+
+  // The same rate with a count of 5: the last arrival is due at about 225 ms and the count ends the schedule there.
+  const counted = new Run(new ManualClock(T0), open(20, [{ durationMs: 1000, target: 0 }], { maxArrivals: 5 }), { serviceMs: 10_000, workers: 3, graceMs: 100 });
+  const end = await counted.finish();
+  counted.audit();
+  const last = Math.max(...counted.starts.map((s) => s.scheduledAt));
+  assert.ok(last > T0 + 200 && last < T0 + 300, `last arrival at ${last - T0}`);
+  assert.equal(end, last + 100, 'grace from the last arrival');
+
+  // A stop after the last arrival but before the end of the schedule: grace from the stop.
+  const stopped = new Run(new ManualClock(T0), open(20, [{ durationMs: 1000, target: 0 }]), { serviceMs: 10_000, workers: 3, graceMs: 100 });
+  await stopped.runTo(T0 + 800);
+  stopped.stop();
+  assert.equal(await stopped.finish(), T0 + 800 + 100, 'grace from the stop');
+  stopped.audit();
+  assert.equal(stopped.sum((s) => s.aborts), 10);
 });
