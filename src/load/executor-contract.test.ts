@@ -484,16 +484,24 @@ test('closed: a user that never waits yields every 256 iterations through clock.
   run.audit();
 });
 
-test(
-  'closed: a count is exact even when a step has fewer users than workers',
-  { todo: 'workers with no user of the step drop their share of its iterations (capWorkers caps by the largest step only)' },
-  async () => {
-    const run = new Run(new ManualClock(T0), closed([{ users: 1, iterations: 10 }, { users: 3, iterations: 10 }]), { serviceMs: 5, workers: 3 });
+test('closed: a count is exact even when a step has fewer users than workers', async () => {
+  // -n 10 --cycles 1:3 and -n 11 --cycles 2:3 on three workers: a worker with no user of a step gets none of its count.
+  const cases = [
+    { n: 10, users: [1, 3], perWorker: [10 + 4, 0 + 3, 0 + 3] },
+    { n: 11, users: [2, 3], perWorker: [6 + 4, 5 + 4, 0 + 3] },
+  ];
+  for (const { n, users, perWorker } of cases) {
+    const run = new Run(new ManualClock(T0), closed(users.map((u) => ({ users: u, iterations: n }))), { serviceMs: 5, workers: 3 });
     await run.finish();
     run.audit();
-    assert.equal(run.count('iterations'), 20);
-  },
-);
+    assert.equal(run.count('iterations'), 2 * n);
+    assert.deepEqual(
+      run.workers.map((w) => w.metrics.counter('iterations').value),
+      perWorker,
+      `cycles ${users.join(':')}`,
+    );
+  }
+});
 
 // ---- The open model (ArrivalExecutor) ----
 

@@ -1,4 +1,4 @@
-import { globalIndex, shareOf } from '../../core/segments.js';
+import { globalIndex, shareOf, type Segment } from '../../core/segments.js';
 import type { Counter } from '../../metrics/registry.js';
 import type { Executor, ExecutorContext } from '../executor.js';
 import type { ClosedSpec, ClosedStep } from '../plan.js';
@@ -6,6 +6,17 @@ import type { VirtualUser } from '../scenario.js';
 
 /** YIELD_EVERY makes a user that never waits on I/O let timers and messages run now and then (clock.defer). */
 const YIELD_EVERY = 256;
+
+/**
+ * stepBudget is a worker's exact share of a step's `iterations`. The step's count is split over the
+ * workers that have a user in it (the first min(count, users) segments), so the shares add up to the
+ * count and a worker with no user of the step gets none. With fewer users than workers each of those
+ * workers has one user and gets that user's share: floor(N/U), one more for the first N mod U users.
+ */
+function stepBudget(iterations: number, users: number, segment: Segment): number {
+  const holders = Math.min(segment.count, users);
+  return segment.index < holders ? shareOf(iterations, { index: segment.index, count: holders }) : 0;
+}
 
 interface Slot {
   user: VirtualUser | undefined;
@@ -20,8 +31,8 @@ interface Slot {
 /**
  * UserLoopExecutor runs the closed model: in each step (a cycle such as 10:20:30 has three) its share
  * of the users loop — iteration, think time, iteration — until the step's iteration budget is spent
- * (exact across workers: a shared count per worker, its share of the total), its duration is over,
- * or the run is stopped. Users start spread evenly over the ramp-up, by global index, so the workers
+ * (exact across workers: a count shared by the worker's users, see stepBudget), its duration is
+ * over, or the run is stopped. Users start spread evenly over the ramp-up, by global index, so the workers
  * interleave their starts. Users persist from step to step (a larger step adds users), so at the end
  * of a step before the last one its in-flight iterations are waited for; the end of the last step
  * ends the run like a stop: in-flight iterations get the grace period from that end, then are aborted.
@@ -80,7 +91,7 @@ export class UserLoopExecutor implements Executor {
   private runStep(step: ClosedStep, stepStart: number, last: boolean): Promise<void> {
     const { segment, clock } = this.ctx;
     const localUsers = shareOf(step.users, segment);
-    let budget = step.iterations === undefined ? Infinity : shareOf(step.iterations, segment);
+    let budget = step.iterations === undefined ? Infinity : stepBudget(step.iterations, step.users, segment);
     const perUser = step.iterationsPerUser ?? Infinity;
     const stepEnd = step.durationMs === undefined ? Infinity : stepStart + step.durationMs;
     let running = 0;
