@@ -32,10 +32,11 @@ interface Slot {
  * UserLoopExecutor runs the closed model: in each step (a cycle such as 10:20:30 has three) its share
  * of the users loop — iteration, think time, iteration — until the step's iteration budget is spent
  * (exact across workers: a count shared by the worker's users, see stepBudget), its duration is
- * over, or the run is stopped. Users start spread evenly over the ramp-up, by global index, so the workers
- * interleave their starts. Users persist from step to step (a larger step adds users), so at the end
- * of a step before the last one its in-flight iterations are waited for; the end of the last step
- * ends the run like a stop: in-flight iterations get the grace period from that end, then are aborted.
+ * over, or the run is stopped. Users start spread evenly over the ramp-up, by global index, so the
+ * workers interleave their starts. Users persist from step to step (a larger step adds users), so
+ * at the end of a step before the last one its in-flight iterations are waited for; the end of the
+ * last step ends the run like a stop: in-flight iterations get the grace period from that end, then
+ * are aborted.
  */
 export class UserLoopExecutor implements Executor {
   private readonly spec: ClosedSpec;
