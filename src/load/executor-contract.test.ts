@@ -215,36 +215,27 @@ interface Subject {
 
 const GRACE_AFTER_END = 'after the end, in-flight iterations get the grace period, then are aborted';
 const ENDS_WITH_LAST_ITERATION = 'after the end, the run is over as soon as its in-flight iterations are';
-const CLOSED_NO_GRACE_AT_END = 'UserLoopExecutor waits for in-flight iterations at a step end with no grace period';
-const OPEN_GRACE_FROM_LAST_ARRIVAL = 'ArrivalExecutor counts the grace from the last arrival, not from the end of the schedule';
 
 const subjects: Subject[] = [
   {
     name: 'closed: 4 users in a loop',
     counted: (n) => closed([{ users: 4, iterations: n }]),
     timed: (ms) => closed([{ users: 4, durationMs: ms }]),
-    todo: { [GRACE_AFTER_END]: CLOSED_NO_GRACE_AT_END },
   },
   {
     name: 'closed: 6 users, ramp-up and think time',
     counted: (n) => closed([{ users: 6, iterations: n }], 100, 10),
     timed: (ms) => closed([{ users: 6, durationMs: ms }], 100, 10),
-    todo: {
-      [GRACE_AFTER_END]: CLOSED_NO_GRACE_AT_END,
-      [ENDS_WITH_LAST_ITERATION]: 'UserLoopExecutor: a user whose iteration ends after the step end still sleeps its think time before leaving',
-    },
   },
   {
     name: 'open: constant rate',
     counted: (n) => open(100, [{ durationMs: Infinity, target: 100 }], { maxArrivals: n }),
     timed: (ms) => open(100, [{ durationMs: ms, target: 100 }]),
-    todo: { [GRACE_AFTER_END]: OPEN_GRACE_FROM_LAST_ARRIVAL },
   },
   {
     name: 'open: ramping stages',
     counted: (n) => open(0, [{ durationMs: 200, target: 200 }, { durationMs: Infinity, target: 200 }], { maxArrivals: n }),
     timed: (ms) => open(100, [{ durationMs: ms / 2, target: 200 }, { durationMs: ms / 2, target: 50 }]),
-    todo: { [GRACE_AFTER_END]: OPEN_GRACE_FROM_LAST_ARRIVAL },
   },
 ];
 
@@ -427,6 +418,25 @@ test('closed: cycles 10:20:30 run in order, each step with its user count', asyn
   assert.equal(run.count('iterations'), 180);
 });
 
+test('closed: a step end before the last waits for in-flight iterations; the last one gives them the grace period', async () => {
+  // Two steps of 100 ms with the same two users, 300 ms per iteration, 50 ms of grace.
+  const run = new Run(new ManualClock(T0), closed([{ users: 2, durationMs: 100 }, { users: 2, durationMs: 100 }]), { serviceMs: 300, workers: 2, graceMs: 50 });
+  const end = await run.finish();
+  run.audit();
+  assert.deepEqual(
+    run.starts.map((s) => [s.user, s.iteration, s.at - T0]),
+    [
+      [0, 0, 0],
+      [1, 0, 0],
+      [0, 1, 300],
+      [1, 1, 300],
+    ],
+    'the second step starts when the iterations of the first are over',
+  );
+  assert.equal(run.sum((s) => s.aborts), 2, 'only the iterations of the last step are aborted');
+  assert.equal(end, T0 + 300 + 100 + 50, 'the run ends a grace period after the end of the last step');
+});
+
 test('closed: think time is the gap between the end of a user iteration and its next start', async () => {
   const run = new Run(new ManualClock(T0), closed([{ users: 2, iterationsPerUser: 4 }], 0, 200), { serviceMs: 50, workers: 2 });
   await run.finish();
@@ -434,6 +444,30 @@ test('closed: think time is the gap between the end of a user iteration and its 
   for (const u of [0, 1]) {
     const at = run.starts.filter((s) => s.user === u).map((s) => s.at);
     assert.deepEqual(at, [0, 250, 500, 750].map((t) => T0 + t), `user ${u}`);
+  }
+});
+
+test('closed: a user whose iteration ends after its step ends leaves at once, without its think time', async () => {
+  // Two steps of 100 ms, one user, 120 ms per iteration, 50 ms of think time: each iteration ends past its step's end.
+  const run = new Run(new ManualClock(T0), closed([{ users: 1, durationMs: 100 }, { users: 1, durationMs: 100 }], 0, 50), { serviceMs: 120 });
+  const end = await run.finish();
+  run.audit();
+  assert.deepEqual(
+    run.starts.map((s) => s.at - T0),
+    [0, 120],
+    'the second step starts as the iteration of the first ends',
+  );
+  assert.equal(end, T0 + 240);
+});
+
+test('closed: a user whose count is spent leaves at once, without its think time', async () => {
+  for (const step of [{ users: 2, iterationsPerUser: 2 }, { users: 2, iterations: 3 }]) {
+    // 50 ms per iteration, 100 ms of think time: iterations run at 0 and 150 and the last ends at 200.
+    const run = new Run(new ManualClock(T0), closed([step], 0, 100), { serviceMs: 50, workers: 2 });
+    const end = await run.finish();
+    run.audit();
+    assert.equal(Math.max(...run.starts.map((s) => s.at - T0)), 150);
+    assert.equal(end, T0 + 200, JSON.stringify(step));
   }
 });
 
@@ -450,16 +484,24 @@ test('closed: a user that never waits yields every 256 iterations through clock.
   run.audit();
 });
 
-test(
-  'closed: a count is exact even when a step has fewer users than workers',
-  { todo: 'workers with no user of the step drop their share of its iterations (capWorkers caps by the largest step only)' },
-  async () => {
-    const run = new Run(new ManualClock(T0), closed([{ users: 1, iterations: 10 }, { users: 3, iterations: 10 }]), { serviceMs: 5, workers: 3 });
+test('closed: a count is exact even when a step has fewer users than workers', async () => {
+  // -n 10 --cycles 1:3 and -n 11 --cycles 2:3 on three workers: a worker with no user of a step gets none of its count.
+  const cases = [
+    { n: 10, users: [1, 3], perWorker: [10 + 4, 0 + 3, 0 + 3] },
+    { n: 11, users: [2, 3], perWorker: [6 + 4, 5 + 4, 0 + 3] },
+  ];
+  for (const { n, users, perWorker } of cases) {
+    const run = new Run(new ManualClock(T0), closed(users.map((u) => ({ users: u, iterations: n }))), { serviceMs: 5, workers: 3 });
     await run.finish();
     run.audit();
-    assert.equal(run.count('iterations'), 20);
-  },
-);
+    assert.equal(run.count('iterations'), 2 * n);
+    assert.deepEqual(
+      run.workers.map((w) => w.metrics.counter('iterations').value),
+      perWorker,
+      `cycles ${users.join(':')}`,
+    );
+  }
+});
 
 // ---- The open model (ArrivalExecutor) ----
 
@@ -538,4 +580,28 @@ test('open: under overload every arrival is run or dropped, across workers', asy
   const dropped = run.count('dropped_iterations');
   assert.ok(dropped > 0, `dropped ${dropped}`);
   assert.equal(run.count('iterations') + dropped, 100);
+});
+
+test('open: the grace period counts from the end of a timed schedule, from the last arrival of a counted one, or from a stop', async () => {
+  // 20/s down to 0 over 1 s: 10 arrivals, the last due at 684 ms; every iteration takes 10 s, grace 100 ms.
+  const timed = new Run(new ManualClock(T0), open(20, [{ durationMs: 1000, target: 0 }]), { serviceMs: 10_000, workers: 3, graceMs: 100 });
+  assert.equal(await timed.finish(), T0 + 1000 + 100, 'grace from the end of the schedule');
+  timed.audit();
+  assert.equal(timed.sum((s) => s.aborts), 10);
+
+  // The same rate with a count of 5: the last arrival is due at about 225 ms and the count ends the schedule there.
+  const counted = new Run(new ManualClock(T0), open(20, [{ durationMs: 1000, target: 0 }], { maxArrivals: 5 }), { serviceMs: 10_000, workers: 3, graceMs: 100 });
+  const end = await counted.finish();
+  counted.audit();
+  const last = Math.max(...counted.starts.map((s) => s.scheduledAt));
+  assert.ok(last > T0 + 200 && last < T0 + 300, `last arrival at ${last - T0}`);
+  assert.equal(end, last + 100, 'grace from the last arrival');
+
+  // A stop after the last arrival but before the end of the schedule: grace from the stop.
+  const stopped = new Run(new ManualClock(T0), open(20, [{ durationMs: 1000, target: 0 }]), { serviceMs: 10_000, workers: 3, graceMs: 100 });
+  await stopped.runTo(T0 + 800);
+  stopped.stop();
+  assert.equal(await stopped.finish(), T0 + 800 + 100, 'grace from the stop');
+  stopped.audit();
+  assert.equal(stopped.sum((s) => s.aborts), 10);
 });

@@ -1,4 +1,4 @@
-import { globalIndex, shareOf } from '../../core/segments.js';
+import { globalIndex, shareOf, type Segment } from '../../core/segments.js';
 import type { Counter } from '../../metrics/registry.js';
 import type { Executor, ExecutorContext } from '../executor.js';
 import type { ClosedSpec, ClosedStep } from '../plan.js';
@@ -6,6 +6,17 @@ import type { VirtualUser } from '../scenario.js';
 
 /** YIELD_EVERY makes a user that never waits on I/O let timers and messages run now and then (clock.defer). */
 const YIELD_EVERY = 256;
+
+/**
+ * stepBudget is a worker's exact share of a step's `iterations`. The step's count is split over the
+ * workers that have a user in it (the first min(count, users) segments), so the shares add up to the
+ * count and a worker with no user of the step gets none. With fewer users than workers each of those
+ * workers has one user and gets that user's share: floor(N/U), one more for the first N mod U users.
+ */
+function stepBudget(iterations: number, users: number, segment: Segment): number {
+  const holders = Math.min(segment.count, users);
+  return segment.index < holders ? shareOf(iterations, { index: segment.index, count: holders }) : 0;
+}
 
 interface Slot {
   user: VirtualUser | undefined;
@@ -20,9 +31,12 @@ interface Slot {
 /**
  * UserLoopExecutor runs the closed model: in each step (a cycle such as 10:20:30 has three) its share
  * of the users loop — iteration, think time, iteration — until the step's iteration budget is spent
- * (exact across workers: a shared count per worker, its share of the total), its duration is over,
- * or the run is stopped. Users start spread evenly over the ramp-up, by global index, so the workers
- * interleave their starts. Users persist from step to step (a larger step adds users).
+ * (exact across workers: a count shared by the worker's users, see stepBudget), its duration is
+ * over, or the run is stopped. Users start spread evenly over the ramp-up, by global index, so the
+ * workers interleave their starts. Users persist from step to step (a larger step adds users), so
+ * at the end of a step before the last one its in-flight iterations are waited for; the end of the
+ * last step ends the run like a stop: in-flight iterations get the grace period from that end, then
+ * are aborted.
  */
 export class UserLoopExecutor implements Executor {
   private readonly spec: ClosedSpec;
@@ -33,6 +47,8 @@ export class UserLoopExecutor implements Executor {
   private aborted = false;
   private wake: (() => void) | undefined;
   private inFlight = 0;
+  /** endedAt is when the run ended (the last step's planned end, or a stop); the grace period counts from it. */
+  private endedAt: number | undefined;
 
   constructor(spec: ClosedSpec, ctx: ExecutorContext) {
     this.spec = spec;
@@ -43,9 +59,9 @@ export class UserLoopExecutor implements Executor {
   async run(): Promise<void> {
     let stepStart = this.ctx.t0;
     try {
-      for (const step of this.spec.steps) {
+      for (const [k, step] of this.spec.steps.entries()) {
         if (this.stopped) break;
-        await this.runStep(step, stepStart);
+        await this.runStep(step, stepStart, k === this.spec.steps.length - 1);
         stepStart = this.ctx.clock.now();
       }
       await this.drain();
@@ -58,6 +74,7 @@ export class UserLoopExecutor implements Executor {
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
+    this.endedAt ??= this.ctx.clock.now();
     for (const s of this.slots) {
       s.cancelTimer?.();
       s.cancelTimer = undefined;
@@ -72,10 +89,10 @@ export class UserLoopExecutor implements Executor {
     for (const s of this.slots) if (s.busy) s.user?.abort();
   }
 
-  private runStep(step: ClosedStep, stepStart: number): Promise<void> {
+  private runStep(step: ClosedStep, stepStart: number, last: boolean): Promise<void> {
     const { segment, clock } = this.ctx;
     const localUsers = shareOf(step.users, segment);
-    let budget = step.iterations === undefined ? Infinity : shareOf(step.iterations, segment);
+    let budget = step.iterations === undefined ? Infinity : stepBudget(step.iterations, step.users, segment);
     const perUser = step.iterationsPerUser ?? Infinity;
     const stepEnd = step.durationMs === undefined ? Infinity : stepStart + step.durationMs;
     let running = 0;
@@ -89,8 +106,10 @@ export class UserLoopExecutor implements Executor {
           resolve();
         }
       };
+      /** more says whether the user may start another iteration in this step. */
+      const more = (slot: Slot) => slot.active && !this.stopped && budget > 0 && slot.count < perUser && clock.now() < stepEnd;
       const next = (slot: Slot) => {
-        if (this.stopped || budget <= 0 || slot.count >= perUser || clock.now() >= stepEnd) return finishUser(slot);
+        if (!more(slot)) return finishUser(slot);
         budget--;
         slot.count++;
         slot.busy = true;
@@ -102,7 +121,10 @@ export class UserLoopExecutor implements Executor {
         this.inFlight--;
         this.iterations.value++;
         if (this.inFlight === 0) this.wake?.();
-        if (this.spec.thinkMs > 0 && !this.stopped) {
+        // A user that will not start another iteration (the step or the run is over, or its count is
+        // spent) leaves at once: think time is a gap between iterations, not a wait after the last.
+        if (!more(slot)) return finishUser(slot);
+        if (this.spec.thinkMs > 0) {
           slot.cancelTimer = clock.setTimer(() => {
             slot.cancelTimer = undefined;
             next(slot);
@@ -123,14 +145,19 @@ export class UserLoopExecutor implements Executor {
         }
         next(slot);
       };
-      // At the step's end, users sleeping in think time leave at once; busy ones finish their iteration.
+      // At the step's end, users sleeping in think time (or waiting for their ramp-up) leave at once.
+      // Busy ones finish their iteration: before the last step's end they are still users of the next
+      // step, so the step waits for them; the last step's end ends the run as a stop does, and leaves
+      // them to drain() and its grace period from this end. (A user still being created leaves once
+      // it is, so that it is closed with the others.)
       const cancelEnd =
         stepEnd === Infinity
           ? () => {}
           : clock.setTimer(() => {
+              if (last) this.endedAt ??= stepEnd;
               for (const s of this.slots) {
-                if (s.active && !s.busy && s.cancelTimer) {
-                  s.cancelTimer();
+                if (s.active && (s.cancelTimer !== undefined || (last && s.busy))) {
+                  s.cancelTimer?.();
                   s.cancelTimer = undefined;
                   finishUser(s);
                 }
@@ -172,14 +199,19 @@ export class UserLoopExecutor implements Executor {
     return s;
   }
 
-  /** drain waits for in-flight iterations after a stop, up to the grace period, then aborts them. */
+  /**
+   * drain waits for in-flight iterations after the end or a stop, up to the grace period counted
+   * from that end, then aborts them.
+   */
   private async drain(): Promise<void> {
     if (this.failure !== undefined) throw this.failure;
     if (this.inFlight === 0) return;
+    const { clock, graceMs } = this.ctx;
+    const graceEnd = (this.endedAt ?? clock.now()) + graceMs;
     await new Promise<void>((resolve) => {
-      const cancel = this.ctx.clock.setTimer(() => {
+      const cancel = clock.setTimer(() => {
         for (const s of this.slots) if (s.busy) s.user?.abort();
-      }, this.aborted ? 0 : this.ctx.graceMs);
+      }, this.aborted ? 0 : Math.max(0, graceEnd - clock.now()));
       this.wake = () => {
         if (this.inFlight === 0) {
           cancel();

@@ -10,7 +10,9 @@ import { ArrivalSchedule } from './arrival-schedule.js';
  * count), each due at t0 + schedule.timeOf(i). A due arrival goes to an idle user (users are created
  * on demand up to the worker's share of `connections`); when none is free it waits in a queue and
  * its latency still counts from its due time; past the queue's bound it is dropped and counted in
- * `dropped_iterations`. One timer, rescheduled to the next due arrival, drives everything.
+ * `dropped_iterations`. One timer, rescheduled to the next due arrival, drives everything. After the
+ * end, in-flight and queued arrivals get the grace period, counted from the schedule's planned end
+ * (t0 + its length) when it ends by time, from the last arrival when a count ends it, or from a stop.
  */
 export class ArrivalExecutor implements Executor {
   private readonly spec: OpenSpec;
@@ -33,6 +35,12 @@ export class ArrivalExecutor implements Executor {
   private readonly dropped: Counter;
   private finished: (() => void) | undefined;
   private failure: unknown;
+  /** plannedEnd is t0 + the schedule's length when the schedule ends by time, not by a count. */
+  private readonly plannedEnd: number | undefined;
+  /** endedAt is when the schedule ended (its planned end, or the last arrival, or a stop); the grace period counts from it. */
+  private endedAt = Infinity;
+  /** armGrace (re)sets the grace timer of drain() to endedAt + graceMs. */
+  private armGrace: (() => void) | undefined;
 
   constructor(spec: OpenSpec, ctx: ExecutorContext) {
     this.spec = spec;
@@ -43,6 +51,8 @@ export class ArrivalExecutor implements Executor {
     this.iterations = ctx.metrics.counter('iterations');
     this.dropped = ctx.metrics.counter('dropped_iterations');
     this.nextDue = this.dueOf(0);
+    const byTime = spec.maxArrivals === undefined || this.schedule.total < spec.maxArrivals;
+    this.plannedEnd = byTime && this.schedule.durationMs < Infinity ? ctx.t0 + this.schedule.durationMs : undefined;
   }
 
   async run(): Promise<void> {
@@ -59,6 +69,12 @@ export class ArrivalExecutor implements Executor {
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
+    // A stop while in-flight iterations wait for the planned end moves the start of their grace period to now.
+    const now = this.ctx.clock.now();
+    if (now < this.endedAt) {
+      this.endedAt = now;
+      this.armGrace?.();
+    }
     // Arrivals that were due but never sent are dropped, not lost.
     this.dropped.value += this.queue.length - this.queueHead;
     this.queue = [];
@@ -91,6 +107,7 @@ export class ArrivalExecutor implements Executor {
   private endScheduling(): void {
     if (!this.scheduling) return;
     this.scheduling = false;
+    if (!this.stopped) this.endedAt = this.plannedEnd ?? this.ctx.clock.now();
     this.cancelTimer?.();
     this.finished?.();
   }
@@ -142,16 +159,24 @@ export class ArrivalExecutor implements Executor {
   private checkDrained: (() => void) | undefined;
 
   private drain(): Promise<void> {
+    const { clock, graceMs } = this.ctx;
     return new Promise<void>((resolve) => {
-      const cancel = this.ctx.clock.setTimer(() => {
+      let cancel = () => {};
+      const graceOver = () => {
         // Grace is over: what is still queued is dropped, what is in flight is aborted.
         this.stop();
         for (const u of this.busy) u.abort();
-      }, this.ctx.graceMs);
+      };
+      this.armGrace = () => {
+        cancel();
+        cancel = clock.setTimer(graceOver, Math.max(0, this.endedAt + graceMs - clock.now()));
+      };
+      this.armGrace();
       this.checkDrained = () => {
         if (this.busy.size === 0 && this.creating === 0 && this.queueHead >= this.queue.length) {
           cancel();
           this.checkDrained = undefined;
+          this.armGrace = undefined;
           resolve();
         }
       };
