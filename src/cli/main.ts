@@ -1,46 +1,15 @@
 #!/usr/bin/env node
 /**
  * The gauntlet command line: the only place that parses argv, prints and exits.
+ *
+ * It catches the stop signals (SIGINT, SIGTERM, SIGHUP) first and only then loads the commands
+ * (a dynamic import: loading them takes a good part of a second), so a Ctrl-C during start-up is
+ * kept for the run and still ends in a summary and exit 130 instead of silent death.
  */
-import { Command } from 'commander';
-import { agentCommand } from './commands/agent.js';
-import { basicCommand } from './commands/basic.js';
-import { benchCommand } from './commands/bench.js';
-import { demoCommand } from './commands/demo.js';
-import { multitestCommand } from './commands/multitest.js';
-import { reportCommand } from './commands/report.js';
-import { runCommand } from './commands/run.js';
-import { serveAppCommand } from './commands/serve-app.js';
-import { serversCommand } from './commands/servers.js';
-import { singletestCommand } from './commands/singletest.js';
-import { exitWith, reportError, strictCommand } from './io.js';
+import { ExitCode } from '../core/errors.js';
+import { exitWith, installStopSignals, reportError, stopPending } from './io.js';
 
-async function main(argv: string[]): Promise<number> {
-  let code = 0;
-  const setExit = (c: number) => {
-    code = c;
-  };
-  const program = strictCommand(new Command('gauntlet'))
-    .description('Load tests, scripted load tests and server durability, with true numbers.')
-    .version('0.1.0', '-V, --version')
-    .addCommand(demoCommand(setExit))
-    .addCommand(benchCommand(setExit))
-    .addCommand(runCommand(setExit))
-    .addCommand(basicCommand(setExit))
-    .addCommand(singletestCommand(setExit))
-    .addCommand(multitestCommand(setExit))
-    .addCommand(serversCommand(setExit))
-    .addCommand(serveAppCommand(setExit))
-    .addCommand(reportCommand(setExit))
-    .addCommand(agentCommand(setExit));
-  program.commands.forEach((c) => strictCommand(c));
-  try {
-    await program.parseAsync(argv);
-  } catch (e) {
-    return reportError(e);
-  }
-  return code;
-}
+installStopSignals();
 
 // A closed pipe (`gauntlet … | head`) ends the output, not the process with a stack trace.
 for (const stream of [process.stdout, process.stderr]) {
@@ -50,4 +19,8 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-main(process.argv).then(exitWith, (e: unknown) => exitWith(reportError(e)));
+const { main } = await import('./program.js');
+main(process.argv).then(
+  (code) => exitWith(code === ExitCode.ok && stopPending() ? ExitCode.interrupted : code),
+  (e: unknown) => exitWith(reportError(e)),
+);

@@ -12,7 +12,7 @@ import type { Reporter } from '../report/reporter.js';
 import type { RunResult } from '../metrics/run-result.js';
 import { renderTextSummary } from '../report/text-summary.js';
 import { TimeseriesReporter } from '../report/timeseries-csv.js';
-import { err, out } from './io.js';
+import { err, onStop, out } from './io.js';
 
 /** OutputFlags are the output flags every running command shares. */
 export interface OutputFlags {
@@ -87,7 +87,7 @@ export function progressReporter(plan: Plan, quiet: boolean | undefined, label?:
 }
 
 /**
- * awaitWithSignals waits for a run with Ctrl-C handling: the first SIGINT/SIGTERM stops new
+ * awaitWithSignals waits for a run with Ctrl-C handling: the first SIGINT/SIGTERM/SIGHUP stops new
  * iterations and lets in-flight ones finish up to the grace period; a second one aborts them.
  * Either way the run's result comes back complete and the files are closed whole.
  */
@@ -100,13 +100,11 @@ export async function awaitWithSignals(handle: RunHandle, quiet = false): Promis
       handle.stop();
     } else handle.abort();
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const off = onStop(onSignal);
   try {
     return await handle.done;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    off();
   }
 }
 

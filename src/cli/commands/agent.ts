@@ -4,7 +4,7 @@ import { connectNats } from '../../api/distributed-run.js';
 import { ExitCode, usageError } from '../../core/errors.js';
 import { parsePositiveInt } from '../../core/units.js';
 import { AgentService } from '../../distributed/agent-service.js';
-import { err, strictCommand } from '../io.js';
+import { err, onStop, strictCommand } from '../io.js';
 
 interface AgentFlags {
   nats: string;
@@ -16,7 +16,7 @@ interface AgentFlags {
 /**
  * agentCommand is `gauntlet agent --nats URL`: a stateless process that waits for coordinators
  * (`gauntlet bench|run … --agents N --nats URL`) and runs its segment of their plans on its cores.
- * It runs until SIGINT/SIGTERM; a run in progress is stopped gracefully and still reported.
+ * It runs until SIGINT/SIGTERM/SIGHUP; a run in progress is stopped gracefully and still reported.
  */
 export function agentCommand(setExit: (code: number) => void): Command {
   return strictCommand(new Command('agent'))
@@ -41,8 +41,7 @@ export function agentCommand(setExit: (code: number) => void): Command {
           log?.('stopping: the run in progress (if any) ends gracefully and is reported');
           resolve();
         };
-        process.on('SIGINT', onSignal);
-        process.on('SIGTERM', onSignal);
+        onStop(onSignal);
       });
       const closed = nc.closed().then((e) => {
         if (e) log?.(`NATS connection closed: ${e.message}`);

@@ -1,7 +1,7 @@
 import { loadOptionsOf, type LoadFlagValues } from './load-flags.js';
 import type { Command } from 'commander';
 import { READY_TESTS } from '../../durability/ready-tests.js';
-import { err, out } from '../io.js';
+import { err, onStop, out } from '../io.js';
 
 /** Stoppable is anything Ctrl-C can stop gracefully, then abort: a durability cell or a matrix. */
 export interface Stoppable {
@@ -10,7 +10,7 @@ export interface Stoppable {
 }
 
 /**
- * onStopSignals wires Ctrl-C (SIGINT) and SIGTERM to `target` until the returned function is called:
+ * onStopSignals wires Ctrl-C (SIGINT), SIGTERM and SIGHUP to `target` until the returned function is called:
  * the first signal stops it (in-flight requests get the grace period, the server is still stopped),
  * a second one aborts the requests.
  */
@@ -23,24 +23,17 @@ export function onStopSignals(target: Stoppable, graceMs: number, quiet = false)
       target.stop();
     } else target.abort();
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  return () => {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  };
+  return onStop(onSignal);
 }
 
-/** untilSignal resolves at the first SIGINT or SIGTERM, or when `also` settles (a server that died). */
+/** untilSignal resolves at the first SIGINT, SIGTERM or SIGHUP, or when `also` settles (a server that died). */
 export function untilSignal(also?: Promise<unknown>): Promise<void> {
   return new Promise<void>((resolve) => {
     const done = (): void => {
-      process.off('SIGINT', done);
-      process.off('SIGTERM', done);
+      off();
       resolve();
     };
-    process.on('SIGINT', done);
-    process.on('SIGTERM', done);
+    const off = onStop(done);
     void also?.then(done, done);
   });
 }

@@ -5,7 +5,7 @@ import { renderScriptSummary } from '../../scenarios/script/script-summary.js';
 import { renderTextSummary } from '../../report/text-summary.js';
 import { ExitCode } from '../../core/errors.js';
 import type { RunHandle } from '../../api/start-run.js';
-import { err, out, strictCommand } from '../io.js';
+import { err, onStop, out, strictCommand } from '../io.js';
 import { awaitWithSignals, exitCodeOf, openOutputs, progressReporter, renderOutputFailures } from '../run-and-report.js';
 import { addAgentFlags, addLoadFlags, agentsOf, loadOptionsOf, type AgentFlagValues, type LoadFlagValues } from './load-flags.js';
 import { renderAgents } from '../../distributed/agents-summary.js';
@@ -37,7 +37,7 @@ function headersOf(lines: string[]): Record<string, string> | undefined {
 
 /**
  * duringStartup runs the scripts' startup (and the run's start) with Ctrl-C handled: startup cannot
- * be cut short, so a first SIGINT/SIGTERM lets it finish and then stops the run before any user
+ * be cut short, so a first SIGINT/SIGTERM/SIGHUP lets it finish and then stops the run before any user
  * starts — shutdown still runs and the (empty) report is printed, exit 130. A second one exits at
  * once, without shutdown, for a startup that hangs.
  */
@@ -51,15 +51,13 @@ async function duringStartup(start: () => Promise<RunHandle>, quiet: boolean | u
     err('error: interrupted during startup; shutdown did not run\n');
     process.exit(ExitCode.interrupted);
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const off = onStop(onSignal);
   try {
     const handle = await start();
     if (signals > 0) handle.stop();
     return handle;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    off();
   }
 }
 

@@ -44,6 +44,53 @@ function signalGroup(pgid: number, signal: NodeJS.Signals): void {
   }
 }
 
+/**
+ * WATCHDOG_SCRIPT is the `sh` program that kills a server's group when Gauntlet dies without
+ * stopping it ($1 = the group's id, $2 = the grace in tenths of a second). Its stdin is a pipe whose
+ * only writer is Gauntlet: a line `disarm` means the server was stopped properly; end of file
+ * without it means Gauntlet is gone (even by SIGKILL: the kernel closes the pipe), so it sends the
+ * group SIGTERM, waits up to the grace while any member lives, then SIGKILL.
+ */
+const WATCHDOG_SCRIPT = [
+  "trap '' HUP INT",
+  'read -r line',
+  '[ "$line" = disarm ] && exit 0',
+  'kill -0 -$1 2>/dev/null || exit 0',
+  'kill -TERM -$1 2>/dev/null',
+  'i=0',
+  'while [ $i -lt $2 ] && kill -0 -$1 2>/dev/null; do sleep 0.1; i=$((i+1)); done',
+  'kill -KILL -$1 2>/dev/null',
+  'exit 0',
+].join('\n');
+
+/**
+ * startWatchdog starts the watchdog of one server group: a tiny `sh` (see WATCHDOG_SCRIPT) in its
+ * own session, outside the server's group (a stop signals the group without killing its own guard)
+ * and outside Gauntlet's (a terminal hang-up or a Ctrl-C to Gauntlet's group does not reach it). It
+ * does not keep Gauntlet alive. The returned function disarms it, once the group is gone.
+ */
+function startWatchdog(pgid: number, graceMs: number): () => void {
+  let watchdog: ReturnType<typeof spawn>;
+  try {
+    watchdog = spawn('sh', ['-c', WATCHDOG_SCRIPT, 'gauntlet-watchdog', String(pgid), String(Math.ceil(graceMs / 100))], {
+      detached: true,
+      stdio: ['pipe', 'ignore', 'ignore'],
+    });
+  } catch {
+    return () => undefined;
+  }
+  watchdog.on('error', () => undefined);
+  watchdog.stdin?.on('error', () => undefined);
+  watchdog.unref();
+  (watchdog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+  let disarmed = false;
+  return () => {
+    if (disarmed) return;
+    disarmed = true;
+    watchdog.stdin?.end('disarm\n');
+  };
+}
+
 /** probe sends one GET and resolves to the status code, or 0 when it could not get one in time. */
 function probe(host: string, port: number, path: string, timeoutMs: number): Promise<number> {
   return new Promise((resolve) => {
@@ -67,6 +114,10 @@ function tail(text: string, lines = 25): string {
  * keeps its stdout and stderr, and waits until GET readyPath answers 200 and the expected processes
  * are up. If the process exits first, or the start timeout passes, the group is killed and a
  * GAUNTLET_SERVER_FAILED error carries the tail of the server's log. stop() signals only that group.
+ *
+ * A server never outlives Gauntlet: an exit hook kills the group on a normal exit, and a watchdog
+ * (startWatchdog: an `sh` reading a pipe from Gauntlet, whose end of file means Gauntlet died, even
+ * by SIGKILL) sends the group SIGTERM, waits the grace, then SIGKILL.
  */
 export async function launchServer(plan: LaunchPlan): Promise<RunningServer> {
   installExitHook();
@@ -101,6 +152,7 @@ export async function launchServer(plan: LaunchPlan): Promise<RunningServer> {
   const pid = child.pid ?? -1;
   const tree = new ProcessTree(pid);
   if (pid > 0) liveGroups.add(pid);
+  const disarmWatchdog = pid > 0 ? startWatchdog(pid, plan.graceMs) : () => undefined;
   const logs = (): string => (log.length > plan.logLimitBytes ? log.slice(log.length - plan.logLimitBytes) : log);
 
   let stopping: Promise<ServerStopReport> | undefined;
@@ -126,6 +178,7 @@ export async function launchServer(plan: LaunchPlan): Promise<RunningServer> {
           }
         }
         liveGroups.delete(pid);
+        disarmWatchdog();
         await Promise.race([exited, delay(1000)]);
       }
       child.stdout.destroy();

@@ -1,0 +1,43 @@
+/**
+ * The gauntlet program: every command, parsed from argv (main.ts loads it once it catches signals).
+ */
+import { Command } from 'commander';
+import { agentCommand } from './commands/agent.js';
+import { basicCommand } from './commands/basic.js';
+import { benchCommand } from './commands/bench.js';
+import { demoCommand } from './commands/demo.js';
+import { multitestCommand } from './commands/multitest.js';
+import { reportCommand } from './commands/report.js';
+import { runCommand } from './commands/run.js';
+import { serveAppCommand } from './commands/serve-app.js';
+import { serversCommand } from './commands/servers.js';
+import { singletestCommand } from './commands/singletest.js';
+import { reportError, strictCommand } from './io.js';
+
+/** main parses argv and runs the command; it resolves to the exit code (errors are printed already). */
+export async function main(argv: string[]): Promise<number> {
+  let code = 0;
+  const setExit = (c: number) => {
+    code = c;
+  };
+  const program = strictCommand(new Command('gauntlet'))
+    .description('Load tests, scripted load tests and server durability, with true numbers.')
+    .version('0.1.0', '-V, --version')
+    .addCommand(demoCommand(setExit))
+    .addCommand(benchCommand(setExit))
+    .addCommand(runCommand(setExit))
+    .addCommand(basicCommand(setExit))
+    .addCommand(singletestCommand(setExit))
+    .addCommand(multitestCommand(setExit))
+    .addCommand(serversCommand(setExit))
+    .addCommand(serveAppCommand(setExit))
+    .addCommand(reportCommand(setExit))
+    .addCommand(agentCommand(setExit));
+  program.commands.forEach((c) => strictCommand(c));
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    return reportError(e);
+  }
+  return code;
+}
