@@ -98,8 +98,10 @@ export class LocalRunner extends EventEmitter<RunEvents> {
     this.t0 = startEpochMs !== undefined ? epochToLocal(startEpochMs) : systemClock.now() + START_DELAY_MS;
     this.startedAt = new Date(localToEpoch(this.t0)).toISOString();
     this.started = true;
-    this.broadcast({ type: 'start', startEpochMs: localToEpoch(this.t0) });
+    // A stop that came before the start is sent instead of the start: a worker that got the start
+    // late (t0 already past) would otherwise begin iterations before it read the stop behind it.
     if (this.requested !== undefined) this.broadcast({ type: this.requested });
+    else this.broadcast({ type: 'start', startEpochMs: localToEpoch(this.t0) });
     this.emit('started', this.t0);
     const plannedMs = planDurationMs(this.plan);
     if (plannedMs !== undefined) this.armWatchdog(this.t0 + plannedMs + this.plan.graceMs - systemClock.now(), `within the grace period (${this.plan.graceMs / 1000}s) after the planned end`);
