@@ -174,7 +174,7 @@ function checkRates(r: ConfigReader, node: Node, tests: ConfigTest[], rate: numb
   if (withRate === 0) return;
   const items = (isSeq(node) ? node.items : []) as Node[];
   const i = tests.findIndex((t) => t.rate === undefined);
-  if (i >= 0) r.fail(items[i], `tests[${i}] has no rate, but other tests have one`, 'give every test a rate or none');
+  if (i >= 0) r.fail(items[i], `tests[${i}] has no rate, but other tests have one; give every test a rate or none`, 'add rate: N to every test, or remove the rates');
   if (rate !== undefined) r.fail(node, 'tests have their own rates, so a top-level rate is ambiguous', 'remove the top-level rate or the tests\' rates');
 }
 
