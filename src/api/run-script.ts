@@ -42,7 +42,8 @@ export interface PreparedScriptRun {
 }
 
 const isConfig = (f: string) => /\.ya?ml$/i.test(f);
-const ms = (v: number | undefined) => (v === undefined ? undefined : `${v}ms`);
+// Rounded to the microsecond so the text never takes an exponent (1e-7ms); configs cap durations from above.
+const ms = (v: number | undefined) => (v === undefined ? undefined : `${Number(v.toFixed(3))}ms`);
 
 /** fromScriptOptions maps a script's `export const options` (k6's names) onto load options. */
 function fromScriptOptions(o: Readonly<Record<string, unknown>> | undefined): { load: LoadOptions; thresholds?: ThresholdInput; target?: string } {

@@ -3,16 +3,27 @@ import { usageError } from './errors.js';
 const UNITS: Record<string, number> = { us: 0.001, µs: 0.001, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /**
+ * MAX_DURATION_MS is the longest duration Gauntlet accepts (596h, about 24.8 days): the longest timer
+ * Node.js keeps (2^31 - 1 ms); a longer one would fire at once instead.
+ */
+export const MAX_DURATION_MS = 2_147_483_647;
+
+function inRange(ms: number, text: string | number, what: string): number {
+  if (ms > MAX_DURATION_MS) throw usageError(`${what} '${text}' is too long: at most 596h (24.8 days)`, 'write a shorter duration, like 30s, 10m or 24h');
+  return ms;
+}
+
+/**
  * parseDuration reads a duration such as `30s`, `100ms`, `1m30s`, `2h` or a bare number of seconds
  * and returns milliseconds. Anything else (`forever`, `-1s`, `10x`) is a usage error naming `what`.
  */
 export function parseDuration(text: string | number, what = 'duration'): number {
   if (typeof text === 'number') {
-    if (!Number.isFinite(text) || text < 0) throw usageError(`${what} must be a non-negative number of seconds, got ${text}`);
-    return text * 1000;
+    if (!Number.isFinite(text) || text < 0) throw usageError(`${what} must be a non-negative number of seconds, got ${text}`, 'write it like 500ms, 30s, 1m30s or 2h');
+    return inRange(text * 1000, text, what);
   }
   const s = text.trim();
-  if (/^\d+(\.\d+)?$/.test(s)) return Number(s) * 1000;
+  if (/^\d+(\.\d+)?$/.test(s)) return inRange(Number(s) * 1000, text, what);
   const re = /(\d+(?:\.\d+)?)(us|µs|ms|s|m|h)/gy;
   let total = 0;
   let matched = 0;
@@ -24,7 +35,7 @@ export function parseDuration(text: string | number, what = 'duration'): number 
   if (s.length === 0 || matched !== s.length) {
     throw usageError(`${what} '${text}' is not a duration`, `write it like 500ms, 30s, 1m30s or 2h`);
   }
-  return total;
+  return inRange(total, text, what);
 }
 
 /** formatDuration renders milliseconds for humans: `850ms`, `12.3s`, `4m05s`. */

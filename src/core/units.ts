@@ -1,11 +1,15 @@
 import { usageError } from './errors.js';
 
-/** parsePositiveInt reads a whole number >= min for the flag `what`, or throws a usage error. */
-export function parsePositiveInt(text: string | number, what: string, min = 1): number {
+/** MAX_USERS is the most concurrent users (connections) one run may ask for; more would exhaust memory before the first request. */
+export const MAX_USERS = 1_000_000;
+
+/** parsePositiveInt reads a whole number >= min (and <= max) for the flag `what`, or throws a usage error. */
+export function parsePositiveInt(text: string | number, what: string, min = 1, max = Number.MAX_SAFE_INTEGER): number {
   const n = typeof text === 'number' ? text : /^\s*\d+\s*$/.test(text) ? Number(text) : NaN;
   if (!Number.isInteger(n) || n < min) {
     throw usageError(`${what} must be a whole number >= ${min}, got '${text}'`, `for example ${what} ${Math.max(min, 10)}`);
   }
+  if (n > max) throw usageError(`${what} must be at most ${max}, got '${text}'`, `for example ${what} ${Math.max(min, 10)}`);
   return n;
 }
 

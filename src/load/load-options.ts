@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { parseDuration } from '../core/duration.js';
 import { usageError } from '../core/errors.js';
-import { parsePositiveInt, parsePositiveNumber } from '../core/units.js';
+import { MAX_USERS, parsePositiveInt, parsePositiveNumber } from '../core/units.js';
 import type { ExecutorSpec, RateStage } from './plan.js';
 
 /** defaultWorkers is one worker thread per core. */
@@ -41,7 +41,7 @@ export const DEFAULT_DURATION_MS = 10_000;
 function parseList(text: string | readonly number[], what: string): number[] {
   if (typeof text !== 'string') return [...text];
   const parts = text.split(':');
-  return parts.map((p) => parsePositiveInt(p, what));
+  return parts.map((p) => parsePositiveInt(p, what, 1, MAX_USERS));
 }
 
 function parseStages(text: string | readonly RateStage[]): RateStage[] {
@@ -85,11 +85,11 @@ export function resolveExecutor(o: LoadOptions, defaults: { connections: number;
       startRate,
       stages,
       ...(requests !== undefined ? { maxArrivals: requests } : {}),
-      connections: o.connections !== undefined ? parsePositiveInt(o.connections, '--connections') : defaults.openConnections,
+      connections: o.connections !== undefined ? parsePositiveInt(o.connections, '--connections', 1, MAX_USERS) : defaults.openConnections,
       maxQueue: o.maxQueue !== undefined ? parsePositiveInt(o.maxQueue, '--max-queue', 0) : 100_000,
     };
   }
-  const users = o.connections !== undefined ? parsePositiveInt(o.connections, '--connections') : defaults.connections;
+  const users = o.connections !== undefined ? parsePositiveInt(o.connections, '--connections', 1, MAX_USERS) : defaults.connections;
   const counts = o.cycles !== undefined ? parseList(o.cycles, '--cycles') : [users];
   const d = durationMs ?? (requests === undefined && perUser === undefined ? DEFAULT_DURATION_MS : undefined);
   return {

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { prepareScriptRun, startScriptRun } from '../../api/run-script.js';
-import type { FeederMode } from '../../scenarios/script/data-feeder.js';
+import { FEEDER_MODES, type FeederMode } from '../../scenarios/script/data-feeder.js';
+import { usageError } from '../../core/errors.js';
 import { renderScriptSummary } from '../../scenarios/script/script-summary.js';
 import { renderTextSummary } from '../../report/text-summary.js';
 import { ExitCode } from '../../core/errors.js';
@@ -79,6 +80,7 @@ export function runCommand(setExit: (code: number) => void): Command {
   addLoadFlags(cmd, { connections: '1' });
   addAgentFlags(cmd);
   cmd.action(async (file: string, f: RunFlags) => {
+    if (f.dataMode !== undefined && !(FEEDER_MODES as readonly string[]).includes(f.dataMode)) throw usageError(`--data-mode '${f.dataMode}' is not ${FEEDER_MODES.join(', ')}`, `for example --data-mode ${FEEDER_MODES[0]}`);
     const headers = headersOf(f.header);
     const distributed = agentsOf(f, f.csv !== undefined);
     const prepared = await prepareScriptRun({

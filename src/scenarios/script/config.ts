@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type YAMLMap } from 'yaml';
 import { GauntletError } from '../../core/errors.js';
+import { MAX_USERS } from '../../core/units.js';
 import type { RateStage } from '../../load/plan.js';
 import { parseThreshold, type Threshold } from '../../metrics/thresholds.js';
 import { ConfigReader, type Field } from './config-reader.js';
@@ -50,6 +51,9 @@ export interface ScriptConfig {
 }
 
 /** CONFIG_KEYS are the top-level keys a config may hold (kebab-case, as the flags). */
+/** MAX_CONFIG_DEPTH is how deep a config's collections may nest: far more than any config needs. */
+export const MAX_CONFIG_DEPTH = 64;
+
 export const CONFIG_KEYS = ['target', 'duration', 'users', 'iterations', 'cycles', 'ramp-up', 'rate', 'stages', 'workers', 'think-time', 'timeout', 'headers', 'insecure', 'outputs', 'data', 'thresholds', 'abort-on-fail', 'tests'] as const;
 
 /**
@@ -72,15 +76,16 @@ export function loadConfig(file: string): ScriptConfig {
 /** parseConfig validates config text; `file` resolves relative paths, `display` names it in messages. */
 export function parseConfig(text: string, file: string, display = file): ScriptConfig {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false }); // duplicates are reported at the key by ConfigReader
   const r = new ConfigReader(display, lines);
+  r.nesting(text, MAX_CONFIG_DEPTH); // counts the lines too
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: false }); // duplicates are reported at the key by ConfigReader
   const yamlError = doc.errors[0];
   if (yamlError !== undefined) {
-    const pos = yamlError.linePos?.[0] ?? { line: 1, col: 1 };
-    throw new GauntletError('GAUNTLET_CONFIG_INVALID', `${display}:${pos.line}:${pos.col}: ${yamlError.message.split('\n')[0]}`, { hint: 'check the YAML indentation and quoting' });
+    if (yamlError.code === 'MULTIPLE_DOCS') r.failAt(yamlError.pos[0], 'the config holds more than one YAML document', "remove the '---' line and what follows");
+    r.failAt(yamlError.pos[0], yamlError.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''), 'check the YAML indentation and quoting');
   }
   const root = doc.contents as Node | null;
-  if (root === null || !isMap(root)) r.fail(root, 'the config must be a mapping of keys (target, duration, tests, …)');
+  if (root === null || !isMap(root)) r.fail(root, text.trim() === '' ? 'the config is empty' : `the config must be a mapping of keys (target, duration, tests, …), got ${isSeq(root) ? 'a list' : 'a single value'}`, "start with 'tests:' and a list of scripts, e.g. '- test: ./script.ts'");
   const dir = path.dirname(file);
   const out: { -readonly [K in keyof ScriptConfig]?: ScriptConfig[K] } = { file };
   const existing: Existing = (n, where, what, rel = r.string(n, where)) => {
@@ -91,11 +96,11 @@ export function parseConfig(text: string, file: string, display = file): ScriptC
   const fields: Record<(typeof CONFIG_KEYS)[number], Field> = {
     target: (n, w) => {
       const t = r.string(n, w);
-      if (!/^https?:\/\/[^/]+/.test(t)) r.fail(n, `${w} must be an http:// or https:// URL, got '${t}'`);
+      if (!/^https?:\/\/[^/]+/.test(t)) r.fail(n, `${w} must be an http:// or https:// URL, got '${t}'`, 'for example target: http://127.0.0.1:8080');
       out.target = t;
     },
     duration: (n, w) => (out.durationMs = r.duration(n, w)),
-    users: (n, w) => (out.users = r.number(n, w, { int: true })),
+    users: (n, w) => (out.users = r.number(n, w, { int: true, max: MAX_USERS })),
     iterations: (n, w) => (out.iterations = r.number(n, w, { int: true })),
     cycles: (n, w) => (out.cycles = cycles(r, n, w)),
     'ramp-up': (n, w) => (out.rampUpMs = r.duration(n, w)),
@@ -150,7 +155,7 @@ function test(r: ConfigReader, node: Node, where: string, existing: Existing): C
       const filePart = hash > 0 ? ref.slice(0, hash) : ref;
       if (hash > 0) {
         const exp = ref.slice(hash + 1);
-        if (!/^[A-Za-z_$][\w$]*$/.test(exp)) r.fail(v, `${vw}: '${exp}' is not an export name (write ./file.ts#ClassName)`);
+        if (!/^[A-Za-z_$][\w$]*$/.test(exp)) r.fail(v, `${vw}: '${exp}' is not an export name`, 'write it like ./file.ts#ClassName');
         t.exportName = exp;
       }
       t.file = existing(v, vw, 'script', filePart);
@@ -160,7 +165,7 @@ function test(r: ConfigReader, node: Node, where: string, existing: Existing): C
     weight: (v, vw) => (t.weight = r.number(v, vw)),
     options: (v, vw) => (t.options = r.plain(v, vw)),
   }, ['test']);
-  if (t.rate !== undefined && t.weight !== undefined) r.fail(node, `${where} has both rate and weight; a weight splits users in the closed model, a rate is the test's own open model`);
+  if (t.rate !== undefined && t.weight !== undefined) r.fail(node, `${where} has both rate and weight`, "remove one: a weight splits users in the closed model, a rate is the test's own open model");
   return t as ConfigTest;
 }
 
@@ -169,18 +174,18 @@ function checkRates(r: ConfigReader, node: Node, tests: ConfigTest[], rate: numb
   if (withRate === 0) return;
   const items = (isSeq(node) ? node.items : []) as Node[];
   const i = tests.findIndex((t) => t.rate === undefined);
-  if (i >= 0) r.fail(items[i], `tests[${i}] has no rate, but other tests have one; give every test a rate or none`);
-  if (rate !== undefined) r.fail(node, 'tests have their own rates, so a top-level rate is ambiguous; remove one of them');
+  if (i >= 0) r.fail(items[i], `tests[${i}] has no rate, but other tests have one; give every test a rate or none`, 'add rate: N to every test, or remove the rates');
+  if (rate !== undefined) r.fail(node, 'tests have their own rates, so a top-level rate is ambiguous', 'remove the top-level rate or the tests\' rates');
 }
 
 function cycles(r: ConfigReader, node: Node, where: string): number[] {
   if (isSeq(node)) {
     const out: number[] = [];
-    r.list(node, where, (n, w) => out.push(r.number(n, w, { int: true })), 1);
+    r.list(node, where, (n, w) => out.push(r.number(n, w, { int: true, max: MAX_USERS })), 1);
     return out;
   }
   const v = isScalar(node) ? String(node.value) : '';
-  if (!/^\d+(:\d+)*$/.test(v) || v.split(':').some((x) => Number(x) < 1)) r.fail(node, `${where} must be user counts like 10:20:30 or a list, got '${v}'`);
+  if (!/^\d+(:\d+)*$/.test(v) || v.split(':').some((x) => Number(x) < 1 || Number(x) > MAX_USERS)) r.fail(node, `${where} must be user counts (1 to ${MAX_USERS}) like 10:20:30 or a list, got '${v}'`, 'for example cycles: 10:20:30');
   return v.split(':').map(Number);
 }
 
@@ -190,14 +195,14 @@ function thresholds(r: ConfigReader, node: Node, where: string): Threshold[] {
     try {
       out.push(parseThreshold(text, abortOnFail));
     } catch (err) {
-      r.fail(n, `${w}: ${(err as Error).message}`, (err as GauntletError).hint);
+      r.fail(n, `${w}: ${(err as Error).message}`, (err as GauntletError).hint ?? "write it like 'p(95)<200ms'");
     }
   };
   if (isSeq(node)) {
     r.list(node, where, (n, w) => one(n, w, r.string(n, w), false));
     return out;
   }
-  if (!isMap(node)) r.fail(node, `${where} must be a mapping of metric to expressions or a list, got ${isScalar(node) ? `'${String(node.value)}'` : 'something else'}`);
+  if (!isMap(node)) r.fail(node, `${where} must be a mapping of metric to expressions or a list, got ${isScalar(node) ? `'${String(node.value)}'` : 'something else'}`, "for example thresholds: { http_req_duration: 'p(95)<200ms' }");
   for (const pair of (node as YAMLMap<Node, Node>).items) {
     const metric = isScalar(pair.key) ? String(pair.key.value) : '';
     const w = `${where}.${metric}`;
