@@ -160,3 +160,14 @@ test('300 seeded mutations: each renders everywhere or is one GauntletError; the
     assert.doesNotMatch(r.stderr, /^\s+at /m, what);
   }
 });
+
+test("a damaged front door's section (durability figures) is one error and a hint from the CLI, not a stack trace", async () => {
+  const file = join(dir, 'damaged-section.json');
+  writeFileSync(file, JSON.stringify({ ...base, sections: { durability: { behaviours: 5, requests: 'many' } } }));
+  const r = await runCli(['report', file]);
+  assert.equal(r.code, 2, r.stderr);
+  assert.equal(r.stdout, '');
+  assert.equal(r.stderr.split('\n').filter((l) => l.startsWith('error: ')).length, 1, r.stderr);
+  assert.equal(r.stderr.split('\n').filter((l) => l.startsWith('hint: ')).length, 1, r.stderr);
+  assert.doesNotMatch(r.stderr, /\n\s+at /);
+});

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { usageError } from '../../core/errors.js';
+import { GauntletError, usageError } from '../../core/errors.js';
+import type { RunResult } from '../../metrics/run-result.js';
 import { parseRunResult } from '../../report/json-result.js';
 import { renderTextSummary } from '../../report/text-summary.js';
 import { renderScriptSummary } from '../../scenarios/script/script-summary.js';
@@ -9,6 +10,17 @@ import { renderDurability } from '../../scenarios/durability/render-durability.j
 import { renderTimeseriesCsv } from '../../report/timeseries-csv.js';
 import { renderHtmlReport } from '../../report/html-report.js';
 import { out, strictCommand } from '../io.js';
+
+/** render renders a parsed result in one format: the same sections the command that wrote it printed. */
+function render(result: RunResult, format: string): string {
+  if (format === 'timeseries') return renderTimeseriesCsv(result);
+  if (format === 'html') return renderHtmlReport(result);
+  let text = renderTextSummary(result);
+  if (Object.keys(result.metrics.counters).some((k) => k.startsWith('iterations{test:'))) text += '\n' + renderScriptSummary(result);
+  const figures = durabilityOf(result);
+  if (figures !== undefined) text += '\n' + renderDurability(figures);
+  return text;
+}
 
 /** reportCommand is `gauntlet report FILE.json`: re-render a saved result without re-running. */
 export function reportCommand(setExit: (code: number) => void): Command {
@@ -24,16 +36,17 @@ export function reportCommand(setExit: (code: number) => void): Command {
         throw usageError(`cannot read '${file}' (${(e as NodeJS.ErrnoException).code ?? 'error'})`, 'give the path of a file written by --json');
       }
       const result = parseRunResult(text, file);
-      if (f.format === 'summary') {
-        // The same sections the command that wrote the result printed: a script's tests, a durability run's figures.
-        out(renderTextSummary(result));
-        if (Object.keys(result.metrics.counters).some((k) => k.startsWith('iterations{test:'))) out('\n' + renderScriptSummary(result));
-        const figures = durabilityOf(result);
-        if (figures !== undefined) out('\n' + renderDurability(figures));
+      if (!['summary', 'timeseries', 'html'].includes(f.format)) throw usageError(`--format '${f.format}' is not summary, timeseries or html`, 'use --format summary, timeseries or html');
+      let rendered: string;
+      try {
+        rendered = render(result, f.format);
+      } catch (e) {
+        // The shape check covers what every renderer reads; a front door's section (a durability
+        // run's figures) is read only by its own renderer: damage there is still the file's fault.
+        if (e instanceof GauntletError) throw e;
+        throw usageError(`${file} could not be rendered: ${(e as Error).message} (a section of it is damaged)`, 'give a file written by --json, unmodified, or write it again');
       }
-      else if (f.format === 'timeseries') out(renderTimeseriesCsv(result));
-      else if (f.format === 'html') out(renderHtmlReport(result));
-      else throw usageError(`--format '${f.format}' is not summary, timeseries or html`, 'use --format summary, timeseries or html');
+      out(rendered);
       setExit(0);
     });
 }
