@@ -27,6 +27,8 @@ export interface RunScriptOptions extends LoadOptions {
   abortOnFail?: boolean;
   headers?: Record<string, string>;
   timeout?: string | number;
+  /** hookTimeout bounds each test's `startup` and `shutdown` (default 60s). */
+  hookTimeout?: string | number;
   insecure?: boolean;
   rawRows?: boolean;
   json?: string;
@@ -137,6 +139,7 @@ export async function prepareScriptRun(o: RunScriptOptions): Promise<PreparedScr
     }
   }
   const timeoutMs = o.timeout !== undefined ? parseDuration(o.timeout, '--timeout') : config?.timeoutMs;
+  const hookTimeoutMs = o.hookTimeout !== undefined ? parseDuration(o.hookTimeout, '--hook-timeout') : undefined;
   let data: DataSpec | undefined;
   const dataFile = o.data ?? config?.data?.file;
   if (dataFile !== undefined) data = await readDataFile(dataFile, o.dataMode ?? config?.data?.mode ?? 'unique', config?.data?.seed ?? 1);
@@ -149,6 +152,7 @@ export async function prepareScriptRun(o: RunScriptOptions): Promise<PreparedScr
     target,
     ...(o.headers || config?.headers ? { headers: { ...config?.headers, ...o.headers } } : {}),
     ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+    ...(hookTimeoutMs !== undefined ? { hookTimeoutMs } : {}),
     ...((o.insecure ?? config?.insecure) ? { insecure: true } : {}),
     ...(data ? { data } : {}),
   });

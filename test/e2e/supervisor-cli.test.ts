@@ -97,3 +97,30 @@ export class Leak extends TestCase {
   assert.equal(target.requests, 12);
   assert.equal(res.metrics.counters['http_reqs'], target.requests, 'the summary counts every request the target saw');
 });
+
+test('a startup that never settles fails after --hook-timeout, before any user starts; a shutdown that never settles is a warning and the summary still prints', async () => {
+  const d = scriptDir({
+    'hang-startup.ts': `import { TestCase } from 'gauntlet';
+export class HangUp extends TestCase {
+  static async startup() { await new Promise(() => {}); }
+  async run() { await this.http.get('/'); }
+}
+`,
+    'hang-shutdown.ts': `import { TestCase } from 'gauntlet';
+export class HangDown extends TestCase {
+  static async shutdown() { await new Promise(() => {}); }
+  async run() { await this.http.get('/'); }
+}
+`,
+  });
+  target.requests = 0;
+  const up = await runCli(['run', d.file('hang-startup.ts'), '--target', target.url, '-u', '1', '-i', '2', '--workers', '1', '--hook-timeout', '1s', '-q'], 60_000);
+  assert.equal(up.code, 1, up.stderr);
+  assert.match(up.stderr, /^error: startup of HangUp failed: it did not finish within 1 s \(--hook-timeout\)$/m);
+  assert.equal(target.requests, 0, 'no user ran');
+  const down = await runCli(['run', d.file('hang-shutdown.ts'), '--target', target.url, '-u', '1', '-i', '2', '--workers', '1', '--hook-timeout', '1s', '-q'], 60_000);
+  assert.equal(down.code, 0, down.stderr);
+  assert.match(down.stdout, /Test of 2 requests complete/);
+  assert.match(down.stdout, /warning: shutdown of HangDown failed: it did not finish within 1 s/);
+  assert.equal(target.requests, 2);
+});

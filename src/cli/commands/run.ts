@@ -23,6 +23,7 @@ interface RunFlags extends LoadFlagValues, AgentFlagValues {
   abortOnFail?: boolean;
   header: string[];
   timeout?: string;
+  hookTimeout?: string;
   insecure?: boolean;
 }
 
@@ -76,6 +77,7 @@ export function runCommand(setExit: (code: number) => void): Command {
     .option('--abort-on-fail', 'stop the run as soon as a threshold fails')
     .option('-H, --header <header>', "default request header 'Name: value' (repeatable)", collect, [])
     .option('--timeout <time>', 'per-request timeout (default: 10s)')
+    .option('--hook-timeout <time>', 'how long each startup and shutdown may take (default: 60s)')
     .option('-k, --insecure', 'do not verify TLS certificates');
   addLoadFlags(cmd, { connections: '1' });
   addAgentFlags(cmd);
@@ -96,6 +98,7 @@ export function runCommand(setExit: (code: number) => void): Command {
       ...(f.abortOnFail ? { abortOnFail: true } : {}),
       ...(headers ? { headers } : {}),
       ...(f.timeout !== undefined ? { timeout: f.timeout } : {}),
+      ...(f.hookTimeout !== undefined ? { hookTimeout: f.hookTimeout } : {}),
       ...(f.insecure ? { insecure: true } : {}),
       ...(f.json !== undefined ? { json: f.json } : {}),
       ...(f.csv !== undefined ? { csv: f.csv } : {}),

@@ -1,3 +1,4 @@
+import { isOwnFrame } from '../../core/own-frames.js';
 import type { ErrorSample } from '../../load/scenario.js';
 import { metricKey, type Counter, type MetricsRegistry } from '../../metrics/registry.js';
 import { tagValue } from '../../metrics/http-metrics.js';
@@ -96,7 +97,7 @@ function userFrames(err: unknown): string {
   for (const l of err.stack.split('\n')) {
     const frame = /^\s+at /.test(l);
     // Gauntlet's own frames and Node's internals say nothing about the user's mistake.
-    if (frame && (/[\\/]dist[\\/]src[\\/]/.test(l) || l.includes('node:internal') || l.includes('node_modules/undici'))) continue;
+    if (frame && (isOwnFrame(l) || l.includes('node_modules/undici'))) continue;
     if (frame && ++frames > 10) break;
     out.push(l);
   }

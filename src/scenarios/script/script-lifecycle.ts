@@ -1,3 +1,4 @@
+import { isOwnFrame } from '../../core/own-frames.js';
 import { GauntletError } from '../../core/errors.js';
 import { errorMessage } from './error-samples.js';
 import { HttpSession } from './http-session.js';
@@ -62,11 +63,25 @@ async function shutdownAll(spec: ScriptScenarioSpec, classes: TestCaseClass[]): 
   return failures;
 }
 
+/** DEFAULT_HOOK_TIMEOUT_MS bounds a startup or shutdown that never settles (k6's setupTimeout). */
+export const DEFAULT_HOOK_TIMEOUT_MS = 60_000;
+
+/**
+ * withContext runs one hook with its context, bounded by the spec's hook timeout: a hook that never
+ * settles (an await on something that never comes) fails with a message saying so, and the run goes
+ * on to report. A hook that blocks the main thread synchronously cannot be bounded this way.
+ */
 async function withContext<T>(spec: ScriptScenarioSpec, t: ScriptTestSpec, fn: (ctx: StartupContext) => T): Promise<Awaited<T>> {
   const http = new HttpSession({ target: spec.target, headers: { ...spec.headers }, timeoutMs: spec.timeoutMs, insecure: spec.insecure }, undefined);
+  const limitMs = spec.hookTimeoutMs ?? DEFAULT_HOOK_TIMEOUT_MS;
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`it did not finish within ${limitMs / 1000} s (--hook-timeout)`)), limitMs);
+  });
   try {
-    return await fn({ target: spec.target, options: t.options, test: t.name, http });
+    return await Promise.race([Promise.resolve().then(() => fn({ target: spec.target, options: t.options, test: t.name, http })), expired]);
   } finally {
+    clearTimeout(timer);
     http.close();
   }
 }
@@ -83,5 +98,5 @@ function toJson(value: unknown, name: string): unknown {
 
 function userFrame(err: unknown): string | undefined {
   const stack = err instanceof Error ? (err.stack ?? '') : '';
-  return stack.split('\n').find((l) => /^\s+at /.test(l) && !/[\\/]dist[\\/]src[\\/]/.test(l) && !l.includes('node:internal'))?.trim();
+  return stack.split('\n').find((l) => /^\s+at /.test(l) && !isOwnFrame(l))?.trim();
 }

@@ -33,6 +33,8 @@ export type ScriptScenarioSpec = {
   readonly target: string | undefined;
   readonly headers?: Readonly<Record<string, string>>;
   readonly timeoutMs?: number;
+  /** hookTimeoutMs bounds each `startup` and `shutdown` (main process only; default 60 s). */
+  readonly hookTimeoutMs?: number;
   readonly insecure?: boolean;
   readonly data?: DataSpec;
 };
