@@ -29,6 +29,8 @@ export function reportCommand(setExit: (code: number) => void): Command {
     .argument('<file>', 'a result written by --json')
     .option('--format <format>', 'summary, timeseries or html', 'summary')
     .action((file: string, f: { format: string }) => {
+      // Flags first: a wrong --format is the same mistake whatever the file holds.
+      if (!['summary', 'timeseries', 'html'].includes(f.format)) throw usageError(`--format '${f.format}' is not summary, timeseries or html`, 'use --format summary, timeseries or html');
       let text: string;
       try {
         text = readFileSync(file, 'utf8');
@@ -36,7 +38,6 @@ export function reportCommand(setExit: (code: number) => void): Command {
         throw usageError(`cannot read '${file}' (${(e as NodeJS.ErrnoException).code ?? 'error'})`, 'give the path of a file written by --json');
       }
       const result = parseRunResult(text, file);
-      if (!['summary', 'timeseries', 'html'].includes(f.format)) throw usageError(`--format '${f.format}' is not summary, timeseries or html`, 'use --format summary, timeseries or html');
       let rendered: string;
       try {
         rendered = render(result, f.format);
