@@ -1,4 +1,4 @@
-import { usageError } from './errors.js';
+import { usageError, type GauntletError } from './errors.js';
 
 const UNITS: Record<string, number> = { us: 0.001, µs: 0.001, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
@@ -13,17 +13,31 @@ function inRange(ms: number, text: string | number, what: string): number {
   return ms;
 }
 
+/** LONG_DURATIONS name the durations that are seconds or more (a run, a ramp, a stage), whose hint offers seconds only. */
+const LONG_DURATIONS = /duration|ramp|stage|limit/i;
+
+/** noUnit is the usage error for a bare number: it names the flag and offers the units the user likely meant. */
+function noUnit(text: string | number, what: string): GauntletError {
+  const n = String(text).trim();
+  const guess = LONG_DURATIONS.test(what) ? `${n}s` : `${n}ms or ${n}s`;
+  return usageError(`${what} ${n} has no unit`, `did you mean ${guess}?`);
+}
+
 /**
- * parseDuration reads a duration such as `30s`, `100ms`, `1m30s`, `2h` or a bare number of seconds
- * and returns milliseconds. Anything else (`forever`, `-1s`, `10x`) is a usage error naming `what`.
+ * parseDuration reads a duration such as `30s`, `100ms`, `1m30s` or `2h` and returns milliseconds.
+ * A number without a unit (`100`, or a number from a config or the library) is a usage error with a
+ * hint (`did you mean 100ms or 100s?`), since guessing seconds made `--think 100` a 100 s pause; only
+ * `0` needs no unit. Anything else (`forever`, `-1s`, `10x`) is a usage error naming `what`.
  */
 export function parseDuration(text: string | number, what = 'duration'): number {
   if (typeof text === 'number') {
-    if (!Number.isFinite(text) || text < 0) throw usageError(`${what} must be a non-negative number of seconds, got ${text}`, 'write it like 500ms, 30s, 1m30s or 2h');
-    return inRange(text * 1000, text, what);
+    if (!Number.isFinite(text) || text < 0) throw usageError(`${what} must be a duration like 30s, got ${text}`, 'write it like 500ms, 30s, 1m30s or 2h');
+    if (text === 0) return 0;
+    throw noUnit(text, what);
   }
   const s = text.trim();
-  if (/^\d+(\.\d+)?$/.test(s)) return inRange(Number(s) * 1000, text, what);
+  if (/^0+(\.0+)?$/.test(s)) return 0;
+  if (/^\d+(\.\d+)?$/.test(s)) throw noUnit(s, what);
   const re = /(\d+(?:\.\d+)?)(us|µs|ms|s|m|h)/gy;
   let total = 0;
   let matched = 0;

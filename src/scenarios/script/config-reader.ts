@@ -114,7 +114,7 @@ export class ConfigReader {
     return node.value as boolean;
   }
 
-  /** duration reads `30s`, `1m30s`, `500ms` or a number of seconds, in milliseconds. */
+  /** duration reads `30s`, `1m30s`, `500ms` in milliseconds; a number without a unit is an error with a hint (`did you mean 10s?`). */
   duration(node: Node, where: string): number {
     const v = isScalar(node) ? node.value : undefined;
     if (typeof v !== 'string' && typeof v !== 'number') this.fail(node, `${where} must be a duration like 30s, got ${describe(node)}`, 'write it like 500ms, 30s, 1m30s or 2h');
