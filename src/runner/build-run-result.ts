@@ -1,4 +1,4 @@
-import { executorDurationMs, planDurationMs, planModel, plannedIterations, type Plan } from '../load/plan.js';
+import { planDurationMs, planModel, plannedIterations, type Plan } from '../load/plan.js';
 import { ArrivalSchedule } from '../load/open/arrival-schedule.js';
 import type { MergedMetrics } from '../metrics/merged-metrics.js';
 import type { ErrorSampleSummary, IntervalRow, RunResult } from '../metrics/run-result.js';
@@ -19,23 +19,23 @@ export interface RunResultInput {
 }
 
 /**
- * openRate is the open model's intended and achieved rate per second. Intended comes from the plan:
- * the arrivals its schedules put before the end of the schedule (or of the run, if it stopped
- * early), per second of that span — so a lost agent or a stop does not lower it. Achieved is the
+ * openRate is the open model's intended and achieved rate per second. Intended comes from the plan
+ * alone: the planned arrivals (the integral of each schedule's rate) up to the end of the schedule
+ * — or of the run, if it stopped early, or the arrival `-n` caps it at — per second of that span; so
+ * `-r 50 -n 100` intends 50/s, and a lost agent or a slow finish does not change it. Achieved is the
  * iterations run per second of the whole run.
  */
 export function openRate(plan: Plan, durationMs: number, iterations: number): RunResult['rate'] {
-  let due = 0;
+  let area = 0;
   let spanMs = 0;
   for (const p of plan.parts) {
     if (p.executor.kind !== 'open') continue;
     const e = p.executor;
-    const schedule = new ArrivalSchedule(e.startRate, e.stages, e.maxArrivals);
-    const endMs = Math.min(durationMs, executorDurationMs(e) ?? durationMs);
-    due += schedule.dueBefore(endMs);
-    spanMs = Math.max(spanMs, endMs);
+    const planned = new ArrivalSchedule(e.startRate, e.stages, e.maxArrivals).plannedRate(Math.max(durationMs, 1));
+    area += planned.area;
+    spanMs = Math.max(spanMs, planned.spanMs);
   }
-  return { intended: due / (Math.max(spanMs, 1) / 1000), achieved: iterations / (Math.max(durationMs, 1) / 1000) };
+  return { intended: spanMs > 0 ? area / (spanMs / 1000) : 0, achieved: iterations / (Math.max(durationMs, 1) / 1000) };
 }
 
 /** buildRunResult assembles the RunResult every runner returns (the same rates and planned figures). */

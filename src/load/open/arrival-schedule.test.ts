@@ -55,3 +55,14 @@ test('dueBefore counts the arrivals a schedule puts before a time', () => {
   const endless = new ArrivalSchedule(10, [{ durationMs: Infinity, target: 10 }]);
   assert.equal(endless.dueBefore(2500), 25);
 });
+
+test('plannedRate is the rate the plan intends, not a count over elapsed time: -r 50 -n 100 intends 50/s', () => {
+  const s = new ArrivalSchedule(50, [{ durationMs: Infinity, target: 50 }], 100);
+  const { area, spanMs } = s.plannedRate(2013);
+  assert.ok(Math.abs(area - 100) < 1e-6);
+  assert.ok(Math.abs(spanMs - 2000) < 1e-6);
+  // A ramp from 0 to 100/s over 10 s stopped at 5 s intended 125 arrivals in 5 s: 25/s.
+  const ramp = new ArrivalSchedule(0, [{ durationMs: 10_000, target: 100 }]);
+  const r = ramp.plannedRate(5000);
+  assert.ok(Math.abs(r.area / (r.spanMs / 1000) - 25) < 1e-6);
+});

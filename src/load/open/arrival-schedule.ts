@@ -42,6 +42,11 @@ export class ArrivalSchedule {
   /** timeOf returns arrival i's due time in ms from t0, or Infinity when it is past the end. */
   timeOf(i: number): number {
     if (i >= this.total) return Infinity;
+    return this.timeAt(i);
+  }
+
+  /** timeAt is when the integral of the rate reaches `i` (any real number), Infinity past the end. */
+  private timeAt(i: number): number {
     // Arrivals are asked for in increasing order by each worker: walk the pieces forward.
     if (this.cursor > 0 && this.pieces[this.cursor]!.before > i) this.cursor = 0;
     while (this.cursor < this.pieces.length) {
@@ -58,6 +63,30 @@ export class ArrivalSchedule {
       this.cursor++;
     }
     return Infinity;
+  }
+
+  /** areaBefore is the integral of the planned rate from t0 to `t` ms: arrivals due, before rounding to whole ones. */
+  areaBefore(t: number): number {
+    let area = 0;
+    for (const p of this.pieces) {
+      if (t <= p.start) break;
+      const d = Math.min(t - p.start, p.duration);
+      const rateAtD = p.duration === Infinity ? p.from : p.from + ((p.to - p.from) * d) / p.duration;
+      area += ((p.from + rateAtD) / 2) * d;
+    }
+    return area;
+  }
+
+  /**
+   * plannedRate is the rate the plan intends over its first `untilMs` ms, per second: the planned
+   * arrivals (the integral of the rate) over the span, which ends early when `maxArrivals` is reached
+   * — so `-r 50 -n 100` intends 50/s, whatever the run's elapsed time. It returns the span too, for
+   * adding several schedules up.
+   */
+  plannedRate(untilMs: number): { area: number; spanMs: number } {
+    let end = Math.min(untilMs, this.durationMs);
+    if (this.total !== Infinity && this.areaBefore(end) > this.total) end = this.timeAt(this.total);
+    return { area: this.areaBefore(end), spanMs: end };
   }
 
   /** dueBefore counts the arrivals due before `t` ms from t0 (the plan's own count, whatever ran). */
