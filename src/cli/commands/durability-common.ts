@@ -1,4 +1,4 @@
-import { loadOptionsOf, type LoadFlagValues } from './load-flags.js';
+import { loadOptionsOf, type LoadFlagDefaults, type LoadFlagValues } from './load-flags.js';
 import type { Command } from 'commander';
 import { READY_TESTS } from '../../durability/ready-tests.js';
 import { err, onStop, out } from '../io.js';
@@ -39,6 +39,9 @@ export function untilSignal(also?: Promise<unknown>): Promise<void> {
 }
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
+
+/** DURABILITY_LOAD_DEFAULTS are singletest's and multitest's load defaults: one user, 128 requests. */
+export const DURABILITY_LOAD_DEFAULTS: LoadFlagDefaults = { connections: '1', duration: 'none: -i 128 requests' };
 
 /** DurabilityFlagValues are the durability flags shared by singletest and multitest. */
 export interface DurabilityFlagValues {

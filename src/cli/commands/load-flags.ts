@@ -4,20 +4,34 @@ import type { Command } from 'commander';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
+/**
+ * LoadFlagDefaults are what a command's run uses when a load flag is not given, as its `--help` says
+ * them (test/e2e/help-defaults-cli.test.ts checks each against the plan a run builds).
+ */
+export interface LoadFlagDefaults {
+  /** connections: users in the closed model (the open model's bound is always OPEN_CONNECTIONS). */
+  readonly connections: string;
+  /** duration: when a run ends given neither -d nor a count. */
+  readonly duration: string;
+}
+
+/** BENCH_DEFAULTS are bench's and run's load defaults (resolveExecutor's). */
+export const BENCH_DEFAULTS: LoadFlagDefaults = { connections: '10', duration: '10s when no -n' };
+
 /** addLoadFlags adds the load-model and output flags shared by bench, run and the durability drivers. */
-export function addLoadFlags(cmd: Command, defaults: { connections: string } = { connections: '10' }): Command {
+export function addLoadFlags(cmd: Command, defaults: LoadFlagDefaults = BENCH_DEFAULTS): Command {
   return cmd
-    .option('-c, --connections <n>', `concurrent users/connections (closed model; bounds connections with --rate) (default: ${defaults.connections})`)
+    .option('-c, --connections <n>', `concurrent users/connections (closed model; bounds connections with --rate) (default: ${defaults.connections}; 100 with --rate)`)
     .option('-u, --users <n>', 'alias of --connections')
     .option('-n, --requests <n>', 'stop after exactly N requests in total (per step with --cycles)')
-    .option('-d, --duration <time>', 'run for this long, e.g. 30s, 2m (default: 10s when no -n)')
+    .option('-d, --duration <time>', `run for this long, e.g. 30s, 2m (default: ${defaults.duration})`)
     .option('-r, --rate <n>', 'open model: N arrivals per second in total, or FROM:TO with --ramp-up')
     .option('--ramp-up <time>', 'start users evenly over this time (closed) or ramp the rate (open)')
     .option('--stages <list>', 'open model rate stages, e.g. 10s:100,30s:100,10s:0')
     .option('--cycles <list>', 'closed model: user counts run in turn, e.g. 10:20:30')
     .option('--think <time>', 'think time between a user\'s iterations, e.g. 100ms')
     .option('--max-queue <n>', 'open model: arrivals that may wait for a free connection before being dropped (default: 100000)')
-    .option('-w, --workers <n>', 'worker threads (default: one per core)')
+    .option('-w, --workers <n>', 'worker threads (default: one per core, at most one per user)')
     .option('--interval <time>', 'metrics interval for progress and the time series (default: 1s)')
     .option('--grace <time>', 'on stop, how long in-flight requests may finish (default: 5s)')
     .option('--json <file>', 'write the whole result as JSON')

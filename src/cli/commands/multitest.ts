@@ -5,7 +5,7 @@ import { cellText, renderMatrix, renderMatrixCsv } from '../../scenarios/durabil
 import { WholeOutputFile } from '../../report/whole-output-file.js';
 import { err, out, strictCommand } from '../io.js';
 import { printOutputFailure, progressReporter, renderOutputFailures } from '../run-and-report.js';
-import { addDurabilityFlags, durabilityOptionsOf, onStopSignals, printTests, repeatable, type DurabilityFlagValues } from './durability-common.js';
+import { addDurabilityFlags, DURABILITY_LOAD_DEFAULTS, durabilityOptionsOf, onStopSignals, printTests, repeatable, type DurabilityFlagValues } from './durability-common.js';
 import { addLoadFlags, type LoadFlagValues } from './load-flags.js';
 
 interface MultiTestFlags extends LoadFlagValues, DurabilityFlagValues {
@@ -27,7 +27,7 @@ export function multitestCommand(setExit: (code: number) => void): Command {
     .option('-t, --test <name>', "a ready-made test (repeatable; default: plain, light-sleep, heavy-sleep, segfault; 'list' shows them)", repeatable, [])
     .option('--cell-time-limit <time>', 'end a cell after this long even if not all its requests were sent, 0 for none (default: 60s; -d replaces it)');
   addDurabilityFlags(cmd);
-  addLoadFlags(cmd, { connections: '1' });
+  addLoadFlags(cmd, DURABILITY_LOAD_DEFAULTS);
   cmd.action(async (f: MultiTestFlags) => {
     if (f.test.includes('list')) {
       printTests();

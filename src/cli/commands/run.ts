@@ -76,10 +76,10 @@ export function runCommand(setExit: (code: number) => void): Command {
     .option('--threshold <expr>', "k6-style threshold, e.g. 'http_req_duration p(95)<200ms' (repeatable)", collect, [])
     .option('--abort-on-fail', 'stop the run as soon as a threshold fails')
     .option('-H, --header <header>', "default request header 'Name: value' (repeatable)", collect, [])
-    .option('--timeout <time>', 'per-request timeout (default: 10s)')
+    .option('--timeout <time>', 'per-request timeout of this.http (default: 30s)')
     .option('--hook-timeout <time>', 'how long each startup and shutdown may take (default: 60s)')
     .option('-k, --insecure', 'do not verify TLS certificates');
-  addLoadFlags(cmd, { connections: '1' });
+  addLoadFlags(cmd, { connections: '10', duration: '10s when no -n or -i' });
   addAgentFlags(cmd);
   cmd.action(async (file: string, f: RunFlags) => {
     if (f.dataMode !== undefined && !(FEEDER_MODES as readonly string[]).includes(f.dataMode)) throw usageError(`--data-mode '${f.dataMode}' is not ${FEEDER_MODES.join(', ')}`, `for example --data-mode ${FEEDER_MODES[0]}`);

@@ -6,7 +6,7 @@ import { renderDurability } from '../../scenarios/durability/render-durability.j
 import type { Reporter } from '../../report/reporter.js';
 import { err, out, strictCommand } from '../io.js';
 import { exitCodeOf, openOutputs, progressReporter, renderOutputFailures } from '../run-and-report.js';
-import { addDurabilityFlags, durabilityOptionsOf, onStopSignals, printTests, untilSignal, type DurabilityFlagValues } from './durability-common.js';
+import { addDurabilityFlags, DURABILITY_LOAD_DEFAULTS, durabilityOptionsOf, onStopSignals, printTests, untilSignal, type DurabilityFlagValues } from './durability-common.js';
 import { addLoadFlags, type LoadFlagValues } from './load-flags.js';
 
 interface SingleTestFlags extends LoadFlagValues, DurabilityFlagValues {
@@ -66,7 +66,7 @@ export function singletestCommand(setExit: (code: number) => void): Command {
     .option('-t, --test <name>', "ready-made test ('list' shows them)", 'plain')
     .option('--serve-only', 'start the server, print its URL and wait for Ctrl-C (no test)');
   addDurabilityFlags(cmd);
-  addLoadFlags(cmd, { connections: '1' });
+  addLoadFlags(cmd, DURABILITY_LOAD_DEFAULTS);
   cmd.action(async (f: SingleTestFlags) => {
     if (f.test === 'list') {
       printTests();

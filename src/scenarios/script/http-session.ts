@@ -52,6 +52,9 @@ interface Resolved {
 type Body = { data: string | Buffer; type: string | undefined } | undefined;
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+/** DEFAULT_SCRIPT_TIMEOUT_MS is this.http's per-request timeout when neither --timeout nor the config sets one. */
+export const DEFAULT_SCRIPT_TIMEOUT_MS = 30_000;
+
 const ABORTED_TIMINGS = { duration: 0, service: 0, connecting: 0, waiting: 0, receiving: 0 };
 const CACHE_MAX = 1000;
 const PREPARED_MAX = 64;
@@ -95,7 +98,7 @@ export class HttpSession {
       this.base = { origin: u.origin, prefix: u.pathname.replace(/\/+$/, '') };
     }
     for (const [k, v] of Object.entries(options.headers ?? {})) this.defaultHeaders[k.toLowerCase()] = v;
-    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_SCRIPT_TIMEOUT_MS;
     this.insecure = options.insecure ?? false;
     this.maxRedirects = options.maxRedirects ?? 10;
     this.connections = options.connections ?? 6;
