@@ -146,7 +146,7 @@ export async function prepareScriptRun(o: RunScriptOptions): Promise<PreparedScr
 
   const base = (t: typeof tests): ScriptScenarioSpec => ({
     kind: 'script',
-    bundlePath: loaded.bundlePath,
+    ...(o.shipCode ? {} : { bundlePath: loaded.bundlePath, bundleHash: loaded.bundleHash }),
     ...(o.shipCode ? { code: loaded.code } : {}),
     tests: t,
     target,

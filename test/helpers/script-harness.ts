@@ -35,7 +35,7 @@ export function load(files: string | string[]): Promise<LoadedScript> {
 /** specFor builds a script spec for a loaded script. */
 export function specFor(loaded: LoadedScript, extra: Partial<ScriptScenarioSpec> & { entries?: TestEntry[] } = {}): ScriptScenarioSpec {
   const { entries, ...rest } = extra;
-  return { kind: 'script', bundlePath: loaded.bundlePath, tests: selectTests(loaded, entries), target: undefined, ...rest };
+  return { kind: 'script', bundlePath: loaded.bundlePath, bundleHash: loaded.bundleHash, tests: selectTests(loaded, entries), target: undefined, ...rest };
 }
 
 /** Harness is a scenario driven by hand, with the registry it records into. */

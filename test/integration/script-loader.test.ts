@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { GauntletError } from '../../src/core/errors.js';
@@ -94,4 +94,36 @@ test('the portable bundle can be written again for another Gauntlet install (an 
   const spec = { ...specFor(loaded), bundlePath: '/elsewhere/script.mjs', code: loaded.code };
   const m = await drive(await harness(spec), { iterations: 1 });
   assert.equal(m.count('checks{result:pass}'), 1);
+});
+
+test('bundles are written to a fresh private folder (0700, this user) as 0600 files, never to a shared fixed folder', async () => {
+  const files = writeScripts({ 'priv.ts': "import { TestCase } from 'gauntlet';\nexport class P extends TestCase { run() {} }\n" });
+  const loaded = await load(files['priv.ts']!);
+  const dir = path.dirname(loaded.bundlePath);
+  assert.notEqual(path.basename(dir), 'gauntlet-scripts', 'not the old fixed, shared folder');
+  const d = statSync(dir);
+  assert.equal(d.mode & 0o777, 0o700);
+  assert.equal(d.uid, process.getuid!());
+  assert.equal(statSync(loaded.bundlePath).mode & 0o777, 0o600);
+  // A folder someone else could write to is refused.
+  const open = path.join(path.dirname(files['priv.ts']!), 'world-writable');
+  mkdirSync(open, { mode: 0o777 });
+  chmodSync(open, 0o777);
+  assert.throws(() => materializeBundle(loaded.code, TEST_CASE_ENTRY, open), isError('GAUNTLET_USAGE', /is not a private folder/));
+});
+
+test('a plan that ships its code never imports the path it names; a local bundle changed after it was written is refused', async () => {
+  const files = writeScripts({ 'ok.ts': "import { TestCase } from 'gauntlet';\nexport class Ok extends TestCase { run() { this.check('ran', true); } }\n" });
+  const loaded = await load(files['ok.ts']!);
+  // A file planted where a plan's bundlePath points: importing it would set a mark.
+  const planted = path.join(path.dirname(files['ok.ts']!), 'planted.mjs');
+  writeFileSync(planted, "globalThis.__plantedRan = true; export const m0 = {};\n");
+  const shipped = { ...specFor(loaded), bundlePath: planted, bundleHash: undefined, code: loaded.code };
+  const m = await drive(await harness(shipped), { iterations: 1 });
+  assert.equal(m.count('checks{result:pass}'), 1, 'the shipped code ran');
+  assert.equal((globalThis as { __plantedRan?: boolean }).__plantedRan, undefined, 'the planted file was never imported');
+  // The local bundle is swapped after it was written: refused before import.
+  writeFileSync(loaded.bundlePath, "globalThis.__swappedRan = true; export const m0 = {};\n");
+  await assert.rejects(importBundle(loaded.bundlePath, 'ok.ts', loaded.bundleHash), isError('GAUNTLET_SCRIPT_INVALID', /changed after it was written; refusing to import it/));
+  assert.equal((globalThis as { __swappedRan?: boolean }).__swappedRan, undefined);
 });

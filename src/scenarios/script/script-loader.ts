@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { isMainThread } from 'node:worker_threads';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type * as esbuild from 'esbuild';
@@ -30,6 +31,8 @@ export interface LoadedScript {
   readonly modules: readonly ScriptModuleInfo[];
   /** bundlePath is the bundled module on this machine (import it with importBundle). */
   readonly bundlePath: string;
+  /** bundleHash is the SHA-256 of the file at bundlePath: importBundle refuses a file that differs. */
+  readonly bundleHash: string;
   /** code is the portable bundle: `gauntlet` is a placeholder that materializeBundle points at a Gauntlet install. */
   readonly code: string;
 }
@@ -64,29 +67,79 @@ export async function loadScript(files: string | readonly string[], options: Loa
     if (!existsSync(f) || !statSync(f).isFile()) throw new GauntletError('GAUNTLET_USAGE', `script '${displayPath(f)}' not found`, { hint: 'give the path of a .ts or .js test script' });
   }
   const code = await bundle(list);
-  const bundlePath = materializeBundle(code, options.gauntletEntry, options.outDir);
-  const ns = await importBundle(bundlePath, list.join(', '));
+  const { file: bundlePath, hash: bundleHash } = writeBundle(code, options.gauntletEntry, options.outDir);
+  const ns = await importBundle(bundlePath, list.join(', '), bundleHash);
   const modules = list.map((file, i) => describe(file, i, ns[`m${i}`] as Record<string, unknown>));
-  return { modules, bundlePath, code };
+  return { modules, bundlePath, bundleHash, code };
+}
+
+/** sha256 is the hex SHA-256 of a text. */
+export function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+let processDir: string | undefined;
+
+/**
+ * bundleDir is where this process writes bundles it will import: by default one directory per
+ * process made by mkdtemp (a fresh random name, mode 0700), so no other user can have created it
+ * first or write into it; it is removed when the process exits. A given `outDir` must be a real
+ * directory (not a link) owned by this user that no one else can write to.
+ */
+function bundleDir(outDir?: string): string {
+  if (outDir === undefined) {
+    if (processDir === undefined) {
+      const dir = mkdtempSync(path.join(tmpdir(), 'gauntlet-scripts-'));
+      processDir = dir;
+      if (isMainThread) process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+    }
+    return processDir;
+  }
+  mkdirSync(outDir, { recursive: true, mode: 0o700 });
+  const st = lstatSync(outDir);
+  const uid = process.getuid?.();
+  if (!st.isDirectory() || (uid !== undefined && st.uid !== uid) || (st.mode & 0o022) !== 0) {
+    throw new GauntletError('GAUNTLET_USAGE', `${outDir} is not a private folder (it must be a directory of this user that no one else can write to)`, { hint: 'let Gauntlet choose the folder, or give one with mode 0700' });
+  }
+  return outDir;
 }
 
 /**
- * materializeBundle writes a portable bundle to a file with `gauntlet` pointing at `gauntletEntry`
- * (an agent does this with the code it received) and returns its path. The same code and entry
- * always give the same path, so workers of one machine share one file.
+ * writeBundle writes a portable bundle with `gauntlet` pointing at `gauntletEntry` into a private
+ * folder (see bundleDir) and returns the file and its SHA-256. It never trusts a file it finds: an
+ * existing file of the same name is used only when its content is exactly this bundle.
  */
-export function materializeBundle(code: string, gauntletEntry: string = DEFAULT_ENTRY, outDir?: string): string {
+export function writeBundle(code: string, gauntletEntry: string = DEFAULT_ENTRY, outDir?: string): { file: string; hash: string } {
   const entryUrl = pathToFileURL(path.resolve(gauntletEntry)).href;
   const text = code.split(JSON.stringify(PLACEHOLDER)).join(JSON.stringify(entryUrl));
-  const dir = outDir ?? path.join(tmpdir(), 'gauntlet-scripts');
-  mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `script-${createHash('sha256').update(text).digest('hex').slice(0, 16)}.mjs`);
-  if (!existsSync(file)) writeFileSync(file, text);
-  return file;
+  const hash = sha256(text);
+  const file = path.join(bundleDir(outDir), `script-${hash.slice(0, 16)}.mjs`);
+  if (!existsSync(file)) writeFileSync(file, text, { flag: 'wx', mode: 0o600 });
+  else if (sha256(readFileSync(file, 'utf8')) !== hash) {
+    throw new GauntletError('GAUNTLET_SCRIPT_INVALID', `${file} exists and is not this script's bundle; refusing to use it`, { hint: 'remove the file, or let Gauntlet choose the folder' });
+  }
+  return { file, hash };
 }
 
-/** importBundle imports a bundle written by materializeBundle and returns its namespace (`m0`, `m1`, …). */
-export async function importBundle(bundlePath: string, label = bundlePath): Promise<Record<string, unknown>> {
+/** materializeBundle is writeBundle's file: an agent writes the code it received this way. */
+export function materializeBundle(code: string, gauntletEntry: string = DEFAULT_ENTRY, outDir?: string): string {
+  return writeBundle(code, gauntletEntry, outDir).file;
+}
+
+/**
+ * importBundle imports a bundle written by writeBundle and returns its namespace (`m0`, `m1`, …).
+ * Given the bundle's SHA-256 it first checks the file still holds exactly that code.
+ */
+export async function importBundle(bundlePath: string, label = bundlePath, expectedHash?: string): Promise<Record<string, unknown>> {
+  if (expectedHash !== undefined) {
+    let actual: string;
+    try {
+      actual = sha256(readFileSync(bundlePath, 'utf8'));
+    } catch (err) {
+      throw new GauntletError('GAUNTLET_SCRIPT_INVALID', `${label}: cannot read the script bundle ${bundlePath} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { hint: 'run the test again' });
+    }
+    if (actual !== expectedHash) throw new GauntletError('GAUNTLET_SCRIPT_INVALID', `${label}: the script bundle ${bundlePath} changed after it was written; refusing to import it`, { hint: 'someone or something modified it: run the test again' });
+  }
   process.setSourceMapsEnabled(true);
   try {
     return (await import(pathToFileURL(bundlePath).href)) as Record<string, unknown>;
@@ -110,6 +163,7 @@ async function bundle(files: string[]): Promise<string> {
       format: 'esm',
       target: 'node20',
       write: false,
+      // Source-map paths are relative to this name's folder: at the same depth as the private folder bundles go to.
       outfile: path.join(tmpdir(), 'gauntlet-scripts', 'bundle.mjs'),
       sourcemap: 'inline',
       sourcesContent: false,

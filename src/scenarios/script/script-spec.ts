@@ -25,7 +25,10 @@ export type ScriptTestSpec = {
  */
 export type ScriptScenarioSpec = {
   readonly kind: 'script';
-  readonly bundlePath: string;
+  /** bundlePath is the bundle written on this machine (local runs only; never read from a shipped plan). */
+  readonly bundlePath?: string;
+  /** bundleHash is the SHA-256 bundlePath was written with; the file is imported only if it matches. */
+  readonly bundleHash?: string;
   /** code is the portable bundle for agents (see LoadedScript.code); may be left out locally. */
   readonly code?: string;
   /** tests run in one closed model, users assigned by weight (one test per spec in the per-test open model). */
