@@ -1,6 +1,7 @@
 import { formatDuration } from '../core/duration.js';
 import { FAILURE_KINDS } from '../core/failure-kinds.js';
 import { formatBytes, formatCount } from '../core/units.js';
+import { isBuiltInTrend } from '../metrics/built-in-metrics.js';
 import type { TrendSummary } from '../metrics/histogram.js';
 import { parseMetricKey, VALUE_SCALE } from '../metrics/registry.js';
 import { escapeHtml } from './escape-html.js';
@@ -15,7 +16,6 @@ import { countersWith, renderTextSummary } from './text-summary.js';
 export const MAX_CHART_POINTS = 2000;
 
 const e = escapeHtml;
-const BUILT_IN = /^(http_req_|iteration_duration|ws_connecting|ws_session_duration)/;
 const C = { total: '#2563eb', fail: '#dc2626', drop: '#d97706', p50: '#16a34a', p90: '#2563eb', p99: '#9333ea', max: '#dc2626', ok: '#16a34a' };
 
 const CSS = `body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:#1f2937;max-width:960px;margin:24px auto;padding:0 16px}
@@ -156,7 +156,7 @@ function scriptSections(result: RunResult): string {
     const rows = [...byCheck].map(([name, x]) => [`<span class="${x.fail === 0 ? 'pass">✓' : 'fail">✗'}</span> ${e(name)}`, formatCount(x.pass), formatCount(x.fail)]);
     parts.push(`<h2>Checks</h2><p>${((100 * p) / Math.max(p + f, 1)).toFixed(2)}% passed (${formatCount(p)} of ${formatCount(p + f)})</p>${table(['check', 'passed', 'failed'], rows)}`);
   }
-  const custom = Object.keys(result.metrics.trends).filter((k) => !BUILT_IN.test(k) && result.summary[k] !== undefined).sort();
+  const custom = Object.keys(result.metrics.trends).filter((k) => !isBuiltInTrend(k) && result.summary[k] !== undefined).sort();
   if (custom.length > 0) {
     const rows = custom.map((k) => {
       const t = result.summary[k]!;

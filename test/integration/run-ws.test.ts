@@ -47,7 +47,7 @@ export class Long extends TestCase {
   assert.equal(c['ws_sessions'], 20, 'one socket per iteration: 4 users × 5 iterations');
   assert.equal(c['ws_msgs_sent'], 60);
   assert.equal(c['ws_msgs_received'], 60);
-  assert.equal(c['ws_failed'] ?? 0, 0);
+  assert.equal(c['ws_sessions_failed'] ?? 0, 0);
   assert.equal(c['checks{result:pass}'], 60);
   assert.equal(c['iteration_errors'] ?? 0, 0);
   const bytes = 60 * 'msg 0/0/0'.length;
@@ -55,7 +55,8 @@ export class Long extends TestCase {
   assert.equal(result.summary['ws_session_duration']?.count, 20);
   assert.equal(target.stats.wsConnections - connections, 20, 'the server accepted as many sockets');
   assert.equal(target.stats.wsMessages - messages, 60, 'the server echoed as many messages');
-  assert.match(renderScriptSummary(result), /Opened web sockets: 20; messages sent 60, received 60; bytes received via web sockets: /);
+  assert.match(renderScriptSummary(result), /\nOpened web sockets: 20\nBytes received via web sockets: [\d,]+ B/);
+  assert.match(renderScriptSummary(result), /\n {2}messages {2}60 sent, 60 received\n/);
 
   const long = await (await startScriptRun(await prepareScriptRun({ file: d.file('echo.ts'), target: target.url, workers: 2, connections: 3, iterationsPerUser: 4, tests: ['Long'] }))).done;
   const l = long.metrics.counters;

@@ -97,7 +97,7 @@ export class Refused extends TestCase {
     assert.match(messages[0]!, /^Closed\.run: ws ws:\/\/127\.0\.0\.1:\d+\/: closed \(4000 asked to\)$/);
     assert.match(messages[1]!, /^Refused\.run: ws ws:\/\/127\.0\.0\.1:1\/: .*ECONNREFUSED/);
     assert.match(messages[2]!, /^Silent\.run: ws ws:\/\/127\.0\.0\.1:\d+\/: no message within 50ms$/);
-    assert.equal(m.count('ws_failed{kind:refused}'), 1);
+    assert.equal(m.count('ws_sessions_failed{kind:refused}'), 1);
     assert.equal(m.count('ws_sessions'), 2);
   } finally {
     await echo.close();

@@ -1,9 +1,11 @@
 import { formatDuration } from '../../core/duration.js';
-import { formatBytes, formatCount } from '../../core/units.js';
+import { formatCount } from '../../core/units.js';
+import { isBuiltInTrend } from '../../metrics/built-in-metrics.js';
 import type { TrendSummary } from '../../metrics/histogram.js';
 import { parseMetricKey, VALUE_SCALE } from '../../metrics/registry.js';
 import type { RunResult } from '../../metrics/run-result.js';
 import { countersWith } from '../../report/text-summary.js';
+import { renderWsSummary, wsHitsSuffix } from './ws-summary.js';
 
 /** ScriptSection is what a scripted run adds to its result: the shutdown hooks that failed. */
 export interface ScriptSection {
@@ -16,9 +18,6 @@ declare module '../../metrics/run-result.js' {
   }
 }
 
-/** BUILT_IN_TRENDS are the trends Gauntlet records itself; any other trend is a user's custom metric. */
-const BUILT_IN = /^(http_req_|iteration_duration|ws_connecting|ws_session_duration)/;
-
 const num = (v: number) => (Math.abs(v) >= 1000 || Number.isInteger(v) ? formatCount(v) : v.toPrecision(4));
 
 function customLine(label: string, t: TrendSummary): string {
@@ -28,7 +27,7 @@ function customLine(label: string, t: TrendSummary): string {
 /**
  * renderScriptSummary renders what a scripted run adds to the text summary (a pure function of the
  * result): per test (pysurge's report) the iterations fired, successes, failures and run time;
- * Loads' fields; per request name the count and latency percentiles; checks; custom metrics.
+ * Loads' fields; WebSocket figures; per request name the count and latency percentiles; checks; custom metrics.
  */
 export function renderScriptSummary(result: RunResult): string {
   const c = result.metrics.counters;
@@ -46,11 +45,9 @@ export function renderScriptSummary(result: RunResult): string {
   const seconds = result.durationMs / 1000;
   const hits = c['http_reqs'] ?? 0;
   lines.push('');
-  lines.push(`Duration: ${seconds.toFixed(2)} s; hits: ${formatCount(hits)}; approximate average RPS: ${(hits / Math.max(seconds, 1e-9)).toFixed(2)}`);
+  lines.push(`Duration: ${seconds.toFixed(2)} s; hits: ${formatCount(hits)}; approximate average RPS: ${(hits / Math.max(seconds, 1e-9)).toFixed(2)}${wsHitsSuffix(result)}`);
   lines.push(`Iterations started: ${formatCount(c['iterations'] ?? 0)}; errors: ${formatCount(c['iteration_errors'] ?? 0)}; failed requests: ${formatCount(c['http_req_failed'] ?? 0)}`);
-  if ((c['ws_sessions'] ?? 0) > 0) {
-    lines.push(`Opened web sockets: ${formatCount(c['ws_sessions']!)}; messages sent ${formatCount(c['ws_msgs_sent'] ?? 0)}, received ${formatCount(c['ws_msgs_received'] ?? 0)}; bytes received via web sockets: ${formatBytes(c['ws_data_received'] ?? 0)}`);
-  }
+  lines.push(...renderWsSummary(result));
   const names = Object.keys(result.summary).filter((k) => k.startsWith('http_req_duration{name:'));
   if (names.length > 0) {
     lines.push('');
@@ -78,7 +75,7 @@ export function renderScriptSummary(result: RunResult): string {
     lines.push(`Checks: ${((100 * p) / Math.max(p + f, 1)).toFixed(2)}% passed (${formatCount(p)} of ${formatCount(p + f)})`);
     for (const [name, e] of byCheck) lines.push(`  ${e.fail === 0 ? '✓' : '✗'} ${name.padEnd(30)} ${formatCount(e.pass)} passed, ${formatCount(e.fail)} failed`);
   }
-  const custom = Object.keys(result.metrics.trends).filter((k) => !BUILT_IN.test(k));
+  const custom = Object.keys(result.metrics.trends).filter((k) => !isBuiltInTrend(k));
   if (custom.length > 0) {
     lines.push('');
     lines.push('Custom metrics:');

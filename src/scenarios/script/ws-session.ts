@@ -1,9 +1,12 @@
 import WebSocket, { type RawData } from 'ws';
 import { metricKey, TIME_SCALE, type Counter, type MetricsRegistry, type Trend } from '../../metrics/registry.js';
+import { tagValue } from '../../metrics/http-metrics.js';
 import { classifyError } from '../../transport/classify-error.js';
 
 /** WsOptions shape `this.ws(url, options)`. */
 export interface WsOptions {
+  /** name groups sessions in the summary and tags their metrics (`ws_msgs_sent{name:chat}`), like a request's `name`. */
+  name?: string;
   headers?: Record<string, string>;
   protocols?: string | string[];
   /** connectTimeout in milliseconds (10 s by default). */
@@ -15,35 +18,75 @@ export interface WsOptions {
 /** WsMessage is a received message: text frames as strings, binary frames as Buffers. */
 export type WsMessage = string | Buffer;
 
-/**
- * WsMetrics holds one worker's WebSocket metrics (Mozilla Loads' summary fields): counters
- * `ws_sessions` (opened), `ws_msgs_sent`, `ws_msgs_received`, `ws_data_received`, `ws_data_sent`,
- * `ws_failed{kind:K}`; trends `ws_connecting` and `ws_session_duration` in ms.
- */
-export class WsMetrics {
+/** WsMetricSet is one set of WebSocket metrics: the run's (untagged) or one name's (`{name:N}`). */
+export interface WsMetricSet {
   readonly sessions: Counter;
+  readonly failed: Counter;
   readonly sent: Counter;
   readonly received: Counter;
-  readonly dataReceived: Counter;
   readonly dataSent: Counter;
+  readonly dataReceived: Counter;
   readonly connecting: Trend;
   readonly duration: Trend;
+}
+
+/**
+ * WsMetrics holds one worker's WebSocket metrics (k6's names, Mozilla Loads' summary fields):
+ * counters `ws_sessions` (opened), `ws_sessions_failed` (could not open; also `{kind:K}` by failure
+ * kind, classified like HTTP failures), `ws_msgs_sent`, `ws_msgs_received`, `ws_data_sent`,
+ * `ws_data_received` (bytes of message payloads); trends `ws_connecting` (from the start of the
+ * connect to open) and `ws_session_duration` (open to closed) in ms. A session opened with a `name`
+ * also records each of them tagged `{name:N}`. Sets are cached, so a message costs two increments
+ * per set.
+ */
+export class WsMetrics {
+  /** all is the run's untagged set, which every session records into. */
+  readonly all: WsMetricSet;
   private readonly registry: MetricsRegistry;
+  private readonly named = new Map<string, readonly WsMetricSet[]>();
+  private readonly byKind = new Map<string, Counter>();
+  private readonly plain: readonly WsMetricSet[];
 
   constructor(registry: MetricsRegistry) {
     this.registry = registry;
-    this.sessions = registry.counter('ws_sessions');
-    this.sent = registry.counter('ws_msgs_sent');
-    this.received = registry.counter('ws_msgs_received');
-    this.dataReceived = registry.counter('ws_data_received');
-    this.dataSent = registry.counter('ws_data_sent');
-    this.connecting = registry.trend('ws_connecting', TIME_SCALE);
-    this.duration = registry.trend('ws_session_duration', TIME_SCALE);
+    this.all = this.set({});
+    this.plain = [this.all];
   }
 
-  /** failed counts a socket that could not open, by failure kind. */
-  failed(kind: string): void {
-    this.registry.counter(metricKey('ws_failed', { kind })).value++;
+  /** sets returns the sets a session records into: the run's, and its name's when it has one. */
+  sets(name: string | undefined): readonly WsMetricSet[] {
+    if (name === undefined) return this.plain;
+    let s = this.named.get(name);
+    if (s === undefined) {
+      s = [this.all, this.set({ name: tagValue(name) })];
+      this.named.set(name, s);
+    }
+    return s;
+  }
+
+  /** failed counts a socket that could not open, by failure kind (and per name through `sets`). */
+  failed(sets: readonly WsMetricSet[], kind: string): void {
+    for (const s of sets) s.failed.value++;
+    let k = this.byKind.get(kind);
+    if (k === undefined) {
+      k = this.registry.counter(metricKey('ws_sessions_failed', { kind }));
+      this.byKind.set(kind, k);
+    }
+    k.value++;
+  }
+
+  private set(tags: Record<string, string>): WsMetricSet {
+    const r = this.registry;
+    return {
+      sessions: r.counter(metricKey('ws_sessions', tags)),
+      failed: r.counter(metricKey('ws_sessions_failed', tags)),
+      sent: r.counter(metricKey('ws_msgs_sent', tags)),
+      received: r.counter(metricKey('ws_msgs_received', tags)),
+      dataSent: r.counter(metricKey('ws_data_sent', tags)),
+      dataReceived: r.counter(metricKey('ws_data_received', tags)),
+      connecting: r.trend(metricKey('ws_connecting', tags), TIME_SCALE),
+      duration: r.trend(metricKey('ws_session_duration', tags), TIME_SCALE),
+    };
   }
 }
 
@@ -61,7 +104,7 @@ interface Waiter {
 export class WsSession {
   readonly url: string;
   private readonly socket: WebSocket;
-  private readonly metrics: WsMetrics | undefined;
+  private readonly metrics: readonly WsMetricSet[];
   private readonly receiveTimeout: number;
   private readonly queue: WsMessage[] = [];
   private readonly waiters: Waiter[] = [];
@@ -69,7 +112,7 @@ export class WsSession {
   private closedReason: string | undefined;
   private readonly onClosed: (s: WsSession) => void;
 
-  private constructor(url: string, socket: WebSocket, metrics: WsMetrics | undefined, options: WsOptions, onClosed: (s: WsSession) => void) {
+  private constructor(url: string, socket: WebSocket, metrics: readonly WsMetricSet[], options: WsOptions, onClosed: (s: WsSession) => void) {
     this.url = url;
     this.socket = socket;
     this.metrics = metrics;
@@ -78,9 +121,9 @@ export class WsSession {
     this.onClosed = onClosed;
     socket.on('message', (data: RawData, isBinary: boolean) => {
       const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
-      if (metrics !== undefined) {
-        metrics.received.value++;
-        metrics.dataReceived.value += buf.length;
+      for (const m of metrics) {
+        m.received.value++;
+        m.dataReceived.value += buf.length;
       }
       const msg: WsMessage = isBinary ? buf : buf.toString('utf8');
       const w = this.waiters.shift();
@@ -95,14 +138,16 @@ export class WsSession {
 
   /**
    * open connects and resolves once the socket is open; a socket that cannot open rejects with the
-   * reason (counted in `ws_failed{kind}`), which fails the iteration.
+   * reason (counted in `ws_sessions_failed{kind}`), which fails the iteration. Without `metrics` (a
+   * session outside a run) nothing is recorded.
    */
   static open(url: string, options: WsOptions, metrics: WsMetrics | undefined, onClosed: (s: WsSession) => void): Promise<WsSession> {
     const started = performance.now();
+    const sets = metrics?.sets(options.name) ?? [];
     return new Promise<WsSession>((resolve, reject) => {
       const socket = new WebSocket(url, options.protocols, { headers: options.headers, handshakeTimeout: options.connectTimeout ?? 10_000 });
-      const fail = (err: Error, kind: string = classifyError(err)) => {
-        metrics?.failed(kind);
+      const fail = (err: Error, kind: string = wsFailureKind(err)) => {
+        metrics?.failed(sets, kind);
         socket.removeAllListeners();
         socket.on('error', () => {});
         socket.terminate();
@@ -113,11 +158,12 @@ export class WsSession {
       socket.once('open', () => {
         socket.removeListener('error', fail);
         socket.removeAllListeners('unexpected-response');
-        if (metrics !== undefined) {
-          metrics.sessions.value++;
-          metrics.connecting.record(performance.now() - started);
+        const connecting = performance.now() - started;
+        for (const m of sets) {
+          m.sessions.value++;
+          m.connecting.record(connecting);
         }
-        resolve(new WsSession(url, socket, metrics, options, onClosed));
+        resolve(new WsSession(url, socket, sets, options, onClosed));
       });
     });
   }
@@ -132,9 +178,12 @@ export class WsSession {
     if (this.closedReason !== undefined) throw new Error(`ws ${this.url}: send on a socket that is ${this.closedReason}`);
     const payload = typeof data === 'string' || Buffer.isBuffer(data) || data instanceof Uint8Array ? data : JSON.stringify(data);
     this.socket.send(payload);
-    if (this.metrics !== undefined) {
-      this.metrics.sent.value++;
-      this.metrics.dataSent.value += typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength;
+    if (this.metrics.length > 0) {
+      const bytes = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength;
+      for (const m of this.metrics) {
+        m.sent.value++;
+        m.dataSent.value += bytes;
+      }
     }
   }
 
@@ -184,7 +233,8 @@ export class WsSession {
   private ended(reason: string): void {
     if (this.closedReason !== undefined) return;
     this.closedReason = reason;
-    this.metrics?.duration.record(performance.now() - this.openedAt);
+    const duration = performance.now() - this.openedAt;
+    for (const m of this.metrics) m.duration.record(duration);
     for (const w of this.waiters.splice(0)) {
       clearTimeout(w.timer);
       w.reject(new Error(`ws ${this.url}: ${reason}`));
@@ -196,4 +246,9 @@ export class WsSession {
 function messageOf(err: Error): string {
   const code = (err as { code?: unknown }).code;
   return typeof code === 'string' && code !== '' && !err.message.includes(code) ? `${code} ${err.message}`.trim() : err.message;
+}
+
+/** wsFailureKind classifies a socket that could not open like an HTTP failure; `ws` reports its handshake timeout by message only. */
+function wsFailureKind(err: Error): string {
+  return /handshake has timed out/i.test(err.message) ? 'timeout' : classifyError(err);
 }
