@@ -72,7 +72,7 @@ export function mergeFailureSamples(lists: Iterable<readonly FailureSample[]>, p
     const m = sums.get(kind)!;
     let other = m.get(OTHER_MESSAGES) ?? 0;
     const named = [...m].filter(([message]) => message !== OTHER_MESSAGES).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-    for (const [message, count] of named.slice(perKind)) other += count;
+    for (const [, count] of named.slice(perKind)) other += count;
     for (const [message, count] of named.slice(0, perKind)) out.push({ kind, message, count });
     if (other > 0) out.push({ kind, message: OTHER_MESSAGES, count: other });
   }

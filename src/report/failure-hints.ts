@@ -12,7 +12,7 @@ export const LOCAL_HINTS: Record<string, string> = {
 
 /** PLAIN_PORT: OpenSSL's words for a TLS handshake that got plain HTTP back. */
 const PLAIN_PORT = /wrong version number|packet length too long|http request|unknown protocol|record layer failure/i;
-const UNTRUSTED = /self[- ]signed|UNABLE_TO_(VERIFY|GET_ISSUER)|CERT_|certificate/i;
+const UNTRUSTED = /self[-_ ]signed|UNABLE_TO_(VERIFY|GET_ISSUER)|CERT_|certificate/i;
 const HTTP2 = /ERR_HTTP2_|HTTP\/2|\bh2c?\b/i;
 
 /**
