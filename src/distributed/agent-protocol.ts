@@ -1,7 +1,7 @@
 import type { Segment } from '../core/segments.js';
 import type { Plan } from '../load/plan.js';
 import type { MetricsSnapshot } from '../metrics/registry.js';
-import type { ErrorSampleSummary, RunResult } from '../metrics/run-result.js';
+import type { ErrorSampleSummary, FailureSummary, RunResult } from '../metrics/run-result.js';
 
 /**
  * AgentMessage is every message between a coordinator and its agents, JSON over NATS subjects (see
@@ -38,6 +38,8 @@ export type AgentMessage =
       readonly stopReason: RunResult['stopReason'];
       readonly error?: string;
       readonly errors: readonly ErrorSampleSummary[];
+      /** failures: what the agent's failed requests said (absent from agents of older versions). */
+      readonly failures?: readonly FailureSummary[];
     };
 
 /** HEARTBEAT_MS is how often an agent says it is alive during a run. */

@@ -130,6 +130,7 @@ export class AgentService {
         stopReason: result.stopReason,
         ...(result.error !== undefined ? { error: result.error } : {}),
         errors: result.errors,
+        ...(result.failures !== undefined ? { failures: result.failures } : {}),
       });
       log(`run ${runId}: ${result.stopReason}, ${result.metrics.counters['iterations'] ?? 0} iterations in ${(result.durationMs / 1000).toFixed(2)} s`);
     } catch (err) {

@@ -1,7 +1,7 @@
 import type { Segment } from '../core/segments.js';
 import type { Plan } from '../load/plan.js';
 import type { MergedMetrics } from '../metrics/merged-metrics.js';
-import type { ErrorSampleSummary, IntervalRow, RunResult } from '../metrics/run-result.js';
+import type { ErrorSampleSummary, FailureSummary, IntervalRow, RunResult } from '../metrics/run-result.js';
 import { buildRunResult } from '../runner/build-run-result.js';
 
 /** AgentOutcome is what the coordinator knows of one agent: its share, its state and its counts. */
@@ -17,6 +17,8 @@ export interface AgentOutcome {
   durationMs?: number;
   error?: string;
   errors?: readonly ErrorSampleSummary[];
+  /** failures: what its failed requests said, from its `done` message. */
+  failures?: readonly FailureSummary[];
 }
 
 /** DistributedResultInput is everything buildDistributedResult needs. */
@@ -36,6 +38,7 @@ export interface DistributedResultInput {
  * buildDistributedResult builds a distributed run's RunResult the way LocalRunner builds a local
  * one (the same rates and planned figures), with the agents listed in `sections.agents`: id, host,
  * workers, segment, state and their own request counts, so a lost agent is named with what it sent.
+ * The agents' failure messages are merged exactly and bounded again (see mergeFailureSamples).
  */
 export function buildDistributedResult(input: DistributedResultInput): RunResult {
   const reported = input.agents.filter((a) => a.durationMs !== undefined && a.durationMs > 0).map((a) => a.durationMs!);
@@ -57,6 +60,7 @@ export function buildDistributedResult(input: DistributedResultInput): RunResult
     totals: input.totals,
     intervals: input.intervals,
     errors: [...errors].map(([message, s]) => ({ message, count: s.count, stack: s.stack })),
+    failures: input.agents.map((a) => a.failures ?? []),
     sections: {
       agents: input.agents.map((a) => ({
         id: a.agentId,

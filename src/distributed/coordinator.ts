@@ -207,6 +207,7 @@ export class Coordinator extends EventEmitter<RunEvents> {
         a.state = m.stopReason === 'failed' ? 'failed' : 'done';
         a.durationMs = m.durationMs;
         a.errors = m.errors;
+        if (m.failures !== undefined) a.failures = m.failures;
         if (m.error !== undefined) a.error = m.error;
         if (m.stopReason === 'failed') this.fail(`agent ${a.agentId} failed: ${m.error ?? 'unknown error'}`);
         this.flushIntervals(false);

@@ -19,6 +19,8 @@ export interface HttpExchange {
   readonly timeoutLateMs?: number;
   /** error: a failure's short error text; for a `local` failure, the limit's code (`EMFILE`). */
   readonly error?: string;
+  /** detail: a failure's whole message when `error` is only its code ('' or absent: `error` says it all). */
+  readonly detail?: string;
 }
 
 /** TaggedHttpMetrics count requests of one tag value (`name:upload`, `behaviour:plain`). */
@@ -37,6 +39,8 @@ export interface HttpMetricsOptions {
   readonly requestLog?: RequestLog | undefined;
   /** t0 is the run's start on this thread's clock (read at each request: it is set at the start). */
   readonly t0: () => number;
+  /** expectedStatus describes the statuses that count as OK (`2xx,3xx`), for the message of a `status` failure. */
+  readonly expectedStatus?: string | undefined;
 }
 
 /**
@@ -47,7 +51,8 @@ export interface HttpMetricsOptions {
  * `http_req_failed{kind:K}`, `data_received`, `data_sent`; for the generator's own limits
  * (`local` failures) `local_limit{code:EMFILE}` by error code, and for transport timeouts the trend
  * `http_req_timeout_lateness` (how late the generator saw the deadline); and, through `tagged`,
- * per-tag counters.
+ * per-tag counters. Each failure's message (the connection's error detail, or the unexpected status)
+ * is counted by the registry's FailureSampler, for the result's `failures`.
  * Counters are cached, so a request costs a few increments and two or three histogram records.
  */
 export class HttpMetrics {
@@ -67,11 +72,14 @@ export class HttpMetrics {
   private readonly tags = new Map<string, TaggedHttpMetrics>();
   private readonly localLimits = new Map<string, Counter>();
   private lateness: Trend | undefined;
+  private readonly expectedStatus: string | undefined;
+  private readonly statusMessages: (string | undefined)[] = [];
 
   constructor(registry: MetricsRegistry, options: HttpMetricsOptions) {
     this.registry = registry;
     this.requestLog = options.requestLog;
     this.t0 = options.t0;
+    this.expectedStatus = options.expectedStatus;
     this.reqs = registry.counter('http_reqs');
     this.failed = registry.counter('http_req_failed');
     this.received = registry.counter('data_received');
@@ -115,6 +123,7 @@ export class HttpMetrics {
       let c = this.failures.get(kind);
       if (c === undefined) this.failures.set(kind, (c = this.registry.counter(metricKey('http_req_failed', { kind }))));
       c.value++;
+      this.registry.failures.add(kind, kind === 'status' ? this.statusMessage(status) : x.detail || x.error || '');
       if (kind === 'local') this.countLocal(x.error ?? '');
       else if (kind === 'timeout' && x.timeoutLateMs !== undefined && x.timeoutLateMs > 0) (this.lateness ??= this.registry.trend('http_req_timeout_lateness')).record(x.timeoutLateMs);
     }
@@ -133,6 +142,11 @@ export class HttpMetrics {
       tagged.duration?.record(responseMs);
     }
     this.requestLog?.add((scheduledAt - this.t0()) / 1000, responseMs / 1000, status, serviceMs / 1000, x.bytesIn, failureCode(kind));
+  }
+
+  /** statusMessage says what a `status` failure was (`expected status 2xx,3xx, got 404`), made once per status. */
+  private statusMessage(status: number): string {
+    return (this.statusMessages[status] ??= this.expectedStatus === undefined ? `unexpected status ${status}` : `expected status ${this.expectedStatus}, got ${status}`);
   }
 
   private countLocal(error: string): void {

@@ -1,4 +1,5 @@
 import { createHistogram, encodeHistogram, type EncodedTrend, type Histogram } from './histogram.js';
+import { FailureSampler } from './failure-samples.js';
 
 /** Counter is a plain number to increment on the hot path: `counter.value++`. */
 export interface Counter {
@@ -39,6 +40,8 @@ export const VALUE_SCALE = 1_000_000;
  * and starts a new interval, so memory stays bounded however long the run.
  */
 export class MetricsRegistry {
+  /** failures counts the underlying messages of failed requests: end-of-run data, not in snapshots. */
+  readonly failures = new FailureSampler();
   private readonly counters = new Map<string, Counter>();
   private readonly trends = new Map<string, Trend>();
 

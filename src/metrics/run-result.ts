@@ -1,3 +1,4 @@
+import type { FailureKind } from '../core/failure-kinds.js';
 import type { TrendSummary } from './histogram.js';
 import type { MetricsSnapshot } from './registry.js';
 
@@ -21,6 +22,19 @@ export interface ErrorSampleSummary {
   readonly message: string;
   readonly count: number;
   readonly stack: string;
+}
+
+/**
+ * FailureSummary is one underlying message of one failure kind over the run (`refused`,
+ * `connect ECONNREFUSED 127.0.0.1:9`, 120), with a hint when the cause is recognisable. A kind's
+ * counts add up to its `http_req_failed{kind:K}`; past a few messages per kind the rest are counted
+ * under `(other messages)`.
+ */
+export interface FailureSummary {
+  readonly kind: FailureKind;
+  readonly message: string;
+  readonly count: number;
+  readonly hint?: string;
 }
 
 /** ThresholdOutcome is one threshold's verdict. */
@@ -60,6 +74,8 @@ export interface RunResult {
   readonly summary: Record<string, TrendSummary>;
   readonly intervals: readonly IntervalRow[];
   readonly errors: readonly ErrorSampleSummary[];
+  /** failures: what failed requests said, per failure kind (absent in results of older versions). */
+  readonly failures?: readonly FailureSummary[];
   readonly thresholds?: readonly ThresholdOutcome[];
   /** abortedBy names the threshold that stopped the run early (stopReason `threshold`). */
   readonly abortedBy?: string;

@@ -5,6 +5,7 @@ import { isBuiltInTrend } from '../metrics/built-in-metrics.js';
 import type { TrendSummary } from '../metrics/histogram.js';
 import { parseMetricKey, VALUE_SCALE } from '../metrics/registry.js';
 import { escapeHtml } from './escape-html.js';
+import { failureDetailHtml } from './failure-detail.js';
 import type { OutputFailure, OutputFileOptions } from './output-file.js';
 import { WholeOutputFile } from './whole-output-file.js';
 import type { Reporter } from './reporter.js';
@@ -223,6 +224,7 @@ export function renderHtmlReport(result: RunResult): string {
   parts.push('<h2>Over time</h2>', charts(result, http));
   parts.push(latencyTable(result, http));
   parts.push(breakdown(result, n));
+  parts.push(failureDetailHtml(result));
   const rateRows: string[][] = [];
   if (result.rate) {
     rateRows.push(['intended rate', `${result.rate.intended.toFixed(2)}/s`], ['achieved rate', `${result.rate.achieved.toFixed(2)}/s`], ['dropped arrivals', formatCount(c['dropped_iterations'] ?? 0)]);

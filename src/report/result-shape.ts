@@ -1,4 +1,5 @@
 import { GauntletError } from '../core/errors.js';
+import { FAILURE_KINDS } from '../core/failure-kinds.js';
 import { decodeHistogram } from '../metrics/histogram.js';
 import type { RunResult } from '../metrics/run-result.js';
 
@@ -115,6 +116,16 @@ function check(r: Record<string, unknown>): void {
     num(o, 'count', at);
     str(o, 'stack', at);
   });
+  if (r['failures'] !== undefined) {
+    array(r['failures'], 'failures').forEach((f, i) => {
+      const at = `failures[${i}]`;
+      const o = object(f, at);
+      oneOf(o, 'kind', at, FAILURE_KINDS);
+      str(o, 'message', at);
+      num(o, 'count', at);
+      str(o, 'hint', at, true);
+    });
+  }
   if (r['thresholds'] !== undefined) {
     array(r['thresholds'], 'thresholds').forEach((t, i) => {
       const at = `thresholds[${i}]`;

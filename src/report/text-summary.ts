@@ -3,6 +3,8 @@ import { formatDuration } from '../core/duration.js';
 import { formatBytes, formatCount } from '../core/units.js';
 import type { TrendSummary } from '../metrics/histogram.js';
 import type { RunResult } from '../metrics/run-result.js';
+import { failureDetailLines } from './failure-detail.js';
+import { LOCAL_HINTS } from './failure-hints.js';
 
 const pct = (n: number, d: number) => (d === 0 ? '0.00' : ((100 * n) / d).toFixed(2));
 
@@ -30,14 +32,6 @@ const LOCAL_LIMITS: Record<string, string> = {
   EADDRNOTAVAIL: 'local ports for the target address (EADDRNOTAVAIL)',
   ENOBUFS: 'socket buffer memory (ENOBUFS)',
   other: 'a local resource',
-};
-
-const LOCAL_HINTS: Record<string, string> = {
-  EMFILE: 'raise the limit with `ulimit -n` (one descriptor per connection, plus a few), or use fewer connections (-c)',
-  ENFILE: 'raise fs.file-max (sysctl), or use fewer connections (-c)',
-  EADDRNOTAVAIL: 'widen net.ipv4.ip_local_port_range, spread connections over several source addresses or target addresses, or reuse connections longer',
-  ENOBUFS: 'use fewer connections (-c) or smaller bodies, or raise the kernel socket memory (net.core.wmem_max)',
-  other: 'use fewer connections (-c)',
 };
 
 /** localLimitLines explain `local` failures: the generator's own limit, what ran out and how to raise it. */
@@ -87,6 +81,7 @@ export function renderTextSummary(result: RunResult): string {
     lines.push('Failure breakdown:');
     for (const [kind, v] of failures) lines.push(`  ${kind.padEnd(12)} ${formatCount(v).padStart(10)}  (${pct(v, n)}%)`);
   }
+  lines.push(...failureDetailLines(result));
   lines.push(...localLimitLines(result));
   const late = result.summary['http_req_timeout_lateness'];
   if (late !== undefined && late.count > 0 && late.max >= LATE_MS) {

@@ -3,6 +3,8 @@ import { ArrivalSchedule } from '../load/open/arrival-schedule.js';
 import type { MergedMetrics } from '../metrics/merged-metrics.js';
 import type { ErrorSampleSummary, IntervalRow, RunResult } from '../metrics/run-result.js';
 import { RESULT_FORMAT, RESULT_VERSION } from '../metrics/run-result.js';
+import { mergeFailureSamples, type FailureSample } from '../metrics/failure-samples.js';
+import { withFailureHints } from '../report/failure-hints.js';
 
 /** RunResultInput is what a runner (local or distributed) knows at the end of a run. */
 export interface RunResultInput {
@@ -15,6 +17,8 @@ export interface RunResultInput {
   readonly totals: MergedMetrics;
   readonly intervals: readonly IntervalRow[];
   readonly errors: readonly ErrorSampleSummary[];
+  /** failures: the failure messages of each worker or agent, merged (and bounded) here. */
+  readonly failures?: readonly (readonly FailureSample[])[];
   readonly sections?: RunResult['sections'];
 }
 
@@ -45,6 +49,7 @@ export function buildRunResult(input: RunResultInput): RunResult {
   const rate = model === 'open' ? openRate(plan, durationMs, totals.counters['iterations'] ?? 0) : undefined;
   const plannedD = planDurationMs(plan);
   const plannedN = plannedIterations(plan);
+  const failures = withFailureHints(mergeFailureSamples(input.failures ?? []));
   return {
     format: RESULT_FORMAT,
     version: RESULT_VERSION,
@@ -63,6 +68,7 @@ export function buildRunResult(input: RunResultInput): RunResult {
     summary: totals.summaries(),
     intervals: input.intervals,
     errors: input.errors,
+    ...(failures.length > 0 ? { failures } : {}),
     ...(input.sections !== undefined ? { sections: input.sections } : {}),
   };
 }

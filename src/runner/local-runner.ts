@@ -7,6 +7,7 @@ import { planDurationMs, type Plan } from '../load/plan.js';
 import type { ErrorSample } from '../load/scenario.js';
 import { IntervalMerger } from '../metrics/interval-merger.js';
 import type { MetricsSnapshot } from '../metrics/registry.js';
+import type { FailureSample } from '../metrics/failure-samples.js';
 import type { RunResult } from '../metrics/run-result.js';
 import { buildRunResult } from './build-run-result.js';
 import type { FromWorker, ToWorker, WorkerInit } from './worker-protocol.js';
@@ -57,6 +58,7 @@ export class LocalRunner extends EventEmitter<RunEvents> {
   private readonly workers: WorkerState[] = [];
   private readonly merger: IntervalMerger;
   private readonly errorSamples = new Map<string, { count: number; stack: string }>();
+  private readonly failureSamples: FailureSample[][] = [];
   private t0 = 0;
   private startedAt = '';
   private stopReason: RunResult['stopReason'] = 'completed';
@@ -225,6 +227,9 @@ export class LocalRunner extends EventEmitter<RunEvents> {
       case 'errors':
         for (const s of msg.samples) this.addSample(s);
         return;
+      case 'failures':
+        this.failureSamples.push(msg.samples);
+        return;
       case 'failed':
         this.fail(msg);
         return;
@@ -268,6 +273,7 @@ export class LocalRunner extends EventEmitter<RunEvents> {
       totals: this.merger.totals,
       intervals: this.merger.rows,
       errors: [...this.errorSamples].map(([message, s]) => ({ message, count: s.count, stack: s.stack })),
+      failures: this.failureSamples,
     });
   }
 }

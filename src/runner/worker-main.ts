@@ -47,7 +47,7 @@ let lastIndex = 0;
 let finalSent = false;
 let doneSent = false;
 
-/** sendFinal sends the final snapshot (interval `index`, ending at endMs) and the error samples, once. */
+/** sendFinal sends the final snapshot (interval `index`, ending at endMs), the error samples and the failure messages, once. */
 function sendFinal(index: number, endMs = clock.now() - t0): void {
   if (finalSent) return;
   finalSent = true;
@@ -55,6 +55,8 @@ function sendFinal(index: number, endMs = clock.now() - t0): void {
   send({ type: 'snapshot', index, snapshot: metrics.snapshot(), final: true, endMs: Math.max(0, endMs) });
   const samples = scenarios.flatMap((sc) => sc.errorSamples?.() ?? []);
   if (samples.length > 0) send({ type: 'errors', samples });
+  const failures = metrics.failures.samples();
+  if (failures.length > 0) send({ type: 'failures', samples: failures });
 }
 
 function sendDone(): void {

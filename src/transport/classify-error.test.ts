@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { errors as undiciErrors } from 'undici';
-import { classifyError, errorText } from './classify-error.js';
+import { classifyError, errorDetail, errorText } from './classify-error.js';
 
 function sysError(code: string, syscall = 'connect'): Error {
   return Object.assign(new Error(`${syscall} ${code} 127.0.0.1:1`), { code, errno: -1, syscall });
@@ -73,4 +73,17 @@ test('errorText prefers the code', () => {
   assert.equal(errorText(sysError('ECONNREFUSED')), 'ECONNREFUSED');
   assert.equal(errorText(new Error('plain')), 'plain');
   assert.equal(errorText('text'), 'text');
+});
+
+test('errorDetail keeps the message a failure summary shows: the code in front when the message lacks it, OpenSSL prefixes dropped', () => {
+  assert.equal(errorDetail(sysError('ECONNREFUSED')), 'connect ECONNREFUSED 127.0.0.1:1');
+  assert.equal(errorDetail(new TypeError('fetch failed', { cause: sysError('ECONNREFUSED') })), 'connect ECONNREFUSED 127.0.0.1:1');
+  const ssl = (pointer: string) => Object.assign(new Error(`${pointer}:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:../deps/openssl/openssl/ssl/record/ssl3_record.c:350:\n`), { code: 'ERR_SSL_WRONG_VERSION_NUMBER' });
+  assert.equal(errorDetail(ssl('805C0357A77F0000')), 'ERR_SSL_WRONG_VERSION_NUMBER: wrong version number');
+  assert.equal(errorDetail(ssl('40E7A1F3B27F0000')), errorDetail(ssl('805C0357A77F0000')), 'the same cause reads the same in every thread');
+  assert.equal(errorDetail(Object.assign(new Error('Protocol error'), { code: 'ERR_HTTP2_ERROR' })), 'ERR_HTTP2_ERROR: Protocol error');
+  assert.equal(errorDetail(Object.assign(new Error(''), { code: 'EPIPE' })), 'EPIPE');
+  assert.equal(errorDetail(new Error('plain  text\nover lines')), 'plain text over lines');
+  assert.equal(errorDetail('text'), 'text');
+  assert.ok(errorDetail(new Error('x'.repeat(1000))).length <= 200);
 });

@@ -105,3 +105,38 @@ export function errorText(err: unknown): string {
   }
   return String(err);
 }
+
+/** OPENSSL matches OpenSSL's error text (`805C…0000:error:0A00010B:SSL routines:fn:reason:file:line:`): the reason is group 1. */
+const OPENSSL = /[0-9A-F]{8,}:error:[0-9A-F]+:[^:]*:[^:]*:([^:]+)(?::[^\s]*)?/;
+
+/** DETAIL_CHARS bounds a detail's length. */
+const DETAIL_CHARS = 200;
+
+/** normalize makes a message the same for every connection and thread: OpenSSL's pointer prefix and source file go, whitespace folds. */
+function normalize(message: string): string {
+  const m = OPENSSL.exec(message);
+  const text = (m !== null ? message.replace(m[0], m[1]!) : message).replace(/\s+/g, ' ').trim();
+  return text.length > DETAIL_CHARS ? `${text.slice(0, DETAIL_CHARS - 3)}...` : text;
+}
+
+/**
+ * errorDetail is the message a failure summary shows for an error: the message of the first error in
+ * the cause chain that has a code (fetch and undici wrap the socket's error), with the code in front
+ * when the message does not already name it (`connect ECONNREFUSED 127.0.0.1:9`,
+ * `ERR_SSL_WRONG_VERSION_NUMBER: wrong version number`, `ERR_HTTP2_ERROR: Protocol error`), else the
+ * error's own message. It is normalized so the same cause reads the same in every worker.
+ */
+export function errorDetail(err: unknown): string {
+  let e: unknown = err;
+  for (let depth = 0; depth < 6 && typeof e === 'object' && e !== null; depth++) {
+    const x = e as ErrorLike;
+    if (typeof x.code === 'string' && x.code !== '') {
+      const message = typeof x.message === 'string' ? normalize(x.message) : '';
+      return message === '' ? x.code : message.includes(x.code) ? message : `${x.code}: ${message}`;
+    }
+    if (x.cause === e) break;
+    e = x.cause;
+  }
+  if (typeof err === 'object' && err !== null && typeof (err as ErrorLike).message === 'string') return normalize((err as ErrorLike).message as string) || String(err);
+  return normalize(String(err));
+}

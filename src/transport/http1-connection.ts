@@ -2,7 +2,7 @@ import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { OutcomeKind } from '../core/failure-kinds.js';
 import { GauntletError } from '../core/errors.js';
-import { classifyError, errorText } from './classify-error.js';
+import { classifyError, errorDetail, errorText } from './classify-error.js';
 import type { ConnectionOptions, HttpConnection, ResponseCallback } from './http-connection.js';
 import { Http1ResponseParser } from './http1-parser.js';
 import type { PreparedRequest } from './prepared-request.js';
@@ -104,7 +104,7 @@ export class Http1Connection implements HttpConnection {
     } catch (err) {
       // Invalid options throw synchronously; report the failure from a later tick, as promised.
       process.nextTick(() => {
-        if (this.cb !== null && this.socket === null) this.fail(classifyError(err), errorText(err));
+        if (this.cb !== null && this.socket === null) this.fail(classifyError(err), errorText(err), errorDetail(err));
       });
       return;
     }
@@ -183,7 +183,7 @@ export class Http1Connection implements HttpConnection {
     this.dropSocket();
     if (this.cb === null) return;
     const kind = classifyError(err);
-    if (kind !== 'reset' || !this.retryStale()) this.fail(kind, errorText(err));
+    if (kind !== 'reset' || !this.retryStale()) this.fail(kind, errorText(err), errorDetail(err));
   };
 
   private readonly onClose = (): void => {
@@ -243,10 +243,11 @@ export class Http1Connection implements HttpConnection {
     this.complete();
   }
 
-  private fail(kind: OutcomeKind, error: string): void {
+  private fail(kind: OutcomeKind, error: string, detail = ''): void {
     const info = this.info;
     info.kind = kind;
     info.error = error;
+    info.detail = detail;
     // The peer closed before any answer: nothing proves it read what the kernel took.
     if (kind === 'reset' && info.firstByteAt === 0) info.bytesOut = 0;
     info.status = this.parser.status;

@@ -31,6 +31,11 @@ export interface ResponseInfo {
   timeoutLateMs: number;
   /** a short error message for failures ('' when ok), e.g. `ECONNREFUSED`. */
   error: string;
+  /**
+   * the failure's whole message when the error had more to say than `error` (its code), e.g.
+   * `connect ECONNREFUSED 127.0.0.1:9` for `ECONNREFUSED` (see errorDetail); '' when `error` says it all.
+   */
+  detail: string;
   /** response headers, only when the connection was opened with `keepHeaders`. */
   headers: Record<string, string> | undefined;
   /** response body, only when the request asked for it with `keepBody`. */
@@ -39,7 +44,7 @@ export interface ResponseInfo {
 
 /** newResponseInfo returns a blank ResponseInfo for a connection to reuse. */
 export function newResponseInfo(): ResponseInfo {
-  return { kind: 'ok', status: 0, bytesIn: 0, bodyBytes: 0, bytesOut: 0, sentAt: 0, firstByteAt: 0, endAt: 0, connectMs: -1, timeoutLateMs: 0, error: '', headers: undefined, body: undefined };
+  return { kind: 'ok', status: 0, bytesIn: 0, bodyBytes: 0, bytesOut: 0, sentAt: 0, firstByteAt: 0, endAt: 0, connectMs: -1, timeoutLateMs: 0, error: '', detail: '', headers: undefined, body: undefined };
 }
 
 /** resetResponseInfo clears a connection's reused ResponseInfo for a new request of `bytesOut` bytes. */
@@ -55,6 +60,7 @@ export function resetResponseInfo(info: ResponseInfo, bytesOut: number): void {
   info.connectMs = -1;
   info.timeoutLateMs = 0;
   info.error = '';
+  info.detail = '';
   info.headers = undefined;
   info.body = undefined;
 }

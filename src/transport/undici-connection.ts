@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { Client, type Dispatcher } from 'undici';
 import type { OutcomeKind } from '../core/failure-kinds.js';
 import { GauntletError } from '../core/errors.js';
-import { classifyError, errorText } from './classify-error.js';
+import { classifyError, errorDetail, errorText } from './classify-error.js';
 import type { ConnectionOptions, HttpConnection, ResponseCallback } from './http-connection.js';
 import type { PreparedRequest } from './prepared-request.js';
 import { DeadlineTimer } from './deadline-timer.js';
@@ -99,7 +99,7 @@ class UndiciExchange implements Dispatcher.DispatchHandler {
 
   onError(err: Error): void {
     if (this.settled) return;
-    this.conn.settle(this, classifyError(err), errorText(err));
+    this.conn.settle(this, classifyError(err), errorText(err), false, errorDetail(err));
   }
 
   onUpgrade(): void {
@@ -174,7 +174,7 @@ export class UndiciConnection implements HttpConnection {
     try {
       this.ensureClient().dispatch(dispatchOptions(req), ex);
     } catch (err) {
-      this.settle(ex, classifyError(err), errorText(err));
+      this.settle(ex, classifyError(err), errorText(err), false, errorDetail(err));
     } finally {
       this.dispatching = false;
     }
@@ -190,23 +190,24 @@ export class UndiciConnection implements HttpConnection {
   }
 
   /** settle reports `ex` once (later calls and stale exchanges are ignored). */
-  settle(ex: UndiciExchange, kind: OutcomeKind, error: string, deferred = false): void {
+  settle(ex: UndiciExchange, kind: OutcomeKind, error: string, deferred = false, detail = ''): void {
     if (ex.settled || ex !== this.exchange) return;
     // A failure is reported a tick later: undici calls onError from inside its own error handling
     // (a failed TLS connect, say), and a next request dispatched from there trips its assertions.
     if (this.dispatching || (kind !== 'ok' && !deferred)) {
-      process.nextTick(() => this.settle(ex, kind, error, true));
+      process.nextTick(() => this.settle(ex, kind, error, true, detail));
       return;
     }
     ex.settled = true;
     this.exchange = null;
-    this.report(kind, error);
+    this.report(kind, error, detail);
   }
 
-  private report(kind: OutcomeKind, error: string): void {
+  private report(kind: OutcomeKind, error: string, detail = ''): void {
     const info = this.info;
     info.kind = kind;
     info.error = error;
+    info.detail = detail;
     info.endAt = performance.now();
     const cb = this.cb!;
     this.cb = null;

@@ -80,7 +80,7 @@ export function createScenario(spec: BenchScenarioSpec, ctx: ScenarioContext): S
     timeoutMs: s.timeoutMs,
   });
   const expect = new StatusSet(s.expectStatus);
-  const recorder = new HttpMetrics(ctx.metrics, { openModel: ctx.openModel, requestLog: ctx.requestLog, t0: () => ctx.t0 });
+  const recorder = new HttpMetrics(ctx.metrics, { openModel: ctx.openModel, requestLog: ctx.requestLog, t0: () => ctx.t0, expectedStatus: s.expectStatus });
   const origin = new URL(s.url);
   const now = () => ctx.clock.now();
   return {
