@@ -12,7 +12,8 @@ import { startCountingTarget, type CountingTarget } from '../helpers/counting-ta
  * The README's TypeScript snippets are run as written (the only edits: the example URL becomes a
  * local target's, and a long duration a short one), so the README cannot drift from the code.
  * Library snippets run as plain .mjs under this Node (no TypeScript-only syntax allowed in them);
- * TestCase snippets run through `gauntlet run`.
+ * TestCase snippets run through `gauntlet run`. Every snippet also type-checks with `tsc --strict`
+ * against the package's own types (dist/*.d.ts), as a user's project would see them.
  */
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
@@ -39,9 +40,9 @@ test('the README has the snippets this test runs', () => {
   assert.equal(snippets.filter((s) => !s.includes('extends TestCase')).length, 2, 'two library snippets');
 });
 
-/** runNode runs a file with this Node without blocking the event loop (the target lives in this process). */
-function runNode(file: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [file], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+/** runNode runs a file (or argv) with a Node (this one by default) without blocking the event loop (the target lives in this process). */
+function runNode(args: string | string[], node = process.execPath): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const child = spawn(node, typeof args === 'string' ? [args] : args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -78,4 +79,20 @@ test('the TestCase snippet runs through gauntlet run', async () => {
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /Upload\s+6 iterations/);
   assert.equal((target.byPath.get('/upload') ?? 0) - before, 6);
+});
+
+test('every TypeScript snippet type-checks with tsc --strict against the package types', async () => {
+  // Inside the package, `import … from 'gauntlet'` resolves by self-reference to dist/*.d.ts (the exports' types).
+  const tscDir = join(ROOT, 'build', 'readme-tsc');
+  rmSync(tscDir, { recursive: true, force: true });
+  mkdirSync(tscDir, { recursive: true });
+  const files = snippets.map((code, i) => {
+    const file = join(tscDir, `snippet-${i}.ts`);
+    writeFileSync(file, code);
+    return file;
+  });
+  const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  const flags = ['--strict', '--noEmit', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2023', '--types', 'node', '--skipLibCheck'];
+  const r = await runNode([tsc, ...flags, ...files]);
+  assert.equal(r.status, 0, `tsc --strict:\n${r.stdout}${r.stderr}`);
 });
