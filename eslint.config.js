@@ -25,7 +25,7 @@ const LAYERS = {
 const SRC = Object.keys(LAYERS);
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'build/**', 'node_modules/**', 'examples/**/*.js', 'coverage/**', 'bench/results/**'] },
+  { ignores: ['dist/**', 'build/**', 'node_modules/**', '.cache/**', 'examples/**/*.js', 'coverage/**', 'bench/results/**'] },
   { files: ['scripts/**/*.mjs'], languageOptions: { globals: { process: 'readonly', console: 'readonly' } } },
   js.configs.recommended,
   ...tseslint.configs.recommended,

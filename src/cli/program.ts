@@ -2,6 +2,7 @@
  * The gauntlet program: every command, parsed from argv (main.ts loads it once it catches signals).
  */
 import { Command } from 'commander';
+import { createRequire } from 'node:module';
 import { agentCommand } from './commands/agent.js';
 import { basicCommand } from './commands/basic.js';
 import { benchCommand } from './commands/bench.js';
@@ -14,6 +15,9 @@ import { serversCommand } from './commands/servers.js';
 import { singletestCommand } from './commands/singletest.js';
 import { reportError, strictCommand } from './io.js';
 
+/** VERSION is package.json's version, read by self-reference (from dist/ in a package and from build/ in the repo alike). */
+const VERSION = (createRequire(import.meta.url)('gauntlet/package.json') as { version: string }).version;
+
 /** main parses argv and runs the command; it resolves to the exit code (errors are printed already). */
 export async function main(argv: string[]): Promise<number> {
   let code = 0;
@@ -22,7 +26,7 @@ export async function main(argv: string[]): Promise<number> {
   };
   const program = strictCommand(new Command('gauntlet'))
     .description('Load tests, scripted load tests and server durability, with true numbers.')
-    .version('0.1.0', '-V, --version')
+    .version(VERSION, '-V, --version')
     .addCommand(demoCommand(setExit))
     .addCommand(benchCommand(setExit))
     .addCommand(runCommand(setExit))
