@@ -20,7 +20,7 @@ export function parsePositiveNumber(text: string | number, what: string): number
   return n;
 }
 
-/** formatBytes renders a byte count with binary units: `512 B`, `1.50 MiB`. */
+/** formatBytes renders a byte count (or rate) with binary units: `512 B`, `1.50 MiB`; whole bytes below 1 KiB. */
 export function formatBytes(n: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let v = n;
@@ -29,7 +29,7 @@ export function formatBytes(n: number): string {
     v /= 1024;
     u++;
   }
-  return u === 0 ? `${v} B` : `${v.toFixed(2)} ${units[u]}`;
+  return u === 0 ? `${Math.round(v)} B` : `${v.toFixed(2)} ${units[u]}`;
 }
 
 /** formatCount renders a number with thousands separators. */

@@ -111,3 +111,24 @@ test('evaluateThresholds: trends, counters, k6 rates, tags, and no data fails', 
   assert.equal(byKey['iterations rate>=15'], 15);
   assert.ok(Number.isNaN(byKey['http_req_duration{name:typo} p(95)<200ms']), 'no data: NaN, and the threshold fails');
 });
+
+test('a name that looks like a built-in metric but is none is a usage error naming the closest built-in; custom names pass', () => {
+  for (const [typo, closest] of [
+    ['http_req_duraton', 'http_req_duration'],
+    ['http_req_fail', 'http_req_failed'],
+    ['iteration', 'iterations'],
+    ['data_recieved', 'data_received'],
+    ['ws_session', 'ws_sessions'],
+    ['dropped_iteration', 'dropped_iterations'],
+  ] as const) {
+    assert.throws(
+      () => parseThreshold(`${typo} p(95)<200ms`),
+      (e: unknown) => e instanceof GauntletError && e.message.includes(`'${typo}' is not a metric Gauntlet records`) && e.hint === `did you mean '${closest}'? (a custom metric's name must not start like a built-in one: http_, ws_, iteration, data_, checks, dropped, vus)`,
+      typo,
+    );
+  }
+  assert.throws(() => parseThresholds({ http_req_duraton: ['p(95)<200ms'] }), /not a metric Gauntlet records/);
+  assert.equal(parseThreshold('db_time_s p(95)<2').name, 'db_time_s');
+  assert.equal(parseThreshold('ws_connecting p(95)<200ms').name, 'ws_connecting');
+  assert.equal(parseThreshold('iterations_failed count<1').name, 'iterations_failed');
+});

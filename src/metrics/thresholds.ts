@@ -1,4 +1,5 @@
 import { usageError } from '../core/errors.js';
+import { misspeltBuiltIn, RATE_METRICS } from './built-in-metrics.js';
 import { percentileOf } from './histogram.js';
 import type { MergedMetrics } from './merged-metrics.js';
 import { metricKey } from './registry.js';
@@ -40,15 +41,14 @@ export type ThresholdInput = string | readonly string[] | Readonly<Record<string
 const METRIC = /^\s*([A-Za-z_][\w.-]*)\s*(\{[^}]*\})?\s*(.*)$/;
 const EXPR = /^(p\(\s*(\d+(?:\.\d+)?)\s*\)|avg|min|max|med|count|rate|value)\s*(<=|>=|==|!=|<|>)\s*(-?\d+(?:\.\d+)?(?:e[+-]?\d+)?)\s*(ms|s|us|µs|m|h|%)?$/i;
 const TIME_UNITS: Record<string, number> = { us: 0.001, µs: 0.001, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-/** RATE_METRICS are fractions (passes over all), not per-second counts, as in k6. */
-const RATE_METRICS = new Set(['checks', 'http_req_failed']);
 const HINT = "write it like 'http_req_duration p(95)<200ms', 'checks rate>0.99', 'http_req_failed rate<1%' or 'iterations count>100'";
 
 /**
  * parseThreshold reads one threshold in k6's syntax: `METRIC[{tag:value,…}] AGG OP VALUE[unit]`,
  * e.g. `http_req_duration{name:upload} p(95)<200ms`. Aggregations: p(N), avg, min, max, med, count,
  * rate, value; operators < <= > >= == !=; time units us ms s m h (turned into ms) and `%` on rates.
- * Anything else is a usage error (exit 2) quoting the text.
+ * Anything else is a usage error (exit 2) quoting the text, and so is a name that looks like a
+ * built-in metric but is none (`http_req_duraton`): the hint names the closest built-in.
  */
 export function parseThreshold(text: string, abortOnFail = false): Threshold {
   const m = METRIC.exec(text);
@@ -80,6 +80,8 @@ export function parseThresholds(input: ThresholdInput): Threshold[] {
 }
 
 function parseExpression(name: string, tagText: string | undefined, expr: string, text: string, abortOnFail: boolean): Threshold {
+  const closest = misspeltBuiltIn(name);
+  if (closest !== undefined) throw usageError(`threshold '${text}': '${name}' is not a metric Gauntlet records`, `did you mean '${closest}'? (a custom metric's name must not start like a built-in one: http_, ws_, iteration, data_, checks, dropped, vus)`);
   const e = EXPR.exec(expr.trim());
   if (e === null) throw usageError(`threshold '${text}': '${expr.trim()}' is not an expression like p(95)<200ms`, HINT);
   const aggText = e[1]!.toLowerCase();

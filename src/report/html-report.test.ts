@@ -75,7 +75,10 @@ test('the page holds the header, seed lines, charts, latency table, rate, thresh
   assert.match(html, /intended rate<\/td><td>100\.00\/s/);
   assert.match(html, /achieved rate<\/td><td>98\.50\/s/);
   assert.match(html, /dropped arrivals<\/td><td>15/);
-  assert.match(html, /FAIL<\/span><\/td><td>http_req_duration<\/td><td>p\(99\)&lt;5<\/td><td>14</);
+  assert.match(html, /FAIL<\/span><\/td><td>http_req_duration<\/td><td>p\(99\)&lt;5<\/td><td>14.0ms</);
+  // A failed threshold turns the header red and says so, with the closing verdict.
+  assert.match(html, /<span class="fail">completed, thresholds failed<\/span>/);
+  assert.match(html, /<td>verdict<\/td><td><span class="fail">NOT OK: 1 of 2 thresholds failed/);
   assert.match(html, /PASS/);
   assert.match(html, /<h2>Tests<\/h2>/);
   assert.match(html, /<h2>Requests by name<\/h2>/);

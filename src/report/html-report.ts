@@ -12,6 +12,7 @@ import type { Reporter } from './reporter.js';
 import type { IntervalRow, RunResult } from '../metrics/run-result.js';
 import { svgBarChart, svgLineChart, type BarChartBar } from './svg-chart.js';
 import { countersWith, renderTextSummary } from './text-summary.js';
+import { closingLine, formatThresholdActual, thresholdsFailed } from './verdict.js';
 
 /** MAX_CHART_POINTS bounds a chart's points; a longer series is merged into buckets (the page says so). */
 export const MAX_CHART_POINTS = 2000;
@@ -216,8 +217,10 @@ export function renderHtmlReport(result: RunResult): string {
     ['model', `${e(result.model)}${result.plannedIterations !== undefined ? `, ${formatCount(result.plannedIterations)} iterations planned` : ''}`],
     ['workers', String(result.workers)],
     ['interval', formatDuration(result.intervalMs)],
-    ['stop reason', `<span class="${result.stopReason === 'completed' ? 'pass' : 'fail'}">${e(result.stopReason)}</span>${result.error ? ` — ${e(result.error)}` : ''}`],
+    ['stop reason', `<span class="${result.stopReason === 'completed' && !thresholdsFailed(result) ? 'pass' : 'fail'}">${e(result.stopReason)}${result.stopReason === 'completed' && thresholdsFailed(result) ? ', thresholds failed' : ''}</span>${result.error ? ` — ${e(result.error)}` : ''}`],
   ];
+  const closing = closingLine(result);
+  meta.push(['verdict', `<span class="${closing.startsWith('OK') ? 'pass' : 'fail'}">${e(closing)}</span>`]);
   const parts: string[] = [];
   parts.push(`<h1>${e(result.label)}</h1>`, table(null, meta, 'meta'));
   parts.push(`<p class="seed">${e(seed)}</p>`);
@@ -235,7 +238,7 @@ export function renderHtmlReport(result: RunResult): string {
   }
   if (rateRows.length > 0) parts.push(`<h2>${result.rate ? 'Rate and data' : 'Data'}</h2>${table(null, rateRows, 'meta')}`);
   if (result.thresholds && result.thresholds.length > 0) {
-    const rows = result.thresholds.map((t) => [`<span class="${t.ok ? 'pass">PASS' : 'fail">FAIL'}</span>`, e(t.metric), e(t.expression), Number.isNaN(t.actual) ? 'no data' : Number.isInteger(t.actual) ? String(t.actual) : t.actual.toFixed(3)]);
+    const rows = result.thresholds.map((t) => [`<span class="${t.ok ? 'pass">PASS' : 'fail">FAIL'}</span>`, e(t.metric), e(t.expression), e(formatThresholdActual(result, t))]);
     parts.push(`<h2>Thresholds</h2>${table(['', 'metric', 'threshold', 'actual'], rows)}`);
   }
   parts.push(scriptSections(result));

@@ -29,7 +29,8 @@ export class ProgressReporter implements Reporter {
   private done = 0;
   private failed = 0;
   private rps = 0;
-  private p99 = 0;
+  /** p99 of the last interval; undefined while nothing has completed (shown as `–`, not `0µs`). */
+  private p99: number | undefined;
   private timer: NodeJS.Timeout | undefined;
   private drawn = false;
 
@@ -47,10 +48,13 @@ export class ProgressReporter implements Reporter {
 
   onInterval(row: IntervalRow, totals: MergedMetrics): void {
     this.done = totals.count('iterations');
-    this.failed = totals.count('http_req_failed');
+    // Failed counts what did not go as asked: failed requests, failed iterations (a script's, beyond
+    // their failed requests they are counted once each: the larger of the two) and dropped arrivals.
+    this.failed = Math.max(totals.count('http_req_failed'), totals.count('iterations_failed'), totals.count('iteration_errors')) + totals.count('dropped_iterations');
     const n = row.counters['http_reqs'] ?? row.counters['iterations'] ?? 0;
     this.rps = n / Math.max(row.durationMs / 1000, 1e-9);
-    this.p99 = (row.trends['http_req_duration'] ?? row.trends['iteration_duration'])?.p99 ?? 0;
+    const trend = row.trends['http_req_duration'] ?? row.trends['iteration_duration'];
+    this.p99 = trend !== undefined && trend.count > 0 ? trend.p99 : undefined;
     if (!this.o.tty) this.o.write(this.line() + '\n');
   }
 
@@ -92,7 +96,7 @@ export class ProgressReporter implements Reporter {
       this.o.label ?? '',
       bar,
       `${formatCount(this.rps)} req/s`,
-      `p99 ${formatDuration(this.p99)}`,
+      `p99 ${this.p99 === undefined ? '–' : formatDuration(this.p99)}`,
       `${formatCount(this.failed)} failed`,
       left === undefined ? `${formatDuration(elapsed)} elapsed` : left > 0 ? `${formatDuration(left)} left` : 'finishing',
     ];

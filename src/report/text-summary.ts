@@ -5,6 +5,7 @@ import type { TrendSummary } from '../metrics/histogram.js';
 import type { RunResult } from '../metrics/run-result.js';
 import { failureDetailLines } from './failure-detail.js';
 import { LOCAL_HINTS } from './failure-hints.js';
+import { closingLine, headlineLines, thresholdLines } from './verdict.js';
 
 const pct = (n: number, d: number) => (d === 0 ? '0.00' : ((100 * n) / d).toFixed(2));
 
@@ -46,20 +47,16 @@ function localLimitLines(result: RunResult): string[] {
 /**
  * renderTextSummary renders the end-of-run summary, a pure function of the result. It opens with
  * the seed tools' two lines (`Test of N requests complete in S seconds (R req/s).` and the OK/failed
- * split) and goes on with latency percentiles, status codes, failures by kind, bytes and rates.
+ * split, see headlineLines) and goes on with latency percentiles, status codes, failures by kind,
+ * bytes and rates, then `sections` (what the front door adds: a script's tests, agents), and ends
+ * with the verdict: the thresholds and one closing line saying whether the run did what was asked.
  */
-export function renderTextSummary(result: RunResult): string {
+export function renderTextSummary(result: RunResult, sections: readonly string[] = []): string {
   const c = result.metrics.counters;
-  // The seed's two lines count HTTP requests; a run that made none (a script of other work) counts iterations.
   const http = c['http_reqs'] !== undefined;
   const n = http ? c['http_reqs']! : (c['iterations'] ?? 0);
-  const failed = http ? (c['http_req_failed'] ?? 0) : (c['iteration_errors'] ?? 0);
-  const unit = http ? 'requests' : 'iterations';
-  const ok = n - failed;
   const seconds = result.durationMs / 1000;
-  const lines: string[] = [];
-  lines.push(`Test of ${n} ${unit} complete in ${seconds.toFixed(2)} seconds (${(n / Math.max(seconds, 1e-9)).toFixed(2)} ${http ? 'req' : 'it'}/s).`);
-  lines.push(`${ok} ${unit} (${pct(ok, n)}%) ${http ? 'returned OK' : 'succeeded'} and ${failed} (${pct(failed, n)}%) failed.`);
+  const lines: string[] = headlineLines(result);
   if (result.stopReason === 'interrupted') lines.push('Stopped by the user before the planned end; the figures cover what ran.');
   if (result.stopReason === 'aborted') lines.push('Aborted by the user; in-flight requests were cut off and counted as aborted.');
   if (result.stopReason === 'threshold') lines.push(`Stopped early: threshold ${result.abortedBy ?? ''} failed (abort on fail).`);
@@ -99,11 +96,11 @@ export function renderTextSummary(result: RunResult): string {
     lines.push('Errors in user code:');
     for (const e of result.errors) lines.push(`  ${formatCount(e.count).padStart(8)} × ${e.message}\n${e.stack.split('\n').slice(0, 4).map((l) => `             ${l}`).join('\n')}`);
   }
-  if (result.thresholds && result.thresholds.length > 0) {
-    lines.push('');
-    lines.push('Thresholds:');
-    for (const t of result.thresholds) lines.push(`  ${t.ok ? 'PASS' : 'FAIL'}  ${t.metric} ${t.expression}  (actual ${Number.isNaN(t.actual) ? 'no data' : Number.isInteger(t.actual) ? t.actual : t.actual.toFixed(3)})`);
-  }
   lines.push(`Workers: ${result.workers}; ${result.model} model; started ${result.startedAt}`);
+  // The front door's own sections, then the verdict: the thresholds and the closing line come last.
+  for (const section of sections) if (section.trim() !== '') lines.push('', section.replace(/\n+$/, ''));
+  const verdict = thresholdLines(result);
+  if (verdict.length > 0) lines.push('', ...verdict);
+  lines.push('', closingLine(result));
   return lines.join('\n') + '\n';
 }

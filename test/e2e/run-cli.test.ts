@@ -90,9 +90,10 @@ test('a failing threshold exits 99 after the full report: summary printed, JSON 
   const r = await runCli(['run', d.file('fail.yaml'), '-u', '2', '-i', '10', '--workers', '2', '-q', '--json', d.file('r.json')]);
   assert.equal(r.code, 99, r.stderr);
   assert.match(r.stdout, /^Test of 20 iterations complete/m, 'the text summary is printed');
-  assert.match(r.stdout, /^ {2}FAIL {2}checks rate>0\.99 {2}\(actual 0\.500\)$/m);
+  assert.match(r.stdout, /^ {2}FAIL {2}checks rate>0\.99 {2}\(actual 50\.00%\)$/m);
   assert.match(r.stdout, /^ {2}PASS {2}iterations count>5 {2}\(actual 20\)$/m);
-  assert.match(r.stdout, /^Tests:\n {2}Checked +20 iterations, 20 succeeded, 0 failed/m, 'the script summary is printed too');
+  assert.match(r.stdout, /^Tests:\n {2}Checked +20 iterations, 10 succeeded, 10 failed/m, 'the script summary is printed too: an iteration with a failed check failed');
+  assert.equal(r.stdout.trimEnd().split('\n').at(-1), 'NOT OK: 1 of 2 thresholds failed (exit 99): checks rate>0.99; 50 % of iterations failed (10 of 20); 50 % of checks failed (10 of 20).');
   assert.match(r.stdout, /✗ mostly fine +10 passed, 10 failed/);
   const j = json(d.file('r.json'));
   assert.equal(j.stopReason, 'completed');
@@ -105,14 +106,14 @@ test('a failing threshold exits 99 after the full report: summary printed, JSON 
   const again = await runCli(['report', d.file('r.json')]);
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stdout, /FAIL +checks rate>0\.99/);
-  assert.match(again.stdout, /^Tests:\n {2}Checked +20 iterations, 20 succeeded, 0 failed/m);
+  assert.match(again.stdout, /^Tests:\n {2}Checked +20 iterations, 10 succeeded, 10 failed/m);
 });
 
 test('a passing threshold (--threshold flag) exits 0', async () => {
   const d = scriptDir({ 'checks.ts': CHECKS });
   const r = await runCli(['run', d.file('checks.ts'), '-u', '2', '-i', '5', '--workers', '2', '-q', '--threshold', 'checks rate>0.99', '--threshold', 'iteration_duration p(95)<5s']);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /^ {2}PASS {2}checks rate>0\.99 {2}\(actual 1\)$/m);
+  assert.match(r.stdout, /^ {2}PASS {2}checks rate>0\.99 {2}\(actual 100\.00%\)$/m);
   assert.match(r.stdout, /^ {2}PASS {2}iteration_duration p\(95\)<5s/m);
 });
 

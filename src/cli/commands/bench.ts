@@ -51,8 +51,7 @@ export function benchCommand(setExit: (code: number) => void): Command {
       distributed === undefined
         ? await runWithSignals(plan, reporters, f.quiet)
         : await awaitWithSignals(startDistributedRun(plan, { ...distributed, reporters }), f.quiet);
-    out(renderTextSummary(result));
-    out(renderAgents(result));
+    out(renderTextSummary(result, [renderAgents(result)]));
     out(renderOutputFailures(outputs.failures));
     setExit(exitCodeOf(result, outputs.failures));
   });

@@ -15,11 +15,11 @@ import { out, strictCommand } from '../io.js';
 function render(result: RunResult, format: string): string {
   if (format === 'timeseries') return renderTimeseriesCsv(result);
   if (format === 'html') return renderHtmlReport(result);
-  let text = renderTextSummary(result);
-  if (Object.keys(result.metrics.counters).some((k) => k.startsWith('iterations{test:'))) text += '\n' + renderScriptSummary(result);
+  const sections: string[] = [];
+  if (Object.keys(result.metrics.counters).some((k) => k.startsWith('iterations{test:'))) sections.push(renderScriptSummary(result));
   const figures = durabilityOf(result);
-  if (figures !== undefined) text += '\n' + renderDurability(figures);
-  return text;
+  if (figures !== undefined) sections.push(renderDurability(figures));
+  return renderTextSummary(result, sections);
 }
 
 /** reportCommand is `gauntlet report FILE.json`: re-render a saved result without re-running. */

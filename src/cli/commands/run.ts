@@ -108,9 +108,7 @@ export function runCommand(setExit: (code: number) => void): Command {
     const reporters = [...outputs.reporters, ...progressReporter(prepared.plan, f.quiet)];
     const handle = await duringStartup(() => startScriptRun(prepared, { reporters, ...(distributed ? { distributed } : {}) }), f.quiet);
     const result = await awaitWithSignals(handle, f.quiet);
-    out(renderTextSummary(result));
-    out(renderAgents(result));
-    out('\n' + renderScriptSummary(result));
+    out(renderTextSummary(result, [renderAgents(result), renderScriptSummary(result)]));
     out(renderOutputFailures(outputs.failures));
     setExit(exitCodeOf(result, outputs.failures));
   });

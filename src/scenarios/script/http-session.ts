@@ -77,6 +77,8 @@ const now = () => performance.now();
 export class HttpSession {
   /** cookies is this user's cookie jar. */
   readonly cookies = new CookieJar();
+  /** failures counts the requests that did not end as expected (recorded ones), so an iteration can tell it had one. */
+  failures = 0;
   /** queueDelayMs is added to the next request's response time once (set per iteration by the runner). */
   queueDelayMs = 0;
   private readonly metrics: HttpMetrics | undefined;
@@ -249,6 +251,7 @@ export class HttpSession {
     const duration = service + queueDelay;
     const waiting = info.firstByteAt > 0 && info.sentAt > 0 ? info.firstByteAt - info.sentAt : 0;
     const receiving = info.firstByteAt > 0 ? end - info.firstByteAt : 0;
+    if (kind !== 'ok' && !(kind === 'aborted' && this.aborted)) this.failures++;
     if (this.metrics !== undefined && !(kind === 'aborted' && this.aborted)) {
       this.metrics.record(kind, info, startAt - queueDelay, startAt, options.name === undefined ? undefined : this.metrics.tagged('name', tagValue(options.name), true));
     }

@@ -11,6 +11,8 @@ interface CheckCounters {
 export interface TestCounters {
   iterations: Counter;
   errors: Counter;
+  /** failed: iterations that threw, had a request not as expected or a failed check. */
+  failed: Counter;
   duration: Trend;
 }
 
@@ -18,11 +20,13 @@ export interface TestCounters {
  * ScriptMetrics records what scripts add on top of HTTP, for one worker: checks (`checks{result:pass}`,
  * `checks{result:fail}`, and per check `checks{check:NAME,result:pass|fail}`), custom trends
  * (`metrics.add(name, v)`, VALUE_SCALE) and counters (`metrics.count`), and iteration metrics:
- * `iteration_duration` (ms) and `iteration_errors` (failed iterations), each also tagged `{test:NAME}`,
+ * `iteration_duration` (ms), `iteration_errors` (iterations that threw) and `iterations_failed`
+ * (iterations that threw, had a request not as expected or a failed check), each also tagged `{test:NAME}`,
  * and `iterations{test:NAME}` (the executor counts the untagged `iterations`).
  */
 export class ScriptMetrics implements CustomMetrics {
   readonly iterationErrors: Counter;
+  readonly iterationsFailed: Counter;
   readonly iterationDuration: Trend;
   private readonly registry: MetricsRegistry;
   private readonly checkPass: Counter;
@@ -37,6 +41,7 @@ export class ScriptMetrics implements CustomMetrics {
     this.checkPass = registry.counter(metricKey('checks', { result: 'pass' }));
     this.checkFail = registry.counter(metricKey('checks', { result: 'fail' }));
     this.iterationErrors = registry.counter('iteration_errors');
+    this.iterationsFailed = registry.counter('iterations_failed');
     this.iterationDuration = registry.trend('iteration_duration', TIME_SCALE);
   }
 
@@ -89,7 +94,7 @@ export class ScriptMetrics implements CustomMetrics {
     let t = this.tests.get(name);
     if (t === undefined) {
       const tag = { test: tagValue(name) };
-      t = { iterations: this.registry.counter(metricKey('iterations', tag)), errors: this.registry.counter(metricKey('iteration_errors', tag)), duration: this.registry.trend(metricKey('iteration_duration', tag), TIME_SCALE) };
+      t = { iterations: this.registry.counter(metricKey('iterations', tag)), errors: this.registry.counter(metricKey('iteration_errors', tag)), failed: this.registry.counter(metricKey('iterations_failed', tag)), duration: this.registry.trend(metricKey('iteration_duration', tag), TIME_SCALE) };
       this.tests.set(name, t);
     }
     return t;

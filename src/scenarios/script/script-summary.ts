@@ -34,10 +34,12 @@ export function renderScriptSummary(result: RunResult): string {
   const lines: string[] = [];
   const iterations = new Map(countersWith(result, 'iterations', 'test'));
   const errors = new Map(countersWith(result, 'iteration_errors', 'test'));
+  // iterations_failed (threw, a request not as expected or a failed check); older results have only iteration_errors.
+  const failures = new Map(countersWith(result, 'iterations_failed', 'test'));
   if (iterations.size > 0) {
     lines.push('Tests:');
     for (const [test, n] of iterations) {
-      const failed = errors.get(test) ?? 0;
+      const failed = Math.max(failures.get(test) ?? 0, errors.get(test) ?? 0);
       const d = result.summary[`iteration_duration{test:${test}}`];
       lines.push(`  ${test.padEnd(24)} ${formatCount(n)} iterations, ${formatCount(n - failed)} succeeded, ${formatCount(failed)} failed${d ? `; iteration p50 ${formatDuration(d.p50)}, p99 ${formatDuration(d.p99)}` : ''}`);
     }

@@ -34,7 +34,8 @@ const now = () => performance.now();
  * ScriptUser is one virtual user running a TestCase: it builds the instance and runs `userStart` on
  * its first iteration (again on the next one if userStart threw), then per iteration `setup`, `run`
  * and `teardown` (teardown always), and `userStop` on close if userStart succeeded. A throw is
- * counted and sampled and the next iteration runs. WebSockets opened in an iteration are closed at
+ * counted and sampled and the next iteration runs. An iteration that threw, or had a request not as
+ * expected or a failed check, counts in `iterations_failed`. WebSockets opened in an iteration are closed at
  * its end; those opened in userStart live until close. Hooks left as TestCase's no-ops are skipped.
  */
 export class ScriptUser implements VirtualUser {
@@ -49,6 +50,8 @@ export class ScriptUser implements VirtualUser {
   private instance: TestCase<object, unknown> | undefined;
   private started = false;
   private iteration = 0;
+  /** checksFailed counts this user's failed checks, so an iteration can tell it had one. */
+  private checksFailed = 0;
   private aborted = false;
   private readonly ac = new AbortController();
   private hooks: { setup: Hook | undefined; teardown: Hook | undefined } = { setup: undefined, teardown: undefined };
@@ -68,7 +71,11 @@ export class ScriptUser implements VirtualUser {
       metrics: world.script,
       sleep: (ms) => delay(Math.max(0, ms), undefined, { signal: this.ac.signal }),
       ws: (url, options) => this.openWs(url, options),
-      check: (name, condition) => world.script.check(name, condition),
+      check: (name, condition) => {
+        const passed = world.script.check(name, condition);
+        if (!passed) this.checksFailed++;
+        return passed;
+      },
     };
   }
 
@@ -101,6 +108,8 @@ export class ScriptUser implements VirtualUser {
     const w = this.world;
     let failed = false;
     const iteration = this.iteration++;
+    const requestFailuresBefore = this.http.failures;
+    const checkFailuresBefore = this.checksFailed;
     if (!this.started) {
       try {
         await this.start();
@@ -150,6 +159,11 @@ export class ScriptUser implements VirtualUser {
     if (failed) {
       w.script.iterationErrors.value++;
       this.counters.errors.value++;
+    }
+    // An iteration fails if it threw, or a request of it did not end as expected, or a check of it failed.
+    if (failed || this.http.failures !== requestFailuresBefore || this.checksFailed !== checkFailuresBefore) {
+      w.script.iterationsFailed.value++;
+      this.counters.failed.value++;
     }
   }
 
