@@ -10,6 +10,7 @@ import { ProgressReporter } from '../report/progress.js';
 import { RawCsvReporter } from '../report/raw-csv.js';
 import type { Reporter } from '../report/reporter.js';
 import type { RunResult } from '../metrics/run-result.js';
+import type { Threshold } from '../metrics/thresholds.js';
 import { renderTextSummary } from '../report/text-summary.js';
 import { TimeseriesReporter } from '../report/timeseries-csv.js';
 import { err, onStop, out } from './io.js';
@@ -108,9 +109,9 @@ export async function awaitWithSignals(handle: RunHandle, quiet = false): Promis
   }
 }
 
-/** runWithSignals starts a plan with the given reporters and waits for it with Ctrl-C handling. */
-export function runWithSignals(plan: Plan, reporters: Reporter[], quiet = false): Promise<RunResult> {
-  return awaitWithSignals(startRun(plan, { reporters }), quiet);
+/** runWithSignals starts a plan with the given reporters (and thresholds) and waits for it with Ctrl-C handling. */
+export function runWithSignals(plan: Plan, reporters: Reporter[], quiet = false, thresholds: readonly Threshold[] = []): Promise<RunResult> {
+  return awaitWithSignals(startRun(plan, { reporters, thresholds }), quiet);
 }
 
 /**

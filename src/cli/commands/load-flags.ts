@@ -1,5 +1,6 @@
 import { usageError } from '../../core/errors.js';
 import { parsePositiveInt } from '../../core/units.js';
+import { parseThresholds, type Threshold } from '../../metrics/thresholds.js';
 import type { Command } from 'commander';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -38,6 +39,29 @@ export function addHttpFlags(cmd: Command): Command {
     .option('--expect-status <list>', 'statuses that count as OK (default: 2xx,3xx)')
     .option('--http2', 'use HTTP/2')
     .option('-k, --insecure', 'do not verify TLS certificates');
+}
+
+/** addThresholdFlags adds k6-style pass/fail criteria to every command that runs load (exit 99 when one fails). */
+export function addThresholdFlags(cmd: Command): Command {
+  return cmd
+    .option('--threshold <expr>', "k6-style threshold, e.g. 'http_req_duration p(95)<200ms' (repeatable; exit 99 when one fails)", collect, [])
+    .option('--abort-on-fail', 'stop the run as soon as a threshold fails');
+}
+
+/** ThresholdFlagValues are the parsed values of addThresholdFlags. */
+export interface ThresholdFlagValues {
+  threshold?: string[];
+  abortOnFail?: boolean;
+}
+
+/**
+ * thresholdsOf parses the threshold flags before anything runs (a malformed one is a usage error);
+ * `--abort-on-fail` marks every one of them.
+ */
+export function thresholdsOf(f: ThresholdFlagValues): Threshold[] {
+  const texts = f.threshold ?? [];
+  const parsed = texts.length > 0 ? parseThresholds(texts) : [];
+  return f.abortOnFail ? parsed.map((t) => ({ ...t, abortOnFail: true })) : parsed;
 }
 
 /** addAgentFlags adds the scale-out flags: run the plan on N agents found over NATS. */

@@ -6,9 +6,10 @@ import { WholeOutputFile } from '../../report/whole-output-file.js';
 import { err, out, strictCommand } from '../io.js';
 import { printOutputFailure, progressReporter, renderOutputFailures } from '../run-and-report.js';
 import { addDurabilityFlags, durabilityOptionsOf, onStopSignals, printTests, repeatable, type DurabilityFlagValues } from './durability-common.js';
-import { addLoadFlags, type LoadFlagValues } from './load-flags.js';
+import { addLoadFlags, addThresholdFlags, thresholdsOf, type LoadFlagValues, type ThresholdFlagValues } from './load-flags.js';
+import { thresholdsFailed } from '../../report/threshold-verdicts.js';
 
-interface MultiTestFlags extends LoadFlagValues, DurabilityFlagValues {
+interface MultiTestFlags extends LoadFlagValues, DurabilityFlagValues, ThresholdFlagValues {
   server: string[];
   test: string[];
   cellTimeLimit?: string;
@@ -28,6 +29,7 @@ export function multitestCommand(setExit: (code: number) => void): Command {
     .option('--cell-time-limit <time>', 'end a cell after this long even if not all its requests were sent, 0 for none (default: 60s; -d replaces it)');
   addDurabilityFlags(cmd);
   addLoadFlags(cmd, { connections: '1' });
+  addThresholdFlags(cmd);
   cmd.action(async (f: MultiTestFlags) => {
     if (f.test.includes('list')) {
       printTests();
@@ -35,6 +37,7 @@ export function multitestCommand(setExit: (code: number) => void): Command {
     }
     if (f.html !== undefined) throw usageError('--html is for one run; multitest writes the matrix', 'use singletest --html for one cell, or --json FILE for every cell');
     if (f.timeseries !== undefined) throw usageError('--timeseries is for one run; multitest writes the matrix', 'use --json FILE (every cell, time series included) or --csv FILE');
+    const thresholds = thresholdsOf(f);
     const m = await resolveMultiTest({
       ...durabilityOptionsOf(f),
       servers: f.server,
@@ -53,6 +56,7 @@ export function multitestCommand(setExit: (code: number) => void): Command {
     if (!f.quiet) err(`${m.tests.length} test(s) against ${m.servers.length} server(s): ${m.cells.length} cell(s), a fresh server for each.\n`);
     const handle = startMultiTest(m, {
       reporters: (plan) => progressReporter(plan, f.quiet, `${plan.label}:`),
+      thresholds,
       onCellStart: (i, n, cell) => {
         if (!f.quiet) err(`[${i + 1}/${n}] ${cell.server.text} undergoing test '${cell.test.name}'\n`);
       },
@@ -73,6 +77,7 @@ export function multitestCommand(setExit: (code: number) => void): Command {
     const failed = [json?.failure, csv?.failure].filter((x) => x !== undefined);
     out(renderOutputFailures(failed));
     if (matrix.stopReason === 'interrupted') return setExit(130);
+    if (matrix.cells.some((c) => thresholdsFailed(c.result))) return setExit(99);
     const broken = matrix.cells.some((c) => c.status === 'server-failed' || c.status === 'failed');
     setExit(broken || failed.length > 0 ? 1 : 0);
   });

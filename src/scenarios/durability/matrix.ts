@@ -51,7 +51,10 @@ export function cellText(cell: MatrixCell | undefined): string {
   const f = cell.figures;
   if (cell.status === 'server-failed' || f === undefined) return 'Failed (server did not start)';
   const cut = cell.status === 'completed' && cell.plannedRequests !== undefined && f.requests < cell.plannedRequests;
-  const mark = cell.status !== 'completed' ? ` (${cell.status})` : cut ? ` (time limit: ${f.requests} of ${cell.plannedRequests})` : '';
+  const failedThresholds = cell.result?.thresholds?.filter((t) => !t.ok).length ?? 0;
+  const status =
+    cell.status === 'threshold' ? ' (stopped: threshold failed)' : cell.status !== 'completed' ? ` (${cell.status})` : cut ? ` (time limit: ${f.requests} of ${cell.plannedRequests})` : '';
+  const mark = status + (failedThresholds > 0 && cell.status !== 'threshold' ? ` (${failedThresholds} threshold(s) failed)` : '');
   if (f.unexpectedPercent > DISQUALIFYING_FAILURE_PERCENT) return `Failed${mark}`;
   return `f%: ${f.unexpectedPercent.toFixed(2)}; RPS: ${f.requestsPerSecond.toFixed(2)}${mark}`;
 }
@@ -110,6 +113,17 @@ export function renderMatrix(m: Matrix): string {
     }
   }
   out.push(renderTable(['Server', 'Test', 'Collateral', 'Crashes; recovery', 'Restarts', 'Peak RSS', 'RSS growth', 'First unexpected'], rows).trimEnd());
+  const judged = m.cells.filter((c) => (c.result?.thresholds?.length ?? 0) > 0);
+  if (judged.length > 0) {
+    out.push('');
+    out.push('Thresholds:');
+    for (const c of judged) {
+      for (const t of c.result!.thresholds!) {
+        const actual = Number.isNaN(t.actual) ? 'no data' : Number.isInteger(t.actual) ? String(t.actual) : t.actual.toFixed(3);
+        out.push(`  ${t.ok ? 'PASS' : 'FAIL'}  ${c.server} × ${c.test}: ${t.metric} ${t.expression}  (actual ${actual})`);
+      }
+    }
+  }
   const problems = m.cells.filter((c) => c.error !== undefined);
   if (problems.length > 0) {
     out.push('');
