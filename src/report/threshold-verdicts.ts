@@ -16,7 +16,7 @@ export function renderThresholdVerdicts(result: RunResult): string {
   if (result.thresholds && result.thresholds.length > 0) {
     lines.push('Thresholds:');
     for (const t of result.thresholds) {
-      const actual = Number.isNaN(t.actual) ? 'no data' : Number.isInteger(t.actual) ? String(t.actual) : t.actual.toFixed(3);
+      const actual = typeof t.actual !== 'number' || Number.isNaN(t.actual) ? 'no data' : Number.isInteger(t.actual) ? String(t.actual) : t.actual.toFixed(3);
       lines.push(`  ${t.ok ? 'PASS' : 'FAIL'}  ${t.metric} ${t.expression}  (actual ${actual})`);
     }
   }

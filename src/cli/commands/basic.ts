@@ -23,7 +23,7 @@ export function basicCommand(setExit: (code: number) => void): Command {
     .option('-s, --server <spec>', 'server to test (gauntlet servers lists them; -s wsgiref runs the original\'s)', 'node-http')
     .option('--seed <n>', 'seed of the random policy')
     .option('-w, --workers <n>', 'worker threads (default: one per core, at most one per connection)')
-    .option('--json <file>', 'write the whole result as JSON')
+    .option('--json <file>', "write the whole result as JSON ('-': to stdout, and the text summary to stderr)")
     .option('-q, --quiet', 'no progress output');
   return addThresholdFlags(cmd).action(async (f: BasicFlags) => {
       const thresholds = thresholdsOf(f);

@@ -5,9 +5,12 @@ import type { Command } from 'commander';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
-/** addLoadFlags adds the load-model and output flags shared by bench, run and the durability drivers. */
-export function addLoadFlags(cmd: Command, defaults: { connections: string } = { connections: '10' }): Command {
-  return cmd
+/**
+ * addLoadFlags adds the load-model and output flags shared by bench, run and the durability drivers;
+ * `oneRunOutputs: false` leaves out --timeseries and --html (a multitest writes a matrix, not one run).
+ */
+export function addLoadFlags(cmd: Command, defaults: { connections: string; oneRunOutputs?: boolean } = { connections: '10' }): Command {
+  cmd
     .option('-c, --connections <n>', `concurrent users/connections (closed model; bounds connections with --rate) (default: ${defaults.connections})`)
     .option('-u, --users <n>', 'alias of --connections')
     .option('-n, --requests <n>', 'stop after exactly N requests in total (per step with --cycles)')
@@ -20,12 +23,20 @@ export function addLoadFlags(cmd: Command, defaults: { connections: string } = {
     .option('--max-queue <n>', 'open model: arrivals that may wait for a free connection before being dropped (default: 100000)')
     .option('-w, --workers <n>', 'worker threads (default: one per core)')
     .option('--interval <time>', 'metrics interval for progress and the time series (default: 1s)')
-    .option('--grace <time>', 'on stop, how long in-flight requests may finish (default: 5s)')
-    .option('--json <file>', 'write the whole result as JSON')
-    .option('--csv <file>', 'write one row per request')
-    .option('--timeseries <file>', 'write one row per interval')
-    .option('--html <file>', 'write a self-contained HTML report with charts')
-    .option('-q, --quiet', 'no progress output');
+    .option('--grace <time>', 'on stop, how long in-flight requests may finish (default: 5s)');
+  if (defaults.oneRunOutputs === false) {
+    cmd
+      .option('--json <file>', "write the matrix as JSON, every cell's whole result included ('-': to stdout, and the text to stderr)")
+      .option('--csv <file>', 'write the matrix as CSV, one row per cell');
+  } else {
+    cmd
+      .option('--json <file>', "write the whole result as JSON ('-': to stdout, and the text summary to stderr)")
+      .option('--csv <file>', 'write one row per request');
+  }
+  if (defaults.oneRunOutputs !== false) {
+    cmd.option('--timeseries <file>', 'write one row per interval').option('--html <file>', 'write a self-contained HTML report with charts');
+  }
+  return cmd.option('-q, --quiet', 'no progress output');
 }
 
 /** addHttpFlags adds the request flags of bench. */
@@ -44,7 +55,7 @@ export function addHttpFlags(cmd: Command): Command {
 /** addThresholdFlags adds k6-style pass/fail criteria to every command that runs load (exit 99 when one fails). */
 export function addThresholdFlags(cmd: Command): Command {
   return cmd
-    .option('--threshold <expr>', "k6-style threshold, e.g. 'http_req_duration p(95)<200ms' (repeatable; exit 99 when one fails)", collect, [])
+    .option('--threshold <expr>', "k6-style threshold, e.g. 'http_req_duration p(95)<200ms' (repeatable; exit 99 when one fails)", collect)
     .option('--abort-on-fail', 'stop the run as soon as a threshold fails');
 }
 

@@ -59,12 +59,13 @@ export function cellText(cell: MatrixCell | undefined): string {
   return `f%: ${f.unexpectedPercent.toFixed(2)}; RPS: ${f.requestsPerSecond.toFixed(2)}${mark}`;
 }
 
-/** crashText is a cell's crashes in short: `5; p50 12.1ms, max 40.2ms`, `5; never recovered`, or `-`. */
+/** crashText is a cell's crashes in short: `5; p50 12.1ms, max 40.2ms (1 unrecovered when the run ended)`, `5; never recovered`, or `-`. */
 function crashText(f: DurabilityFigures): string {
   if (f.crashes === 0) return '-';
   if (f.recovery === undefined) return `${f.crashes}; never recovered`;
   const times = `p50 ${formatDuration(f.recovery.p50Ms)}, max ${formatDuration(f.recovery.maxMs)}`;
-  return `${f.crashes}; ${times}${f.unrecoveredCrashes > 0 ? ` (${f.unrecoveredCrashes} not at the end)` : ''}`;
+  // A worker whose last crash had no OK request after it before the run ended: say that plainly.
+  return `${f.crashes}; ${times}${f.unrecoveredCrashes > 0 ? ` (${f.unrecoveredCrashes} unrecovered when the run ended)` : ''}`;
 }
 
 /** renderTable draws rows as a prettytable-style ASCII table, left-aligned. */
@@ -119,7 +120,7 @@ export function renderMatrix(m: Matrix): string {
     out.push('Thresholds:');
     for (const c of judged) {
       for (const t of c.result!.thresholds!) {
-        const actual = Number.isNaN(t.actual) ? 'no data' : Number.isInteger(t.actual) ? String(t.actual) : t.actual.toFixed(3);
+        const actual = typeof t.actual !== 'number' || Number.isNaN(t.actual) ? 'no data' : Number.isInteger(t.actual) ? String(t.actual) : t.actual.toFixed(3);
         out.push(`  ${t.ok ? 'PASS' : 'FAIL'}  ${c.server} × ${c.test}: ${t.metric} ${t.expression}  (actual ${actual})`);
       }
     }
