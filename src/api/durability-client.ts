@@ -3,6 +3,7 @@ import { usageError } from '../core/errors.js';
 import { FAILURE_KINDS } from '../core/failure-kinds.js';
 import type { Plan } from '../load/plan.js';
 import type { Reporter } from '../report/reporter.js';
+import type { Threshold } from '../metrics/thresholds.js';
 import type { RunResult } from '../metrics/run-result.js';
 import { parseBehaviour, type Behaviour } from '../durability/behaviours.js';
 import type { DurabilityNames } from '../scenarios/durability/durability-figures.js';
@@ -22,6 +23,8 @@ export interface ExecuteOptions extends Omit<DurabilityPlanOptions, 'mix' | 'pol
   /** server, when given, is sampled during the run (peak RSS, growth, restarts); it is not stopped. */
   server?: RunningServer;
   reporters?: readonly Reporter[];
+  /** thresholds judged on the result (k6 syntax, parsed with parseThresholds); a failed one is in `result.thresholds`. */
+  thresholds?: readonly Threshold[];
   /** names say which ready test and server this is, for the figures. */
   names?: DurabilityNames;
 }
@@ -64,7 +67,7 @@ export class DurabilityClient {
 
   /** plan builds the Plan that `execute` would run (validating the options). */
   plan(options: ExecuteOptions): Plan {
-    const { server: _server, reporters: _reporters, names: _names, ...rest } = options;
+    const { server: _server, reporters: _reporters, names: _names, thresholds: _thresholds, ...rest } = options;
     return resolveDurabilityPlan({ ...rest, mix: this.entries, policy: this.policy });
   }
 
@@ -73,6 +76,7 @@ export class DurabilityClient {
     return startDurabilityRun(this.plan(options), {
       ...(options.server !== undefined ? { server: options.server } : {}),
       ...(options.reporters !== undefined ? { reporters: options.reporters } : {}),
+      ...(options.thresholds !== undefined ? { thresholds: options.thresholds } : {}),
       ...(options.names !== undefined ? { names: options.names } : {}),
     });
   }

@@ -1,6 +1,7 @@
 import { startRun, type RunHandle } from './start-run.js';
 import type { Plan } from '../load/plan.js';
 import type { Reporter } from '../report/reporter.js';
+import type { Threshold } from '../metrics/thresholds.js';
 import { durabilityFigures, type DurabilityNames } from '../scenarios/durability/durability-figures.js';
 import type { DurabilityScenarioSpec } from '../scenarios/durability/durability-scenario.js';
 import { ServerWatch } from '../durability/server-watch.js';
@@ -14,6 +15,8 @@ export interface DurabilityRunOptions {
   /** server is sampled during the run (peak RSS, growth, restarts); the caller starts and stops it. */
   server?: RunningServer;
   reporters?: readonly Reporter[];
+  /** thresholds are judged on the result as in every run (verdicts in `result.thresholds`; abortOnFail ones every interval). */
+  thresholds?: readonly Threshold[];
   names?: DurabilityNames;
   /** sampleEveryMs: how often the server is sampled; default 200 ms (the JSON keeps one point per interval). */
   sampleEveryMs?: number;
@@ -30,6 +33,7 @@ export function startDurabilityRun(plan: Plan, options: DurabilityRunOptions = {
   const watch = options.server !== undefined ? new ServerWatch(options.server, options.sampleEveryMs ?? DEFAULT_SAMPLE_EVERY_MS, plan.intervalMs) : undefined;
   return startRun(plan, {
     reporters: [...(watch !== undefined ? [watch] : []), ...(options.reporters ?? [])],
+    ...(options.thresholds !== undefined ? { thresholds: options.thresholds } : {}),
     finalize: async (result) => ({
       ...result,
       sections: { ...result.sections, durability: durabilityFigures(result, spec, options.names, await watch?.finish()) },

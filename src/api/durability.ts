@@ -3,6 +3,7 @@ import { ExitCode, GauntletError, usageError } from '../core/errors.js';
 import type { Plan } from '../load/plan.js';
 import type { Reporter } from '../report/reporter.js';
 import type { RunResult } from '../metrics/run-result.js';
+import type { Threshold } from '../metrics/thresholds.js';
 import { DEFAULT_CLIENT_TIMEOUT_MS, makeBehaviour } from '../durability/behaviours.js';
 import { durabilityOf } from '../scenarios/durability/durability-figures.js';
 import { DEFAULT_ITERATIONS, resolveDurabilityPlan } from '../scenarios/durability/durability-plan.js';
@@ -191,6 +192,8 @@ export async function ensureAvailable(spec: ServerSpec): Promise<void> {
 export interface CellHooks {
   /** reporters builds the run's reporters once its plan is known (progress, files). */
   reporters?(plan: Plan): Reporter[];
+  /** thresholds judged on the cell's result (k6 syntax); a failed one makes the result's verdicts say so. */
+  thresholds?: readonly Threshold[];
   onServer?(server: RunningServer): void;
   /** startTimeoutMs / graceMs of the server (defaults: the adapter's). */
   startTimeoutMs?: number;
@@ -266,6 +269,7 @@ export class CellRun {
     this.handle = startDurabilityRun(plan, {
       server,
       reporters: hooks.reporters?.(plan) ?? [],
+      ...(hooks.thresholds !== undefined ? { thresholds: hooks.thresholds } : {}),
       names: { test: cell.test.name, server: cell.server.text },
     });
     if (this.requested === 'stop') this.handle.stop();

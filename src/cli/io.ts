@@ -3,6 +3,21 @@ import { ExitCode, GauntletError } from '../core/errors.js';
 
 /** out writes to stdout (reports). Only src/cli writes to the terminal. */
 export function out(text: string): void {
+  (textToStderr ? process.stderr : process.stdout).write(text);
+}
+
+let textToStderr = false;
+
+/**
+ * sendTextToStderr sends every later `out` (the text summary) to stderr, for `--json -`: stdout then
+ * holds the JSON alone, so `gauntlet bench URL --json - | jq` works and the summary is still seen.
+ */
+export function sendTextToStderr(): void {
+  textToStderr = true;
+}
+
+/** outData writes machine-readable output (`--json -`) to stdout, whatever sendTextToStderr said. */
+export function outData(text: string): void {
   process.stdout.write(text);
 }
 

@@ -10,9 +10,10 @@ import { ProgressReporter } from '../report/progress.js';
 import { RawCsvReporter } from '../report/raw-csv.js';
 import type { Reporter } from '../report/reporter.js';
 import type { RunResult } from '../metrics/run-result.js';
+import type { Threshold } from '../metrics/thresholds.js';
 import { renderTextSummary } from '../report/text-summary.js';
 import { TimeseriesReporter } from '../report/timeseries-csv.js';
-import { err, onStop, out } from './io.js';
+import { err, onStop, out, outData, sendTextToStderr } from './io.js';
 
 /** OutputFlags are the output flags every running command shares. */
 export interface OutputFlags {
@@ -47,13 +48,26 @@ export function openOutputs(o: OutputFlags): Outputs {
   try {
     if (o.csv) reporters.push(new RawCsvReporter(o.csv, { onFailure }));
     if (o.timeseries) reporters.push(new TimeseriesReporter(o.timeseries, { onFailure }));
-    if (o.json) reporters.push(new JsonReporter(o.json, { onFailure }));
+    if (o.json === STDOUT) reporters.push(stdoutJson());
+    else if (o.json) reporters.push(new JsonReporter(o.json, { onFailure }));
     if (o.html) reporters.push(new HtmlReporter(o.html, { onFailure }));
   } catch (e) {
     for (const r of reporters) void r.onAbort?.(e);
     throw e;
   }
   return { reporters, failures };
+}
+
+/** STDOUT is the file name that means standard output (`--json -`). */
+export const STDOUT = '-';
+
+/**
+ * stdoutJson is `--json -`: the whole result as JSON on stdout at the end, and the text summary sent
+ * to stderr (from now on) so that stdout is JSON alone.
+ */
+export function stdoutJson(): Reporter {
+  sendTextToStderr();
+  return { onEnd: (result: RunResult) => outData(JSON.stringify(result, null, 1) + '\n') } satisfies Reporter;
 }
 
 /** printOutputFailure prints a failed output as one `error:` line and one `hint:` line on stderr. */
@@ -108,9 +122,9 @@ export async function awaitWithSignals(handle: RunHandle, quiet = false): Promis
   }
 }
 
-/** runWithSignals starts a plan with the given reporters and waits for it with Ctrl-C handling. */
-export function runWithSignals(plan: Plan, reporters: Reporter[], quiet = false): Promise<RunResult> {
-  return awaitWithSignals(startRun(plan, { reporters }), quiet);
+/** runWithSignals starts a plan with the given reporters (and thresholds) and waits for it with Ctrl-C handling. */
+export function runWithSignals(plan: Plan, reporters: Reporter[], quiet = false, thresholds: readonly Threshold[] = []): Promise<RunResult> {
+  return awaitWithSignals(startRun(plan, { reporters, thresholds }), quiet);
 }
 
 /**

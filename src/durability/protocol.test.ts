@@ -3,9 +3,10 @@ import { describe, it } from 'node:test';
 import { BEHAVIOUR_NAMES, parseBehaviourRequest } from './protocol.js';
 
 describe('parseBehaviourRequest', () => {
-  it('reads the behaviour from the first path segment, empty meaning plain', () => {
-    assert.deepEqual(parseBehaviourRequest('/'), { kind: 'ok', name: 'plain', params: { length: undefined, status: 200 } });
-    assert.deepEqual(parseBehaviourRequest(''), { kind: 'ok', name: 'plain', params: { length: undefined, status: 200 } });
+  it('reads the behaviour from the first path segment, empty meaning the index', () => {
+    assert.deepEqual(parseBehaviourRequest('/'), { kind: 'index' });
+    assert.deepEqual(parseBehaviourRequest(''), { kind: 'index' });
+    assert.deepEqual(parseBehaviourRequest('/plain'), { kind: 'ok', name: 'plain', params: { length: undefined, status: 200 } });
     assert.deepEqual(parseBehaviourRequest('/sleep?seconds=0.5'), { kind: 'ok', name: 'sleep', params: { seconds: 0.5 } });
     assert.deepEqual(parseBehaviourRequest('/wedge'), { kind: 'ok', name: 'wedge', params: { seconds: undefined } });
     assert.deepEqual(parseBehaviourRequest('/io?file=%2Fetc%2Fhostname'), { kind: 'ok', name: 'io', params: { length: 1048576, file: '/etc/hostname' } });

@@ -75,18 +75,29 @@ export const BEHAVIOUR_PROTOCOL: Readonly<Record<BehaviourName, Readonly<Record<
 /** BEHAVIOUR_NAMES lists the behaviours in the order of the protocol table. */
 export const BEHAVIOUR_NAMES = Object.keys(BEHAVIOUR_PROTOCOL) as BehaviourName[];
 
+/**
+ * INDEX_BODY is the answer to `GET /` (200, text/plain): what the app is and the behaviours it
+ * knows. The WSGI app builds the very same text (the conformance suite checks both).
+ */
+export const INDEX_BODY =
+  'Gauntlet behaviour app: each path asks the server to behave one way, for durability tests (see docs/behaviours.md).\n' +
+  `Behaviours: ${BEHAVIOUR_NAMES.join(', ')}.\n` +
+  'Try GET /plain (answers Pong!) or GET /sleep?seconds=0.5.\n';
+
 /** BehaviourParams holds a request's parameters after defaults: numbers and strings by name. */
 export type BehaviourParams = Record<string, number | string | undefined>;
 
 /** ParsedBehaviourRequest is the app's reading of a request target, a tagged union on `kind`. */
 export type ParsedBehaviourRequest =
   | { kind: 'ok'; name: BehaviourName; params: BehaviourParams }
+  | { kind: 'index' }
   | { kind: 'not-found'; name: string }
   | { kind: 'bad-request'; message: string };
 
 /**
  * parseBehaviourRequest reads a request target (`/sleep?seconds=0.5`) by the protocol: the first path
- * segment names the behaviour (empty means `plain`), the query holds its parameters. Unknown names
+ * segment names the behaviour (empty, `GET /`, is the `index`: what the app is and its behaviours),
+ * the query holds its parameters. Unknown names
  * are `not-found` (404); unknown parameters and malformed or out-of-range values are `bad-request` (400).
  */
 export function parseBehaviourRequest(target: string): ParsedBehaviourRequest {
@@ -99,7 +110,7 @@ export function parseBehaviourRequest(target: string): ParsedBehaviourRequest {
   } catch {
     return { kind: 'bad-request', message: `malformed path '${path}'` };
   }
-  if (name === '') name = 'plain';
+  if (name === '') return { kind: 'index' };
   if (!Object.hasOwn(BEHAVIOUR_PROTOCOL, name)) return { kind: 'not-found', name };
   const specs = BEHAVIOUR_PROTOCOL[name as BehaviourName];
   const params: BehaviourParams = {};

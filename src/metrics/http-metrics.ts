@@ -113,6 +113,8 @@ export class HttpMetrics {
   /**
    * record counts a request judged as `kind` (`ok` means as expected). Response time runs from
    * `scheduledAt` (the intended start: an open model's due time), service time from `startedAt`.
+   * An `aborted` request is counted (requests, failures by kind, bytes, its raw row) but recorded in
+   * no latency trend: its time is only how long it ran before it was cut.
    */
   record(kind: OutcomeKind, x: HttpExchange, scheduledAt: number, startedAt: number, tagged?: TaggedHttpMetrics): void {
     this.reqs.value++;
@@ -132,14 +134,19 @@ export class HttpMetrics {
     const end = x.endAt;
     const responseMs = end - scheduledAt;
     const serviceMs = end - startedAt;
-    this.duration.record(responseMs);
-    this.service?.record(serviceMs);
-    if (x.firstByteAt > 0 && x.sentAt > 0) this.waiting.record(x.firstByteAt - x.sentAt);
-    if (x.connectMs >= 0) this.connecting.record(x.connectMs);
+    // An aborted request (a second Ctrl-C, the grace period ending) has only a partial time: it is
+    // counted by kind above, but kept out of every latency trend so it cannot skew the percentiles.
+    const timed = kind !== 'aborted';
+    if (timed) {
+      this.duration.record(responseMs);
+      this.service?.record(serviceMs);
+      if (x.firstByteAt > 0 && x.sentAt > 0) this.waiting.record(x.firstByteAt - x.sentAt);
+      if (x.connectMs >= 0) this.connecting.record(x.connectMs);
+    }
     if (tagged !== undefined) {
       tagged.reqs.value++;
       if (kind !== 'ok') tagged.failed.value++;
-      tagged.duration?.record(responseMs);
+      if (timed) tagged.duration?.record(responseMs);
     }
     this.requestLog?.add((scheduledAt - this.t0()) / 1000, responseMs / 1000, status, serviceMs / 1000, x.bytesIn, failureCode(kind));
   }

@@ -168,3 +168,15 @@ export function thresholdLines(result: RunResult): string[] {
   for (const t of result.thresholds) lines.push(`  ${t.ok ? 'PASS' : 'FAIL'}  ${t.metric} ${t.expression}  (actual ${formatThresholdActual(result, t)})`);
   return lines;
 }
+
+/**
+ * renderThresholdVerdicts is the threshold block of the front doors that print their own report
+ * (singletest, basic): the line saying an abort-on-fail threshold stopped the run, then the same
+ * `Thresholds:` lines as the text summary; empty when the run had no thresholds.
+ */
+export function renderThresholdVerdicts(result: RunResult): string {
+  const lines: string[] = [];
+  if (result.stopReason === 'threshold') lines.push(`Stopped early: threshold ${result.abortedBy ?? ''} failed (abort on fail).`);
+  lines.push(...thresholdLines(result));
+  return lines.length === 0 ? '' : lines.join('\n') + '\n';
+}

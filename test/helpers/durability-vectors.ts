@@ -1,3 +1,4 @@
+import { INDEX_BODY } from '../../src/durability/protocol.js';
 import type { ProcessSample } from '../../src/durability/servers/server-adapter.js';
 
 /** VectorContext gives a vector what it may need to build its path (a small file for `io`). */
@@ -39,7 +40,7 @@ const MB = 1024 * 1024;
  * every behaviour app, under every server the suite runs it on, must give these results.
  */
 export const CONFORMANCE_VECTORS: readonly ConformanceVector[] = [
-  { name: 'empty path is plain', path: path('/'), expect: { kind: 'response', status: 200, body: 'Pong!\n' } },
+  { name: 'GET / says what the app is and lists the behaviours', path: path('/'), expect: { kind: 'response', status: 200, body: INDEX_BODY } },
   { name: 'plain', path: path('/plain'), expect: { kind: 'response', status: 200, body: 'Pong!\n' } },
   { name: 'plain with length', path: path('/plain?length=1000'), expect: { kind: 'response', status: 200, bodyLength: 1000 } },
   { name: 'plain with length 0', path: path('/plain?length=0'), expect: { kind: 'response', status: 200, bodyLength: 0 } },

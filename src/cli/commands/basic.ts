@@ -2,8 +2,9 @@ import { Command } from 'commander';
 import { ensureAvailable, resolveBasic } from '../../api/durability.js';
 import { strictCommand } from '../io.js';
 import { runCell } from './singletest.js';
+import { addThresholdFlags, thresholdsOf, type ThresholdFlagValues } from './load-flags.js';
 
-interface BasicFlags {
+interface BasicFlags extends ThresholdFlagValues {
   server: string;
   seed?: string;
   workers?: string;
@@ -17,17 +18,18 @@ interface BasicFlags {
  * (or `-s` another server), then Labour's two-line report and failure breakdown.
  */
 export function basicCommand(setExit: (code: number) => void): Command {
-  return strictCommand(new Command('basic'))
+  const cmd = strictCommand(new Command('basic'))
     .description("Labour's basic test: 512 requests (98 plain, 1 sleep 0.5s, 1 plain 500) against a fresh server")
     .option('-s, --server <spec>', 'server to test (gauntlet servers lists them; -s wsgiref runs the original\'s)', 'node-http')
     .option('--seed <n>', 'seed of the random policy')
     .option('-w, --workers <n>', 'worker threads (default: one per core, at most one per connection)')
-    .option('--json <file>', 'write the whole result as JSON')
-    .option('-q, --quiet', 'no progress output')
-    .action(async (f: BasicFlags) => {
+    .option('--json <file>', "write the whole result as JSON ('-': to stdout, and the text summary to stderr)")
+    .option('-q, --quiet', 'no progress output');
+  return addThresholdFlags(cmd).action(async (f: BasicFlags) => {
+      const thresholds = thresholdsOf(f);
       const cell = resolveBasic({ server: f.server, ...(f.seed !== undefined ? { seed: f.seed } : {}), ...(f.workers !== undefined ? { workers: f.workers } : {}) });
       await ensureAvailable(cell.server);
       const flags = { ...(f.json !== undefined ? { json: f.json } : {}), ...(f.quiet !== undefined ? { quiet: f.quiet } : {}) };
-      setExit(await runCell(cell, flags, `Running basic test against ${cell.server.text}.`, false));
+      setExit(await runCell(cell, flags, `Running basic test against ${cell.server.text}.`, false, thresholds));
     });
 }

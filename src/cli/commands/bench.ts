@@ -6,9 +6,9 @@ import { renderTextSummary } from '../../report/text-summary.js';
 import { fdLimitWarning } from '../fd-limit.js';
 import { err, out, strictCommand } from '../io.js';
 import { awaitWithSignals, exitCodeOf, openOutputs, progressReporter, renderOutputFailures, runWithSignals } from '../run-and-report.js';
-import { addAgentFlags, addHttpFlags, addLoadFlags, agentsOf, loadOptionsOf, type AgentFlagValues, type LoadFlagValues } from './load-flags.js';
+import { addAgentFlags, addHttpFlags, addLoadFlags, addThresholdFlags, agentsOf, loadOptionsOf, thresholdsOf, type AgentFlagValues, type LoadFlagValues, type ThresholdFlagValues } from './load-flags.js';
 
-interface BenchFlags extends LoadFlagValues, AgentFlagValues {
+interface BenchFlags extends LoadFlagValues, AgentFlagValues, ThresholdFlagValues {
   method?: string;
   header: string[];
   body?: string;
@@ -26,6 +26,7 @@ export function benchCommand(setExit: (code: number) => void): Command {
     .argument('<url>', 'the URL to request, e.g. http://127.0.0.1:8080/');
   addLoadFlags(cmd);
   addHttpFlags(cmd);
+  addThresholdFlags(cmd);
   addAgentFlags(cmd);
   cmd.action(async (url: string, f: BenchFlags) => {
     const plan = resolveBenchPlan({
@@ -42,6 +43,7 @@ export function benchCommand(setExit: (code: number) => void): Command {
       rawRows: f.csv !== undefined,
     });
     const distributed = agentsOf(f, f.csv !== undefined);
+    const thresholds = thresholdsOf(f);
     // Connections beyond the descriptor limit fail as `local`; say so before the run.
     const fdWarning = distributed === undefined ? fdLimitWarning(plan) : undefined;
     if (fdWarning !== undefined) err(fdWarning);
@@ -49,8 +51,8 @@ export function benchCommand(setExit: (code: number) => void): Command {
     const reporters = [...outputs.reporters, ...progressReporter(plan, f.quiet)];
     const result =
       distributed === undefined
-        ? await runWithSignals(plan, reporters, f.quiet)
-        : await awaitWithSignals(startDistributedRun(plan, { ...distributed, reporters }), f.quiet);
+        ? await runWithSignals(plan, reporters, f.quiet, thresholds)
+        : await awaitWithSignals(startDistributedRun(plan, { ...distributed, reporters, thresholds }), f.quiet);
     out(renderTextSummary(result, [renderAgents(result)]));
     out(renderOutputFailures(outputs.failures));
     setExit(exitCodeOf(result, outputs.failures));

@@ -1,18 +1,21 @@
 import { usageError } from '../../core/errors.js';
 import { parsePositiveInt } from '../../core/units.js';
+import { parseThresholds, type Threshold } from '../../metrics/thresholds.js';
 import type { Command } from 'commander';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 /**
  * LoadFlagDefaults are what a command's run uses when a load flag is not given, as its `--help` says
- * them (test/e2e/help-defaults-cli.test.ts checks each against the plan a run builds).
+ * them (test/e2e/help-defaults-cli.test.ts checks each against the plan a run builds);
+ * `oneRunOutputs: false` leaves out --timeseries and --html (a multitest writes a matrix, not one run).
  */
 export interface LoadFlagDefaults {
   /** connections: users in the closed model (the open model's bound is always OPEN_CONNECTIONS). */
   readonly connections: string;
   /** duration: when a run ends given neither -d nor a count. */
   readonly duration: string;
+  readonly oneRunOutputs?: boolean;
 }
 
 /** BENCH_DEFAULTS are bench's and run's load defaults (resolveExecutor's). */
@@ -20,7 +23,7 @@ export const BENCH_DEFAULTS: LoadFlagDefaults = { connections: '10', duration: '
 
 /** addLoadFlags adds the load-model and output flags shared by bench, run and the durability drivers. */
 export function addLoadFlags(cmd: Command, defaults: LoadFlagDefaults = BENCH_DEFAULTS): Command {
-  return cmd
+  cmd
     .option('-c, --connections <n>', `concurrent users/connections (closed model; bounds connections with --rate) (default: ${defaults.connections}; 100 with --rate)`)
     .option('-u, --users <n>', 'alias of --connections')
     .option('-n, --requests <n>', 'stop after exactly N requests in total (per step with --cycles)')
@@ -33,12 +36,20 @@ export function addLoadFlags(cmd: Command, defaults: LoadFlagDefaults = BENCH_DE
     .option('--max-queue <n>', 'open model: arrivals that may wait for a free connection before being dropped (default: 100000)')
     .option('-w, --workers <n>', 'worker threads (default: one per core, at most one per user)')
     .option('--interval <time>', 'metrics interval for progress and the time series (default: 1s)')
-    .option('--grace <time>', 'on stop, how long in-flight requests may finish (default: 5s)')
-    .option('--json <file>', 'write the whole result as JSON')
-    .option('--csv <file>', 'write one row per request')
-    .option('--timeseries <file>', 'write one row per interval')
-    .option('--html <file>', 'write a self-contained HTML report with charts')
-    .option('-q, --quiet', 'no progress output');
+    .option('--grace <time>', 'on stop, how long in-flight requests may finish (default: 5s)');
+  if (defaults.oneRunOutputs === false) {
+    cmd
+      .option('--json <file>', "write the matrix as JSON, every cell's whole result included ('-': to stdout, and the text to stderr)")
+      .option('--csv <file>', 'write the matrix as CSV, one row per cell');
+  } else {
+    cmd
+      .option('--json <file>', "write the whole result as JSON ('-': to stdout, and the text summary to stderr)")
+      .option('--csv <file>', 'write one row per request');
+  }
+  if (defaults.oneRunOutputs !== false) {
+    cmd.option('--timeseries <file>', 'write one row per interval').option('--html <file>', 'write a self-contained HTML report with charts');
+  }
+  return cmd.option('-q, --quiet', 'no progress output');
 }
 
 /** addHttpFlags adds the request flags of bench. */
@@ -52,6 +63,29 @@ export function addHttpFlags(cmd: Command): Command {
     .option('--expect-status <list>', 'statuses that count as OK (default: 2xx,3xx)')
     .option('--http2', 'use HTTP/2')
     .option('-k, --insecure', 'do not verify TLS certificates');
+}
+
+/** addThresholdFlags adds k6-style pass/fail criteria to every command that runs load (exit 99 when one fails). */
+export function addThresholdFlags(cmd: Command): Command {
+  return cmd
+    .option('--threshold <expr>', "k6-style threshold, e.g. 'http_req_duration p(95)<200ms' (repeatable; exit 99 when one fails)", collect)
+    .option('--abort-on-fail', 'stop the run as soon as a threshold fails');
+}
+
+/** ThresholdFlagValues are the parsed values of addThresholdFlags. */
+export interface ThresholdFlagValues {
+  threshold?: string[];
+  abortOnFail?: boolean;
+}
+
+/**
+ * thresholdsOf parses the threshold flags before anything runs (a malformed one is a usage error);
+ * `--abort-on-fail` marks every one of them.
+ */
+export function thresholdsOf(f: ThresholdFlagValues): Threshold[] {
+  const texts = f.threshold ?? [];
+  const parsed = texts.length > 0 ? parseThresholds(texts) : [];
+  return f.abortOnFail ? parsed.map((t) => ({ ...t, abortOnFail: true })) : parsed;
 }
 
 /** addAgentFlags adds the scale-out flags: run the plan on N agents found over NATS. */

@@ -3,12 +3,13 @@ import { resolveMultiTest, startMultiTest } from '../../api/durability.js';
 import { usageError } from '../../core/errors.js';
 import { cellText, renderMatrix, renderMatrixCsv } from '../../scenarios/durability/matrix.js';
 import { WholeOutputFile } from '../../report/whole-output-file.js';
-import { err, out, strictCommand } from '../io.js';
-import { printOutputFailure, progressReporter, renderOutputFailures } from '../run-and-report.js';
+import { err, out, outData, sendTextToStderr, strictCommand } from '../io.js';
+import { printOutputFailure, progressReporter, renderOutputFailures, STDOUT } from '../run-and-report.js';
 import { addDurabilityFlags, DURABILITY_LOAD_DEFAULTS, durabilityOptionsOf, onStopSignals, printTests, repeatable, type DurabilityFlagValues } from './durability-common.js';
-import { addLoadFlags, type LoadFlagValues } from './load-flags.js';
+import { addLoadFlags, addThresholdFlags, thresholdsOf, type LoadFlagValues, type ThresholdFlagValues } from './load-flags.js';
+import { thresholdsFailed } from '../../report/verdict.js';
 
-interface MultiTestFlags extends LoadFlagValues, DurabilityFlagValues {
+interface MultiTestFlags extends LoadFlagValues, DurabilityFlagValues, ThresholdFlagValues {
   server: string[];
   test: string[];
   cellTimeLimit?: string;
@@ -27,14 +28,14 @@ export function multitestCommand(setExit: (code: number) => void): Command {
     .option('-t, --test <name>', "a ready-made test (repeatable; default: plain, light-sleep, heavy-sleep, segfault; 'list' shows them)", repeatable, [])
     .option('--cell-time-limit <time>', 'end a cell after this long even if not all its requests were sent, 0 for none (default: 60s; -d replaces it)');
   addDurabilityFlags(cmd);
-  addLoadFlags(cmd, DURABILITY_LOAD_DEFAULTS);
+  addLoadFlags(cmd, { ...DURABILITY_LOAD_DEFAULTS, oneRunOutputs: false });
+  addThresholdFlags(cmd);
   cmd.action(async (f: MultiTestFlags) => {
     if (f.test.includes('list')) {
       printTests();
       return setExit(0);
     }
-    if (f.html !== undefined) throw usageError('--html is for one run; multitest writes the matrix', 'use singletest --html for one cell, or --json FILE for every cell');
-    if (f.timeseries !== undefined) throw usageError('--timeseries is for one run; multitest writes the matrix', 'use --json FILE (every cell, time series included) or --csv FILE');
+    const thresholds = thresholdsOf(f);
     const m = await resolveMultiTest({
       ...durabilityOptionsOf(f),
       servers: f.server,
@@ -42,7 +43,9 @@ export function multitestCommand(setExit: (code: number) => void): Command {
       ...(f.cellTimeLimit !== undefined ? { cellTimeLimit: f.cellTimeLimit } : {}),
     });
     if (m.cells.length === 0) throw usageError('no server is available here to test', 'gauntlet servers shows how to install them');
-    const json = f.json !== undefined ? new WholeOutputFile(f.json, '--json', { onFailure: printOutputFailure }) : undefined;
+    const jsonToStdout = f.json === STDOUT;
+    if (jsonToStdout) sendTextToStderr();
+    const json = f.json !== undefined && !jsonToStdout ? new WholeOutputFile(f.json, '--json', { onFailure: printOutputFailure }) : undefined;
     let csv: WholeOutputFile | undefined;
     try {
       csv = f.csv !== undefined ? new WholeOutputFile(f.csv, '--csv', { onFailure: printOutputFailure }) : undefined;
@@ -53,6 +56,7 @@ export function multitestCommand(setExit: (code: number) => void): Command {
     if (!f.quiet) err(`${m.tests.length} test(s) against ${m.servers.length} server(s): ${m.cells.length} cell(s), a fresh server for each.\n`);
     const handle = startMultiTest(m, {
       reporters: (plan) => progressReporter(plan, f.quiet, `${plan.label}:`),
+      thresholds,
       onCellStart: (i, n, cell) => {
         if (!f.quiet) err(`[${i + 1}/${n}] ${cell.server.text} undergoing test '${cell.test.name}'\n`);
       },
@@ -69,10 +73,12 @@ export function multitestCommand(setExit: (code: number) => void): Command {
     });
     out('\n' + renderMatrix(matrix));
     json?.writeWhole(JSON.stringify(matrix, null, 1) + '\n');
+    if (jsonToStdout) outData(JSON.stringify(matrix, null, 1) + '\n');
     csv?.writeWhole(renderMatrixCsv(matrix));
     const failed = [json?.failure, csv?.failure].filter((x) => x !== undefined);
     out(renderOutputFailures(failed));
     if (matrix.stopReason === 'interrupted') return setExit(130);
+    if (matrix.cells.some((c) => c.result !== undefined && thresholdsFailed(c.result))) return setExit(99);
     const broken = matrix.cells.some((c) => c.status === 'server-failed' || c.status === 'failed');
     setExit(broken || failed.length > 0 ? 1 : 0);
   });

@@ -7,9 +7,12 @@ import { renderTextSummary } from '../../report/text-summary.js';
 import { renderScriptSummary } from '../../scenarios/script/script-summary.js';
 import { durabilityOf } from '../../scenarios/durability/durability-figures.js';
 import { renderDurability } from '../../scenarios/durability/render-durability.js';
+import { MATRIX_FORMAT, renderMatrix, type Matrix } from '../../scenarios/durability/matrix.js';
 import { renderTimeseriesCsv } from '../../report/timeseries-csv.js';
 import { renderHtmlReport } from '../../report/html-report.js';
+import { WholeOutputFile } from '../../report/whole-output-file.js';
 import { out, strictCommand } from '../io.js';
+import { printOutputFailure, renderOutputFailures } from '../run-and-report.js';
 
 /** render renders a parsed result in one format: the same sections the command that wrote it printed. */
 function render(result: RunResult, format: string): string {
@@ -22,13 +25,51 @@ function render(result: RunResult, format: string): string {
   return renderTextSummary(result, sections);
 }
 
-/** reportCommand is `gauntlet report FILE.json`: re-render a saved result without re-running. */
+/**
+ * parseMatrix reads a `multitest --json` file back when it is one (undefined when the file is
+ * something else): the fields the matrix renderer reads are checked, so damage is one usage error.
+ */
+function parseMatrix(text: string, file: string): Matrix | undefined {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    return undefined; // parseRunResult says why it is not JSON
+  }
+  if (typeof data !== 'object' || data === null || (data as { format?: unknown }).format !== MATRIX_FORMAT) return undefined;
+  const m = data as Partial<Matrix>;
+  const strings = (x: unknown): boolean => Array.isArray(x) && x.every((s) => typeof s === 'string');
+  const cellsOk = Array.isArray(m.cells) && m.cells.every((c) => typeof c === 'object' && c !== null && typeof c.server === 'string' && typeof c.test === 'string' && typeof c.status === 'string');
+  if (!strings(m.servers) || !strings(m.tests) || !cellsOk || (m.stopReason !== 'completed' && m.stopReason !== 'interrupted')) {
+    throw usageError(`${file} is a multitest matrix, but damaged (servers, tests, cells or stopReason)`, 'give a file written by multitest --json, unmodified, or write it again');
+  }
+  return m as Matrix;
+}
+
+/** guarded turns a renderer's TypeError on a damaged section into one usage error naming the file. */
+function guarded<T>(file: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    // The shape check covers what every renderer reads; a front door's section (a durability
+    // run's figures) is read only by its own renderer: damage there is still the file's fault.
+    if (e instanceof GauntletError) throw e;
+    throw usageError(`${file} could not be rendered: ${(e as Error).message} (a section of it is damaged)`, 'give a file written by --json, unmodified, or write it again');
+  }
+}
+
+/**
+ * reportCommand is `gauntlet report FILE.json`: re-render a saved result without re-running, or a
+ * `multitest --json` matrix (its table and figures). `--html FILE` writes the HTML report of a run
+ * to FILE as well as printing the summary.
+ */
 export function reportCommand(setExit: (code: number) => void): Command {
   return strictCommand(new Command('report'))
-    .description('re-render a result saved with --json (summary, time series or HTML)')
-    .argument('<file>', 'a result written by --json')
-    .option('--format <format>', 'summary, timeseries or html', 'summary')
-    .action((file: string, f: { format: string }) => {
+    .description('re-render a result saved with --json (summary, time series or HTML), or a multitest --json matrix')
+    .argument('<file>', 'a result written by --json (bench, run, singletest, basic, or multitest)')
+    .option('--format <format>', 'summary, timeseries or html (printed on stdout)', 'summary')
+    .option('--html <file>', 'also write the HTML report to this file')
+    .action((file: string, f: { format: string; html?: string }) => {
       // Flags first: a wrong --format is the same mistake whatever the file holds.
       if (!['summary', 'timeseries', 'html'].includes(f.format)) throw usageError(`--format '${f.format}' is not summary, timeseries or html`, 'use --format summary, timeseries or html');
       let text: string;
@@ -37,17 +78,29 @@ export function reportCommand(setExit: (code: number) => void): Command {
       } catch (e) {
         throw usageError(`cannot read '${file}' (${(e as NodeJS.ErrnoException).code ?? 'error'})`, 'give the path of a file written by --json');
       }
+      const matrix = parseMatrix(text, file);
+      if (matrix !== undefined) {
+        if (f.format !== 'summary' || f.html !== undefined) {
+          throw usageError(`${file} is a multitest matrix: it renders as a summary only`, 'run gauntlet report FILE without --format or --html; for one cell\'s charts, run singletest --html');
+        }
+        out(guarded(file, () => renderMatrix(matrix)));
+        return setExit(0);
+      }
       const result = parseRunResult(text, file);
+      const html = f.html !== undefined ? new WholeOutputFile(f.html, '--html', { onFailure: printOutputFailure }) : undefined;
       let rendered: string;
+      let page: string | undefined;
       try {
-        rendered = render(result, f.format);
+        rendered = guarded(file, () => render(result, f.format));
+        page = html !== undefined ? guarded(file, () => renderHtmlReport(result)) : undefined;
       } catch (e) {
-        // The shape check covers what every renderer reads; a front door's section (a durability
-        // run's figures) is read only by its own renderer: damage there is still the file's fault.
-        if (e instanceof GauntletError) throw e;
-        throw usageError(`${file} could not be rendered: ${(e as Error).message} (a section of it is damaged)`, 'give a file written by --json, unmodified, or write it again');
+        html?.discard();
+        throw e;
       }
       out(rendered);
-      setExit(0);
+      if (html !== undefined && page !== undefined) html.writeWhole(page);
+      const failed = html?.failure !== undefined ? [html.failure] : [];
+      out(renderOutputFailures(failed));
+      setExit(failed.length > 0 ? 1 : 0);
     });
 }

@@ -8,19 +8,17 @@ import { ExitCode } from '../../core/errors.js';
 import type { RunHandle } from '../../api/start-run.js';
 import { err, onStop, out, strictCommand } from '../io.js';
 import { awaitWithSignals, exitCodeOf, openOutputs, progressReporter, renderOutputFailures } from '../run-and-report.js';
-import { addAgentFlags, addLoadFlags, agentsOf, loadOptionsOf, type AgentFlagValues, type LoadFlagValues } from './load-flags.js';
+import { addAgentFlags, addLoadFlags, addThresholdFlags, agentsOf, loadOptionsOf, type AgentFlagValues, type LoadFlagValues, type ThresholdFlagValues } from './load-flags.js';
 import { renderAgents } from '../../distributed/agents-summary.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
-interface RunFlags extends LoadFlagValues, AgentFlagValues {
+interface RunFlags extends LoadFlagValues, AgentFlagValues, ThresholdFlagValues {
   iterations?: string;
   target?: string;
   test: string[];
   data?: string;
   dataMode?: string;
-  threshold: string[];
-  abortOnFail?: boolean;
   header: string[];
   timeout?: string;
   hookTimeout?: string;
@@ -73,13 +71,12 @@ export function runCommand(setExit: (code: number) => void): Command {
     .option('--test <name>', 'run only this exported test (repeatable)', collect, [])
     .option('--data <file>', 'CSV file whose rows feed this.data')
     .option('--data-mode <mode>', 'unique (one row per user), round-robin or random', undefined)
-    .option('--threshold <expr>', "k6-style threshold, e.g. 'http_req_duration p(95)<200ms' (repeatable)", collect, [])
-    .option('--abort-on-fail', 'stop the run as soon as a threshold fails')
     .option('-H, --header <header>', "default request header 'Name: value' (repeatable)", collect, [])
     .option('--timeout <time>', 'per-request timeout of this.http (default: 30s)')
     .option('--hook-timeout <time>', 'how long each startup and shutdown may take (default: 60s)')
     .option('-k, --insecure', 'do not verify TLS certificates');
   addLoadFlags(cmd, { connections: '10', duration: '10s when no -n or -i' });
+  addThresholdFlags(cmd);
   addAgentFlags(cmd);
   cmd.action(async (file: string, f: RunFlags) => {
     if (f.dataMode !== undefined && !(FEEDER_MODES as readonly string[]).includes(f.dataMode)) throw usageError(`--data-mode '${f.dataMode}' is not ${FEEDER_MODES.join(', ')}`, `for example --data-mode ${FEEDER_MODES[0]}`);
@@ -94,7 +91,7 @@ export function runCommand(setExit: (code: number) => void): Command {
       tests: f.test,
       ...(f.data !== undefined ? { data: f.data } : {}),
       ...(f.dataMode !== undefined ? { dataMode: f.dataMode as FeederMode } : {}),
-      thresholds: f.threshold,
+      thresholds: f.threshold ?? [],
       ...(f.abortOnFail ? { abortOnFail: true } : {}),
       ...(headers ? { headers } : {}),
       ...(f.timeout !== undefined ? { timeout: f.timeout } : {}),

@@ -7,9 +7,11 @@ import type { Reporter } from '../../report/reporter.js';
 import { err, out, strictCommand } from '../io.js';
 import { exitCodeOf, openOutputs, progressReporter, renderOutputFailures } from '../run-and-report.js';
 import { addDurabilityFlags, DURABILITY_LOAD_DEFAULTS, durabilityOptionsOf, onStopSignals, printTests, untilSignal, type DurabilityFlagValues } from './durability-common.js';
-import { addLoadFlags, type LoadFlagValues } from './load-flags.js';
+import { addLoadFlags, addThresholdFlags, thresholdsOf, type LoadFlagValues, type ThresholdFlagValues } from './load-flags.js';
+import type { Threshold } from '../../metrics/thresholds.js';
+import { renderThresholdVerdicts } from '../../report/verdict.js';
 
-interface SingleTestFlags extends LoadFlagValues, DurabilityFlagValues {
+interface SingleTestFlags extends LoadFlagValues, DurabilityFlagValues, ThresholdFlagValues {
   server: string;
   test: string;
   serveOnly?: boolean;
@@ -19,10 +21,10 @@ interface SingleTestFlags extends LoadFlagValues, DurabilityFlagValues {
  * runCell runs one resolved cell with progress and output files and prints Labour's plain report,
  * then the durability figures; it returns the exit code (130 after Ctrl-C, once the server is stopped).
  */
-export async function runCell(cell: ResolvedCell, f: LoadFlagValues, heading: string, withFigures = true): Promise<number> {
+export async function runCell(cell: ResolvedCell, f: LoadFlagValues, heading: string, withFigures = true, thresholds: readonly Threshold[] = []): Promise<number> {
   const outputs = openOutputs(f); // opened now: a bad path fails before the server starts
   out(`${heading}\n`);
-  const run = new CellRun(cell, { reporters: (plan): Reporter[] => [...outputs.reporters, ...progressReporter(plan, f.quiet)] });
+  const run = new CellRun(cell, { reporters: (plan): Reporter[] => [...outputs.reporters, ...progressReporter(plan, f.quiet)], thresholds });
   const off = onStopSignals(run, cell.planFor('http://127.0.0.1:1').graceMs, f.quiet);
   const outcome = await run.done.finally(off);
   if (outcome.result === undefined) {
@@ -34,6 +36,8 @@ export async function runCell(cell: ResolvedCell, f: LoadFlagValues, heading: st
   out('\n' + renderPlain(outcome.result));
   const figures = durabilityOf(outcome.result);
   if (withFigures && figures !== undefined) out('\n' + renderDurability(figures));
+  const verdicts = renderThresholdVerdicts(outcome.result);
+  if (verdicts !== '') out('\n' + verdicts);
   if (outcome.result.stopReason === 'interrupted' || outcome.result.stopReason === 'aborted') out('Stopped by the user before the planned end; the figures cover what ran.\n');
   out(renderOutputFailures(outputs.failures));
   if (outcome.error !== undefined) err(`error: ${outcome.error.message}\n`);
@@ -67,6 +71,7 @@ export function singletestCommand(setExit: (code: number) => void): Command {
     .option('--serve-only', 'start the server, print its URL and wait for Ctrl-C (no test)');
   addDurabilityFlags(cmd);
   addLoadFlags(cmd, DURABILITY_LOAD_DEFAULTS);
+  addThresholdFlags(cmd);
   cmd.action(async (f: SingleTestFlags) => {
     if (f.test === 'list') {
       printTests();
@@ -78,13 +83,14 @@ export function singletestCommand(setExit: (code: number) => void): Command {
       test: f.test,
       rawRows: f.csv !== undefined,
     });
+    const thresholds = thresholdsOf(f);
     await ensureAvailable(cell.server);
     if (f.serveOnly) return setExit(await serveOnly(cell));
     const plan = cell.planFor('http://127.0.0.1:1');
     const n = plan.parts[0]!.executor;
     const size = n.kind === 'closed' && n.steps[0]?.iterations !== undefined ? `${n.steps[0].iterations} requests` : 'load as given';
     const heading = `Running test '${cell.test.name}' against ${cell.server.text} (${size}, ${cell.test.policy.name} policy${cell.test.policy.seed !== undefined ? `, seed ${cell.test.policy.seed}` : ''}).`;
-    setExit(await runCell(cell, f, heading));
+    setExit(await runCell(cell, f, heading, true, thresholds));
   });
   return cmd;
 }

@@ -1,6 +1,7 @@
 import { open } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
+  INDEX_BODY,
   parseBehaviourRequest,
   PLAIN_BODY,
   SLEEP_BODY_HEAD,
@@ -30,6 +31,7 @@ let leakedBytes = 0;
 export const nodeBehaviourApp: BehaviourHandler = (req, res) => {
   const parsed = parseBehaviourRequest(req.url ?? '/');
   req.resume();
+  if (parsed.kind === 'index') return text(res, 200, INDEX_BODY);
   if (parsed.kind === 'not-found') return text(res, 404, `unknown behaviour '${parsed.name}'\n`);
   if (parsed.kind === 'bad-request') return text(res, 400, `${parsed.message}\n`);
   run(parsed.name, parsed.params, req, res);

@@ -47,6 +47,13 @@ PROTOCOL = {
     "reset": {},
 }
 
+# INDEX_BODY answers GET /: the same text as INDEX_BODY in protocol.ts (the conformance suite checks both).
+INDEX_BODY = (
+    "Gauntlet behaviour app: each path asks the server to behave one way, for durability tests (see docs/behaviours.md).\n"
+    "Behaviours: %s.\n"
+    "Try GET /plain (answers Pong!) or GET /sleep?seconds=0.5.\n" % ", ".join(PROTOCOL)
+)
+
 REASONS = {200: "OK", 204: "No Content", 304: "Not Modified", 400: "Bad Request", 403: "Forbidden", 404: "Not Found"}
 
 # The memory `leak` keeps, referenced from module scope so it lives as long as the process.
@@ -70,8 +77,10 @@ def _read_param(spec, text):
 
 
 def parse_request(path, query):
-    """parse_request returns ('ok', name, params), ('not-found', name) or ('bad-request', message)."""
-    name = unquote(path).strip("/") or "plain"
+    """parse_request returns ('ok', name, params), ('index',), ('not-found', name) or ('bad-request', message)."""
+    name = unquote(path).strip("/")
+    if name == "":
+        return ("index",)
     if name not in PROTOCOL:
         return ("not-found", name)
     specs = PROTOCOL[name]
@@ -223,6 +232,8 @@ def _reset(environ, start_response):
 def application(environ, start_response):
     """application is the WSGI callable: it parses the behaviour and does it for real."""
     parsed = parse_request(environ.get("PATH_INFO", "/"), environ.get("QUERY_STRING", ""))
+    if parsed[0] == "index":
+        return _text(start_response, 200, INDEX_BODY)
     if parsed[0] == "not-found":
         return _text(start_response, 404, "unknown behaviour '%s'\n" % parsed[1])
     if parsed[0] == "bad-request":

@@ -36,6 +36,34 @@ describe('matrix', () => {
     assert.equal(cellText(cell('a', 't', figures(), 'interrupted')), 'f%: 0.00; RPS: 168.85 (interrupted)');
   });
 
+  it('says plainly when a crash was still unrecovered as the run ended', () => {
+    const f = figures({ crashes: 6, unrecoveredCrashes: 1, recovery: { count: 5, p50Ms: 18, maxMs: 18 } as DurabilityFigures['recovery'] });
+    const m: Matrix = { format: 'gauntlet.matrix', version: 1, startedAt: '', servers: ['node-cluster'], tests: ['crash'], stopReason: 'completed', cells: [cell('node-cluster', 'crash', f)] };
+    const text = renderMatrix(m);
+    assert.match(text, /6; p50 18\.0ms, max 18\.0ms \(1 unrecovered when the run ended\)/);
+    assert.doesNotMatch(text, /not at the end/);
+  });
+
+  it('marks a cell whose thresholds failed and lists every verdict per cell', () => {
+    const verdict = (ok: boolean) => ({ metric: 'http_reqs', expression: 'count>10', actual: ok ? 20 : 5, ok });
+    const withResult = (c: MatrixCell, ok: boolean): MatrixCell => ({ ...c, result: { thresholds: [verdict(ok)] } as unknown as MatrixCell['result'] });
+    const m: Matrix = {
+      format: 'gauntlet.matrix',
+      version: 1,
+      startedAt: '',
+      servers: ['a'],
+      tests: ['x', 'y'],
+      stopReason: 'completed',
+      cells: [withResult(cell('a', 'x', figures()), true), withResult(cell('a', 'y', figures()), false)],
+    };
+    assert.equal(cellText(m.cells[0]), 'f%: 0.00; RPS: 168.85');
+    assert.equal(cellText(m.cells[1]), 'f%: 0.00; RPS: 168.85 (1 threshold(s) failed)');
+    assert.equal(cellText({ ...m.cells[1]!, status: 'threshold' }), 'f%: 0.00; RPS: 168.85 (stopped: threshold failed)');
+    const text = renderMatrix(m);
+    assert.match(text, /PASS {2}a × x: http_reqs count>10 {2}\(actual 20\)/);
+    assert.match(text, /FAIL {2}a × y: http_reqs count>10 {2}\(actual 5\)/);
+  });
+
   it('draws a prettytable-style table', () => {
     assert.equal(renderTable(['Server', 'plain'], [['node-http', 'f%: 0.00; RPS: 1.00']]), [
       '+-----------+---------------------+',

@@ -3,6 +3,7 @@ import type { RunResult } from '../../metrics/run-result.js';
 import type { DurabilityFigures } from './durability-figures.js';
 import { formatDuration } from '../../core/duration.js';
 import { firstFailureText, signedBytes } from './render-durability.js';
+import { formatThresholdActual } from '../../report/verdict.js';
 import type { ServerStopReport } from '../../durability/servers/server-adapter.js';
 
 /** DISQUALIFYING_FAILURE_PERCENT: a cell above it shows `Failed` (Labour's 10 %). */
@@ -51,17 +52,21 @@ export function cellText(cell: MatrixCell | undefined): string {
   const f = cell.figures;
   if (cell.status === 'server-failed' || f === undefined) return 'Failed (server did not start)';
   const cut = cell.status === 'completed' && cell.plannedRequests !== undefined && f.requests < cell.plannedRequests;
-  const mark = cell.status !== 'completed' ? ` (${cell.status})` : cut ? ` (time limit: ${f.requests} of ${cell.plannedRequests})` : '';
+  const failedThresholds = cell.result?.thresholds?.filter((t) => !t.ok).length ?? 0;
+  const status =
+    cell.status === 'threshold' ? ' (stopped: threshold failed)' : cell.status !== 'completed' ? ` (${cell.status})` : cut ? ` (time limit: ${f.requests} of ${cell.plannedRequests})` : '';
+  const mark = status + (failedThresholds > 0 && cell.status !== 'threshold' ? ` (${failedThresholds} threshold(s) failed)` : '');
   if (f.unexpectedPercent > DISQUALIFYING_FAILURE_PERCENT) return `Failed${mark}`;
   return `f%: ${f.unexpectedPercent.toFixed(2)}; RPS: ${f.requestsPerSecond.toFixed(2)}${mark}`;
 }
 
-/** crashText is a cell's crashes in short: `5; p50 12.1ms, max 40.2ms`, `5; never recovered`, or `-`. */
+/** crashText is a cell's crashes in short: `5; p50 12.1ms, max 40.2ms (1 unrecovered when the run ended)`, `5; never recovered`, or `-`. */
 function crashText(f: DurabilityFigures): string {
   if (f.crashes === 0) return '-';
   if (f.recovery === undefined) return `${f.crashes}; never recovered`;
   const times = `p50 ${formatDuration(f.recovery.p50Ms)}, max ${formatDuration(f.recovery.maxMs)}`;
-  return `${f.crashes}; ${times}${f.unrecoveredCrashes > 0 ? ` (${f.unrecoveredCrashes} not at the end)` : ''}`;
+  // A worker whose last crash had no OK request after it before the run ended: say that plainly.
+  return `${f.crashes}; ${times}${f.unrecoveredCrashes > 0 ? ` (${f.unrecoveredCrashes} unrecovered when the run ended)` : ''}`;
 }
 
 /** renderTable draws rows as a prettytable-style ASCII table, left-aligned. */
@@ -110,6 +115,16 @@ export function renderMatrix(m: Matrix): string {
     }
   }
   out.push(renderTable(['Server', 'Test', 'Collateral', 'Crashes; recovery', 'Restarts', 'Peak RSS', 'RSS growth', 'First unexpected'], rows).trimEnd());
+  const judged = m.cells.filter((c) => (c.result?.thresholds?.length ?? 0) > 0);
+  if (judged.length > 0) {
+    out.push('');
+    out.push('Thresholds:');
+    for (const c of judged) {
+      for (const t of c.result!.thresholds!) {
+        out.push(`  ${t.ok ? 'PASS' : 'FAIL'}  ${c.server} × ${c.test}: ${t.metric} ${t.expression}  (actual ${formatThresholdActual(c.result!, t)})`);
+      }
+    }
+  }
   const problems = m.cells.filter((c) => c.error !== undefined);
   if (problems.length > 0) {
     out.push('');
