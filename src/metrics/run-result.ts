@@ -1,5 +1,5 @@
 import type { TrendSummary } from './histogram.js';
-import type { MetricsSnapshot } from './registry.js';
+import type { GaugeValue, MetricsSnapshot } from './registry.js';
 
 /** RESULT_FORMAT names the JSON result format; RESULT_VERSION changes when a field changes meaning. */
 export const RESULT_FORMAT = 'gauntlet.run';
@@ -14,6 +14,12 @@ export interface IntervalRow {
   readonly counters: Record<string, number>;
   /** summaries of the untagged trends (http_req_duration, ...) over this interval alone. */
   readonly trends: Record<string, TrendSummary>;
+  /**
+   * gauges over this interval, added over every worker and agent: `vus` (closed: users in an
+   * iteration or thinking; open: iterations in flight) and `iterations_queued` (open model), each
+   * its value at the interval's end and the most within it.
+   */
+  readonly gauges?: Record<string, GaugeValue>;
 }
 
 /** ErrorSampleSummary is one kind of exception from user code, counted over the run. */

@@ -50,6 +50,16 @@ function counters(v: unknown, at: string): void {
   for (const k of Object.keys(o)) num(o, k, at);
 }
 
+function gauges(v: unknown, at: string): void {
+  if (v === undefined) return;
+  const o = object(v, at);
+  for (const [k, g] of Object.entries(o)) {
+    const gv = object(g, join(at, k));
+    num(gv, 'value', join(at, k));
+    num(gv, 'max', join(at, k));
+  }
+}
+
 function summaries(v: unknown, at: string): Record<string, unknown> {
   const o = object(v, at);
   for (const [k, s] of Object.entries(o)) {
@@ -97,6 +107,7 @@ function check(r: Record<string, unknown>): void {
   const metrics = object(r['metrics'], 'metrics');
   counters(metrics['counters'], 'metrics.counters');
   const encoded = trends(metrics['trends'], 'metrics.trends');
+  gauges(metrics['gauges'], 'metrics.gauges');
   const summary = summaries(r['summary'], 'summary');
   for (const k of Object.keys(summary)) if (!(k in encoded)) throw new Problem(join('summary', k), 'has no histogram in metrics.trends');
   array(r['intervals'], 'intervals').forEach((row, i) => {
@@ -107,6 +118,7 @@ function check(r: Record<string, unknown>): void {
     num(o, 'durationMs', at);
     counters(o['counters'], `${at}.counters`);
     summaries(o['trends'], `${at}.trends`);
+    gauges(o['gauges'], `${at}.gauges`);
   });
   array(r['errors'], 'errors').forEach((e, i) => {
     const at = `errors[${i}]`;
