@@ -1,5 +1,6 @@
 import type { TrendSummary } from './histogram.js';
 import type { GaugeValue, MetricsSnapshot } from './registry.js';
+import type { RunShape, StepFigures } from './run-shape.js';
 
 /** RESULT_FORMAT names the JSON result format; RESULT_VERSION changes when a field changes meaning. */
 export const RESULT_FORMAT = 'gauntlet.run';
@@ -69,6 +70,9 @@ export interface RunResult {
   readonly thresholds?: readonly ThresholdOutcome[];
   /** abortedBy names the threshold that stopped the run early (stopReason `threshold`). */
   readonly abortedBy?: string;
+  /** shape is the planned shape (users, connections, steps); steps measure each planned step (interval-based). */
+  readonly shape?: RunShape;
+  readonly steps?: readonly StepFigures[];
   /** sections hold each front door's own typed data (a script's shutdown, durability figures, agents). */
   readonly sections?: Partial<ResultSections>;
 }

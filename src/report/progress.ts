@@ -3,6 +3,7 @@ import { formatCount } from '../core/units.js';
 import type { MergedMetrics } from '../metrics/merged-metrics.js';
 import type { Reporter, PlanInfo } from './reporter.js';
 import type { IntervalRow } from '../metrics/run-result.js';
+import { liveShape } from './run-shape-summary.js';
 
 /** ProgressOptions say where progress goes and how. */
 export interface ProgressOptions {
@@ -30,6 +31,7 @@ export class ProgressReporter implements Reporter {
   private failed = 0;
   private rps = 0;
   private p99 = 0;
+  private shape = '';
   private timer: NodeJS.Timeout | undefined;
   private drawn = false;
 
@@ -51,6 +53,7 @@ export class ProgressReporter implements Reporter {
     const n = row.counters['http_reqs'] ?? row.counters['iterations'] ?? 0;
     this.rps = n / Math.max(row.durationMs / 1000, 1e-9);
     this.p99 = (row.trends['http_req_duration'] ?? row.trends['iteration_duration'])?.p99 ?? 0;
+    this.shape = liveShape(row);
     if (!this.o.tty) this.o.write(this.line() + '\n');
   }
 
@@ -92,6 +95,7 @@ export class ProgressReporter implements Reporter {
       this.o.label ?? '',
       bar,
       `${formatCount(this.rps)} req/s`,
+      this.shape,
       `p99 ${formatDuration(this.p99)}`,
       `${formatCount(this.failed)} failed`,
       left === undefined ? `${formatDuration(elapsed)} elapsed` : left > 0 ? `${formatDuration(left)} left` : 'finishing',

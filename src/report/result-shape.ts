@@ -87,6 +87,20 @@ function trends(v: unknown, at: string): Record<string, unknown> {
   return o;
 }
 
+function step(v: unknown, at: string): Record<string, unknown> {
+  const o = object(v, at);
+  str(o, 'label', at);
+  num(o, 'startMs', at);
+  num(o, 'endMs', at);
+  num(o, 'users', at, true);
+  if (o['rate'] !== undefined) {
+    const rate = object(o['rate'], `${at}.rate`);
+    num(rate, 'from', `${at}.rate`);
+    num(rate, 'to', `${at}.rate`);
+  }
+  return o;
+}
+
 /** check walks a result's shape (version 2 fields) and throws a Problem at the first bad field. */
 function check(r: Record<string, unknown>): void {
   str(r, 'label', '');
@@ -138,6 +152,26 @@ function check(r: Record<string, unknown>): void {
     });
   }
   str(r, 'abortedBy', '', true);
+  if (r['shape'] !== undefined) {
+    const shape = object(r['shape'], 'shape');
+    array(shape['parts'], 'shape.parts').forEach((p, i) => {
+      const o = object(p, `shape.parts[${i}]`);
+      str(o, 'name', `shape.parts[${i}]`);
+      oneOf(o, 'kind', `shape.parts[${i}]`, ['closed', 'open']);
+      if (o['kind'] === 'open') num(o, 'connections', `shape.parts[${i}]`);
+      else
+        array(o['users'], `shape.parts[${i}].users`).forEach((u, j) => {
+          if (typeof u !== 'number' || !Number.isFinite(u)) throw new Problem(`shape.parts[${i}].users[${j}]`, 'is not a number');
+        });
+    });
+    array(shape['steps'], 'shape.steps').forEach((s, i) => step(s, `shape.steps[${i}]`));
+  }
+  if (r['steps'] !== undefined)
+    array(r['steps'], 'steps').forEach((s, i) => {
+      const o = step(s, `steps[${i}]`);
+      for (const f of ['requests', 'failed', 'perSecond']) num(o, f, `steps[${i}]`);
+      for (const f of ['p50Ms', 'p99Ms', 'vusMax']) num(o, f, `steps[${i}]`, true);
+    });
   if (r['sections'] !== undefined) {
     const sections = object(r['sections'], 'sections');
     // Sections are each front door's own data (agents is a list); the script's is read here.

@@ -3,6 +3,7 @@ import { formatDuration } from '../core/duration.js';
 import { formatBytes, formatCount } from '../core/units.js';
 import type { TrendSummary } from '../metrics/histogram.js';
 import type { RunResult } from '../metrics/run-result.js';
+import { runShapeLines } from './run-shape-summary.js';
 
 const pct = (n: number, d: number) => (d === 0 ? '0.00' : ((100 * n) / d).toFixed(2));
 
@@ -99,6 +100,7 @@ export function renderTextSummary(result: RunResult): string {
   if (result.rate) {
     lines.push(`Rate: intended ${result.rate.intended.toFixed(2)}/s, achieved ${result.rate.achieved.toFixed(2)}/s; dropped arrivals: ${formatCount(c['dropped_iterations'] ?? 0)}`);
   }
+  lines.push(...runShapeLines(result));
   if (result.errors.length > 0) {
     lines.push('');
     lines.push('Errors in user code:');

@@ -1,5 +1,7 @@
 import { planDurationMs, planModel, plannedIterations, type Plan } from '../load/plan.js';
 import { ArrivalSchedule } from '../load/open/arrival-schedule.js';
+import { runShapeOf } from '../load/run-shape-of.js';
+import { stepFigures } from '../metrics/run-shape.js';
 import type { MergedMetrics } from '../metrics/merged-metrics.js';
 import type { ErrorSampleSummary, IntervalRow, RunResult } from '../metrics/run-result.js';
 import { RESULT_FORMAT, RESULT_VERSION } from '../metrics/run-result.js';
@@ -45,6 +47,7 @@ export function buildRunResult(input: RunResultInput): RunResult {
   const rate = model === 'open' ? openRate(plan, durationMs, totals.counters['iterations'] ?? 0) : undefined;
   const plannedD = planDurationMs(plan);
   const plannedN = plannedIterations(plan);
+  const shape = runShapeOf(plan);
   return {
     format: RESULT_FORMAT,
     version: RESULT_VERSION,
@@ -63,6 +66,8 @@ export function buildRunResult(input: RunResultInput): RunResult {
     summary: totals.summaries(),
     intervals: input.intervals,
     errors: input.errors,
+    shape,
+    ...(shape.steps.length >= 2 ? { steps: stepFigures(shape, input.intervals) } : {}),
     ...(input.sections !== undefined ? { sections: input.sections } : {}),
   };
 }
