@@ -158,6 +158,11 @@ class Run {
     return this.clock.now();
   }
 
+  /** gauge adds a gauge's current value over the workers (as the merge of one interval does). */
+  gauge(key: string): number {
+    return this.workers.reduce((s, w) => s + w.metrics.gauge(key).value, 0);
+  }
+
   count(key: string): number {
     return this.workers.reduce((s, w) => s + w.metrics.counter(key).value, 0);
   }
@@ -186,6 +191,8 @@ class Run {
         assert.equal(sc.userCloses.get(u), 1, `user ${u} closed once`);
       }
       assert.equal(sc.closes, 1, 'the scenario closed once');
+      assert.equal(w.metrics.gauge('vus').value, 0, 'no user is left counted in the vus gauge');
+      assert.equal(w.metrics.gauge('iterations_queued').value, 0, 'no arrival is left counted as queued');
     }
     assert.equal(this.clock.pending(), 0, 'nothing is left scheduled on the clock');
   }
@@ -405,6 +412,39 @@ test('closed: ramp-up starts users evenly by global index, interleaved across wo
   );
 });
 
+test('closed: the vus gauge counts the users that began, through a ramp-up and the steps of a cycle, across workers', async () => {
+  // 6 users over a 600 ms ramp-up (one every 100 ms), then a step of 9; iterations take 50 ms, think 30 ms.
+  const steps = [
+    { users: 6, durationMs: 1000 },
+    { users: 9, durationMs: 1000 },
+  ];
+  const run = new Run(new ManualClock(T0), closed(steps, 600, 30), { serviceMs: 50, workers: 2 });
+  const seen: [number, number][] = [];
+  for (const at of [50, 150, 250, 450, 550, 800, 1150, 1500, 1900]) {
+    await run.runTo(T0 + at);
+    seen.push([at, run.gauge('vus')]);
+  }
+  assert.deepEqual(seen, [
+    [50, 1],
+    [150, 2],
+    [250, 3],
+    [450, 5],
+    [550, 6],
+    [800, 6],
+    // The second step ramps its 9 users over 600 ms from its start: user g begins at g/9 of it.
+    [1150, 3],
+    [1500, 8],
+    [1900, 9],
+  ]);
+  // The gauge keeps its most since the last snapshot (none was taken here).
+  assert.equal(
+    run.workers.reduce((s, w) => s + w.metrics.gauge('vus').max, 0),
+    9,
+  );
+  await run.finish();
+  run.audit();
+});
+
 test('closed: cycles 10:20:30 run in order, each step with its user count', async () => {
   const steps = [10, 20, 30].map((users) => ({ users, durationMs: 300 }));
   const run = new Run(new ManualClock(T0), closed(steps), { serviceMs: 100, workers: 3 });
@@ -559,6 +599,19 @@ test('open: past --max-queue arrivals are dropped and counted in dropped_iterati
     ],
   );
   assert.equal(end, T0 + 3000);
+});
+
+test('open: the vus gauge counts iterations in flight, iterations_queued the arrivals waiting for a user', async () => {
+  // 10/s for 1 s, two connections busy 1 s each: at 450 ms two are in flight and three wait.
+  const run = new Run(new ManualClock(T0), open(10, [{ durationMs: 1000, target: 10 }], { connections: 2, maxQueue: 100 }), { serviceMs: 1000, graceMs: 10_000 });
+  await run.runTo(T0 + 450);
+  assert.deepEqual([run.gauge('vus'), run.gauge('iterations_queued')], [2, 3]);
+  await run.runTo(T0 + 1050);
+  // At 1000 the first finished and took the oldest queued one; arrivals 5..9 came meanwhile: 10 - 3 started = 7 wait.
+  assert.deepEqual([run.gauge('vus'), run.gauge('iterations_queued')], [2, 7]);
+  await run.finish();
+  run.audit();
+  assert.equal(run.count('iterations'), 10);
 });
 
 test('open: a stop drops the queued arrivals, and every due arrival is run or dropped', async () => {

@@ -31,7 +31,8 @@ export class IntervalMerger {
   /** add merges one source's snapshot of interval `index` (ending at `endMs` from the start, for a partial last one). */
   add(index: number, snapshot: MetricsSnapshot, endMs: number): void {
     const decoded = decodeSnapshot(snapshot);
-    this.totals.addDecoded(decoded);
+    // Gauges are levels: the totals take each merged interval's with keepMax in flush, never a sum over intervals.
+    this.totals.addDecoded(decoded, false);
     let p = this.pending.get(index);
     if (p === undefined) this.pending.set(index, (p = { m: new MergedMetrics(), endMs: 0 }));
     p.m.addDecoded(decoded);
@@ -51,7 +52,9 @@ export class IntervalMerger {
       const durationMs = Math.max(0, Math.min(this.intervalMs, p.endMs - startMs)) || this.intervalMs;
       const trends: IntervalRow['trends'] = {};
       for (const key of p.m.trendKeys()) if (!key.includes('{')) trends[key] = p.m.summary(key)!;
-      const row: IntervalRow = { index: k, startMs, durationMs, counters: { ...p.m.counters }, trends };
+      const gauges = Object.keys(p.m.gauges).length > 0 ? { gauges: structuredClone(p.m.gauges) } : {};
+      this.totals.keepMax(p.m.gauges);
+      const row: IntervalRow = { index: k, startMs, durationMs, counters: { ...p.m.counters }, trends, ...gauges };
       this.rows.push(row);
       this.nextEmit++;
       out.push({ row, metrics: p.m });

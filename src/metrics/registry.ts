@@ -23,10 +23,35 @@ export class Trend {
   }
 }
 
-/** MetricsSnapshot is one interval's metrics of one worker: counter deltas and encoded histograms. */
+/** GaugeValue is a gauge over an interval: its value at the interval's end and the most it reached within it. */
+export interface GaugeValue {
+  value: number;
+  max: number;
+}
+
+/**
+ * Gauge is a level that goes up and down (active users, in-flight iterations, queued arrivals):
+ * `add(+1)` / `add(-1)` on the hot path. It keeps the most it reached since the last snapshot, so a
+ * burst between two snapshots is not lost. Several executors of a worker may share one gauge.
+ */
+export class Gauge {
+  value = 0;
+  max = 0;
+  /** add moves the level by `delta` and keeps the interval's maximum. */
+  add(delta: number): void {
+    this.value += delta;
+    if (this.value > this.max) this.max = this.value;
+  }
+}
+
+/**
+ * MetricsSnapshot is one interval's metrics of one worker: counter deltas, encoded histograms and
+ * gauges (absent in results written before gauges existed).
+ */
 export interface MetricsSnapshot {
   counters: Record<string, number>;
   trends: Record<string, EncodedTrend>;
+  gauges?: Record<string, GaugeValue>;
 }
 
 /** TIME_SCALE records milliseconds with microsecond resolution. */
@@ -44,6 +69,7 @@ export class MetricsRegistry {
   readonly failures = new FailureSampler();
   private readonly counters = new Map<string, Counter>();
   private readonly trends = new Map<string, Trend>();
+  private readonly gauges = new Map<string, Gauge>();
 
   /** counter returns the counter for a key, creating it at 0. Keep the reference on hot paths. */
   counter(key: string): Counter {
@@ -65,6 +91,16 @@ export class MetricsRegistry {
     return t;
   }
 
+  /** gauge returns the gauge for a key, creating it at 0. Keep the reference on hot paths. */
+  gauge(key: string): Gauge {
+    let g = this.gauges.get(key);
+    if (g === undefined) {
+      g = new Gauge();
+      this.gauges.set(key, g);
+    }
+    return g;
+  }
+
   /** snapshot takes the deltas since the previous snapshot and resets them. */
   snapshot(): MetricsSnapshot {
     const counters: Record<string, number> = {};
@@ -79,7 +115,14 @@ export class MetricsRegistry {
         t.histogram.reset();
       }
     }
-    return { counters, trends };
+    if (this.gauges.size === 0) return { counters, trends };
+    // A gauge is a level, not a delta: its value carries over, its maximum starts again from it.
+    const gauges: Record<string, GaugeValue> = {};
+    for (const [k, g] of this.gauges) {
+      gauges[k] = { value: g.value, max: g.max };
+      g.max = g.value;
+    }
+    return { counters, trends, gauges };
   }
 }
 

@@ -1,6 +1,7 @@
 import type { FailureKind } from '../core/failure-kinds.js';
 import type { TrendSummary } from './histogram.js';
-import type { MetricsSnapshot } from './registry.js';
+import type { GaugeValue, MetricsSnapshot } from './registry.js';
+import type { RunShape, StepFigures } from './run-shape.js';
 
 /** RESULT_FORMAT names the JSON result format; RESULT_VERSION changes when a field changes meaning. */
 export const RESULT_FORMAT = 'gauntlet.run';
@@ -15,6 +16,12 @@ export interface IntervalRow {
   readonly counters: Record<string, number>;
   /** summaries of the untagged trends (http_req_duration, ...) over this interval alone. */
   readonly trends: Record<string, TrendSummary>;
+  /**
+   * gauges over this interval, added over every worker and agent: `vus` (closed: users in an
+   * iteration or thinking; open: iterations in flight) and `iterations_queued` (open model), each
+   * its value at the interval's end and the most within it.
+   */
+  readonly gauges?: Record<string, GaugeValue>;
 }
 
 /** ErrorSampleSummary is one kind of exception from user code, counted over the run. */
@@ -79,6 +86,9 @@ export interface RunResult {
   readonly thresholds?: readonly ThresholdOutcome[];
   /** abortedBy names the threshold that stopped the run early (stopReason `threshold`). */
   readonly abortedBy?: string;
+  /** shape is the planned shape (users, connections, steps); steps measure each planned step (interval-based). */
+  readonly shape?: RunShape;
+  readonly steps?: readonly StepFigures[];
   /** sections hold each front door's own typed data (a script's shutdown, durability figures, agents). */
   readonly sections?: Partial<ResultSections>;
 }

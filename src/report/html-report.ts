@@ -11,6 +11,7 @@ import { WholeOutputFile } from './whole-output-file.js';
 import type { Reporter } from './reporter.js';
 import type { IntervalRow, RunResult } from '../metrics/run-result.js';
 import { svgBarChart, svgLineChart, type BarChartBar } from './svg-chart.js';
+import { shapeChart } from './shape-chart.js';
 import { countersWith, renderTextSummary } from './text-summary.js';
 import { closingLine, formatThresholdActual, thresholdsFailed } from './verdict.js';
 
@@ -50,7 +51,9 @@ function downsample(rows: readonly IntervalRow[], max: number): readonly Interva
         trends[k] = m === undefined ? { ...t } : { ...m, count: m.count + t.count, p50: Math.max(m.p50, t.p50), p90: Math.max(m.p90, t.p90), p99: Math.max(m.p99, t.p99), max: Math.max(m.max, t.max) };
       }
     }
-    out.push({ index: out.length, startMs: bucket[0]!.startMs, durationMs: bucket.reduce((s, r) => s + r.durationMs, 0), counters, trends });
+    const gauges: Record<string, { value: number; max: number }> = {};
+    for (const r of bucket) for (const [k, g] of Object.entries(r.gauges ?? {})) gauges[k] = { value: g.value, max: Math.max(gauges[k]?.max ?? 0, g.max) };
+    out.push({ index: out.length, startMs: bucket[0]!.startMs, durationMs: bucket.reduce((s, r) => s + r.durationMs, 0), counters, trends, gauges });
   }
   return out;
 }
@@ -87,6 +90,7 @@ function charts(result: RunResult, http: boolean): string {
       ],
     }),
   ];
+  parts.push(shapeChart(result, rows));
   if (rows !== whole) parts.push(`<p class="note">The run has ${formatCount(result.intervals.length)} intervals; the charts merge them into ${formatCount(rows.length)} points (rates are averaged over each point, latency percentiles show the highest interval's value).</p>`);
   return parts.join('\n');
 }

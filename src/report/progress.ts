@@ -3,6 +3,7 @@ import { formatCount } from '../core/units.js';
 import type { MergedMetrics } from '../metrics/merged-metrics.js';
 import type { Reporter, PlanInfo } from './reporter.js';
 import type { IntervalRow } from '../metrics/run-result.js';
+import { liveShape } from './run-shape-summary.js';
 
 /** ProgressOptions say where progress goes and how. */
 export interface ProgressOptions {
@@ -31,6 +32,7 @@ export class ProgressReporter implements Reporter {
   private rps = 0;
   /** p99 of the last interval; undefined while nothing has completed (shown as `–`, not `0µs`). */
   private p99: number | undefined;
+  private shape = '';
   private timer: NodeJS.Timeout | undefined;
   private drawn = false;
 
@@ -55,6 +57,7 @@ export class ProgressReporter implements Reporter {
     this.rps = n / Math.max(row.durationMs / 1000, 1e-9);
     const trend = row.trends['http_req_duration'] ?? row.trends['iteration_duration'];
     this.p99 = trend !== undefined && trend.count > 0 ? trend.p99 : undefined;
+    this.shape = liveShape(row);
     if (!this.o.tty) this.o.write(this.line() + '\n');
   }
 
@@ -96,6 +99,7 @@ export class ProgressReporter implements Reporter {
       this.o.label ?? '',
       bar,
       `${formatCount(this.rps)} req/s`,
+      this.shape,
       `p99 ${this.p99 === undefined ? '–' : formatDuration(this.p99)}`,
       `${formatCount(this.failed)} failed`,
       left === undefined ? `${formatDuration(elapsed)} elapsed` : left > 0 ? `${formatDuration(left)} left` : 'finishing',

@@ -51,6 +51,16 @@ function counters(v: unknown, at: string): void {
   for (const k of Object.keys(o)) num(o, k, at);
 }
 
+function gauges(v: unknown, at: string): void {
+  if (v === undefined) return;
+  const o = object(v, at);
+  for (const [k, g] of Object.entries(o)) {
+    const gv = object(g, join(at, k));
+    num(gv, 'value', join(at, k));
+    num(gv, 'max', join(at, k));
+  }
+}
+
 function summaries(v: unknown, at: string): Record<string, unknown> {
   const o = object(v, at);
   for (const [k, s] of Object.entries(o)) {
@@ -78,6 +88,20 @@ function trends(v: unknown, at: string): Record<string, unknown> {
   return o;
 }
 
+function step(v: unknown, at: string): Record<string, unknown> {
+  const o = object(v, at);
+  str(o, 'label', at);
+  num(o, 'startMs', at);
+  num(o, 'endMs', at);
+  num(o, 'users', at, true);
+  if (o['rate'] !== undefined) {
+    const rate = object(o['rate'], `${at}.rate`);
+    num(rate, 'from', `${at}.rate`);
+    num(rate, 'to', `${at}.rate`);
+  }
+  return o;
+}
+
 /** check walks a result's shape (version 2 fields) and throws a Problem at the first bad field. */
 function check(r: Record<string, unknown>): void {
   str(r, 'label', '');
@@ -98,6 +122,7 @@ function check(r: Record<string, unknown>): void {
   const metrics = object(r['metrics'], 'metrics');
   counters(metrics['counters'], 'metrics.counters');
   const encoded = trends(metrics['trends'], 'metrics.trends');
+  gauges(metrics['gauges'], 'metrics.gauges');
   const summary = summaries(r['summary'], 'summary');
   for (const k of Object.keys(summary)) if (!(k in encoded)) throw new Problem(join('summary', k), 'has no histogram in metrics.trends');
   array(r['intervals'], 'intervals').forEach((row, i) => {
@@ -108,6 +133,7 @@ function check(r: Record<string, unknown>): void {
     num(o, 'durationMs', at);
     counters(o['counters'], `${at}.counters`);
     summaries(o['trends'], `${at}.trends`);
+    gauges(o['gauges'], `${at}.gauges`);
   });
   array(r['errors'], 'errors').forEach((e, i) => {
     const at = `errors[${i}]`;
@@ -137,6 +163,26 @@ function check(r: Record<string, unknown>): void {
     });
   }
   str(r, 'abortedBy', '', true);
+  if (r['shape'] !== undefined) {
+    const shape = object(r['shape'], 'shape');
+    array(shape['parts'], 'shape.parts').forEach((p, i) => {
+      const o = object(p, `shape.parts[${i}]`);
+      str(o, 'name', `shape.parts[${i}]`);
+      oneOf(o, 'kind', `shape.parts[${i}]`, ['closed', 'open']);
+      if (o['kind'] === 'open') num(o, 'connections', `shape.parts[${i}]`);
+      else
+        array(o['users'], `shape.parts[${i}].users`).forEach((u, j) => {
+          if (typeof u !== 'number' || !Number.isFinite(u)) throw new Problem(`shape.parts[${i}].users[${j}]`, 'is not a number');
+        });
+    });
+    array(shape['steps'], 'shape.steps').forEach((s, i) => step(s, `shape.steps[${i}]`));
+  }
+  if (r['steps'] !== undefined)
+    array(r['steps'], 'steps').forEach((s, i) => {
+      const o = step(s, `steps[${i}]`);
+      for (const f of ['requests', 'failed', 'perSecond']) num(o, f, `steps[${i}]`);
+      for (const f of ['p50Ms', 'p99Ms', 'vusMax']) num(o, f, `steps[${i}]`, true);
+    });
   if (r['sections'] !== undefined) {
     const sections = object(r['sections'], 'sections');
     // Sections are each front door's own data (agents is a list); the script's is read here.

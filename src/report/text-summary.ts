@@ -5,6 +5,7 @@ import type { TrendSummary } from '../metrics/histogram.js';
 import type { RunResult } from '../metrics/run-result.js';
 import { failureDetailLines } from './failure-detail.js';
 import { LOCAL_HINTS } from './failure-hints.js';
+import { runShapeLines } from './run-shape-summary.js';
 import { closingLine, headlineLines, thresholdLines } from './verdict.js';
 
 const pct = (n: number, d: number) => (d === 0 ? '0.00' : ((100 * n) / d).toFixed(2));
@@ -91,6 +92,7 @@ export function renderTextSummary(result: RunResult, sections: readonly string[]
   if (result.rate) {
     lines.push(`Rate: intended ${result.rate.intended.toFixed(2)}/s, achieved ${result.rate.achieved.toFixed(2)}/s; dropped arrivals: ${formatCount(c['dropped_iterations'] ?? 0)}`);
   }
+  lines.push(...runShapeLines(result));
   if (result.errors.length > 0) {
     lines.push('');
     lines.push('Errors in user code:');

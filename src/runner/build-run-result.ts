@@ -1,5 +1,7 @@
 import { planDurationMs, planModel, plannedIterations, type Plan } from '../load/plan.js';
 import { ArrivalSchedule } from '../load/open/arrival-schedule.js';
+import { runShapeOf } from '../load/run-shape-of.js';
+import { stepFigures } from '../metrics/run-shape.js';
 import type { MergedMetrics } from '../metrics/merged-metrics.js';
 import type { ErrorSampleSummary, IntervalRow, RunResult } from '../metrics/run-result.js';
 import { RESULT_FORMAT, RESULT_VERSION } from '../metrics/run-result.js';
@@ -50,6 +52,7 @@ export function buildRunResult(input: RunResultInput): RunResult {
   const plannedD = planDurationMs(plan);
   const plannedN = plannedIterations(plan);
   const failures = withFailureHints(mergeFailureSamples(input.failures ?? []));
+  const shape = runShapeOf(plan);
   return {
     format: RESULT_FORMAT,
     version: RESULT_VERSION,
@@ -69,6 +72,8 @@ export function buildRunResult(input: RunResultInput): RunResult {
     intervals: input.intervals,
     errors: input.errors,
     ...(failures.length > 0 ? { failures } : {}),
+    shape,
+    ...(shape.steps.length >= 2 ? { steps: stepFigures(shape, input.intervals) } : {}),
     ...(input.sections !== undefined ? { sections: input.sections } : {}),
   };
 }

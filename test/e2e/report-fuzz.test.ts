@@ -113,6 +113,8 @@ test('named damage is one error at its JSON path', () => {
     ['trend not encoded', (d) => (((d['metrics'] as { [k: string]: Json })['trends'] as { [k: string]: Json })['http_req_duration'] = { p99: 5 }), 'run.json: metrics.trends.http_req_duration is not an encoded histogram'],
     ['trend garbage', (d) => (((d['metrics'] as { [k: string]: Json })['trends'] as { [k: string]: Json })['http_req_duration'] = { scale: 1000, data: 'garbage' }), 'run.json: metrics.trends.http_req_duration is not an encoded histogram'],
     ['interval counter', (d) => (((d['intervals'] as { [k: string]: Json }[])[0]!['counters'] as { [k: string]: Json })['http_reqs'] = 'many'), 'run.json: intervals[0].counters.http_reqs is not a number'],
+    ['interval gauge', (d) => (((d['intervals'] as { [k: string]: Json }[])[0]!['gauges'] as { [k: string]: Json })['vus'] = { value: 'ten', max: 10 }), 'run.json: intervals[0].gauges.vus.value is not a number'],
+    ['run gauge', (d) => (((d['metrics'] as { [k: string]: Json })['gauges'] as { [k: string]: Json })['vus'] = 3), 'run.json: metrics.gauges.vus is not an object'],
   ];
   for (const [name, damage, message] of cases) {
     for (const version of [2, 1]) {

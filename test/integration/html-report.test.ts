@@ -38,7 +38,10 @@ test('the report of a real run shows the server-side counts, the charts and an e
   assert.ok(Math.abs(failed - n / 5) <= 1, `503s: ${failed} of ${n}`);
   assert.match(html, new RegExp(`<td>status 503</td><td>${failed.toLocaleString('en-US')}</td>`));
   assert.match(html, new RegExp(`<td>failed: status</td><td>${failed.toLocaleString('en-US')}</td>`));
-  assert.equal(html.match(/<svg /g)!.length, 3);
+  // Throughput, latency, in flight and queued, and the breakdown.
+  assert.equal(html.match(/<svg /g)!.length, 4);
+  assert.match(html, /<p>Connections: up to 4, at most [1-4] in flight<\/p>/);
+  assert.match(html, /In flight and queued per interval/);
   assert.ok(result.intervals.length >= 10, `${result.intervals.length} intervals`);
   assert.match(html, /intended rate<\/td><td>200\.00\/s/);
   assert.match(html, /service time/);

@@ -1,5 +1,5 @@
 import { globalIndex, shareOf, type Segment } from '../../core/segments.js';
-import type { Counter } from '../../metrics/registry.js';
+import type { Counter, Gauge } from '../../metrics/registry.js';
 import type { Executor, ExecutorContext } from '../executor.js';
 import type { ClosedSpec, ClosedStep } from '../plan.js';
 import type { VirtualUser } from '../scenario.js';
@@ -25,6 +25,8 @@ interface Slot {
   cancelTimer: (() => void) | undefined;
   count: number;
   active: boolean;
+  /** inVus: the user is counted in the `vus` gauge (it began the step and has not left it). */
+  inVus: boolean;
   readonly globalIndex: number;
 }
 
@@ -43,6 +45,8 @@ export class UserLoopExecutor implements Executor {
   private readonly ctx: ExecutorContext;
   private readonly slots: Slot[] = [];
   private readonly iterations: Counter;
+  /** vus counts the users running an iteration or thinking (k6's `vus`), not those waiting for their ramp-up. */
+  private readonly vus: Gauge;
   private stopped = false;
   private aborted = false;
   private wake: (() => void) | undefined;
@@ -54,6 +58,7 @@ export class UserLoopExecutor implements Executor {
     this.spec = spec;
     this.ctx = ctx;
     this.iterations = ctx.metrics.counter('iterations');
+    this.vus = ctx.metrics.gauge('vus');
   }
 
   async run(): Promise<void> {
@@ -101,6 +106,10 @@ export class UserLoopExecutor implements Executor {
       const finishUser = (slot: Slot) => {
         if (!slot.active) return;
         slot.active = false;
+        if (slot.inVus) {
+          slot.inVus = false;
+          this.vus.add(-1);
+        }
         if (--running === 0) {
           cancelEnd();
           resolve();
@@ -142,6 +151,10 @@ export class UserLoopExecutor implements Executor {
         } catch (err) {
           finishUser(slot);
           throw err;
+        }
+        if (slot.active && !slot.inVus) {
+          slot.inVus = true;
+          this.vus.add(1);
         }
         next(slot);
       };
@@ -193,7 +206,7 @@ export class UserLoopExecutor implements Executor {
   private slot(k: number, g: number): Slot {
     let s = this.slots[k];
     if (s === undefined) {
-      s = { user: undefined, busy: false, sinceYield: 0, cancelTimer: undefined, count: 0, active: false, globalIndex: g };
+      s = { user: undefined, busy: false, sinceYield: 0, cancelTimer: undefined, count: 0, active: false, inVus: false, globalIndex: g };
       this.slots[k] = s;
     }
     return s;

@@ -1,5 +1,5 @@
 import { globalIndex, shareOf } from '../../core/segments.js';
-import type { Counter } from '../../metrics/registry.js';
+import type { Counter, Gauge } from '../../metrics/registry.js';
 import type { Executor, ExecutorContext } from '../executor.js';
 import type { OpenSpec } from '../plan.js';
 import type { VirtualUser } from '../scenario.js';
@@ -33,6 +33,9 @@ export class ArrivalExecutor implements Executor {
   private stopped = false;
   private readonly iterations: Counter;
   private readonly dropped: Counter;
+  /** vus counts the iterations in flight (k6's `vus` of an arrival-rate executor); queued those waiting for a free user. */
+  private readonly vus: Gauge;
+  private readonly queued: Gauge;
   private finished: (() => void) | undefined;
   private failure: unknown;
   /** plannedEnd is t0 + the schedule's length when the schedule ends by time, not by a count. */
@@ -50,6 +53,8 @@ export class ArrivalExecutor implements Executor {
     this.maxQueue = Math.max(0, shareOf(spec.maxQueue, ctx.segment));
     this.iterations = ctx.metrics.counter('iterations');
     this.dropped = ctx.metrics.counter('dropped_iterations');
+    this.vus = ctx.metrics.gauge('vus');
+    this.queued = ctx.metrics.gauge('iterations_queued');
     this.nextDue = this.dueOf(0);
     const byTime = spec.maxArrivals === undefined || this.schedule.total < spec.maxArrivals;
     this.plannedEnd = byTime && this.schedule.durationMs < Infinity ? ctx.t0 + this.schedule.durationMs : undefined;
@@ -77,6 +82,7 @@ export class ArrivalExecutor implements Executor {
     }
     // Arrivals that were due but never sent are dropped, not lost.
     this.dropped.value += this.queue.length - this.queueHead;
+    this.queued.add(-(this.queue.length - this.queueHead));
     this.queue = [];
     this.queueHead = 0;
     this.endScheduling();
@@ -116,20 +122,26 @@ export class ArrivalExecutor implements Executor {
     const u = this.idle.pop();
     if (u !== undefined) return this.start(u, due);
     if (this.users.length + this.creating < this.maxUsers) return this.create(due);
-    if (this.queue.length - this.queueHead < this.maxQueue) this.queue.push(due);
-    else this.dropped.value++;
+    if (this.queue.length - this.queueHead < this.maxQueue) {
+      this.queue.push(due);
+      this.queued.add(1);
+    } else this.dropped.value++;
   }
 
   private create(due: number): void {
     this.creating++;
+    // An arrival whose user is still being created is in flight already: its latency counts from now.
+    this.vus.add(1);
     Promise.resolve(this.ctx.scenario.createUser(globalIndex(this.users.length + this.creating - 1, this.ctx.segment))).then(
       (u) => {
         this.creating--;
+        this.vus.add(-1);
         this.users.push(u);
         this.start(u, due);
       },
       (err: unknown) => {
         this.creating--;
+        this.vus.add(-1);
         this.failure ??= err;
         this.stop();
       },
@@ -138,14 +150,17 @@ export class ArrivalExecutor implements Executor {
 
   private start(u: VirtualUser, due: number): void {
     this.busy.add(u);
+    this.vus.add(1);
     u.run(due, () => this.done(u));
   }
 
   private done(u: VirtualUser): void {
     this.busy.delete(u);
+    this.vus.add(-1);
     this.iterations.value++;
     if (this.queueHead < this.queue.length) {
       const due = this.queue[this.queueHead++]!;
+      this.queued.add(-1);
       if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
         this.queue = this.queue.slice(this.queueHead);
         this.queueHead = 0;
