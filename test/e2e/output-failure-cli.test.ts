@@ -63,7 +63,8 @@ test('a disk that fills mid-run: the CSV ends at a whole row, the JSON elsewhere
   const other = join(dir, 'other');
   mkdirSync(small);
   mkdirSync(other);
-  if (!mountTmpfs(small, '64k')) {
+  // Workers hand over at most 4096 rows (~185 KB of CSV) at a time: 512 KB holds a few batches, not all.
+  if (!mountTmpfs(small, '512k')) {
     if (process.env['CI'] === 'true') assert.fail('cannot mount a tmpfs (mount -t tmpfs needs root or CAP_SYS_ADMIN); CI must run this test');
     t.skip('cannot mount a tmpfs here (needs root or CAP_SYS_ADMIN)');
     return;
@@ -72,12 +73,12 @@ test('a disk that fills mid-run: the CSV ends at a whole row, the JSON elsewhere
   const csv = join(small, 'x.csv');
   const json = join(other, 'x.json');
   const before = target.requests;
-  // 8000 rows of ~40 bytes are ~320 KB: far more than 64 KB.
-  const r = await runCli(['bench', target.url, '-c', '4', '-n', '8000', '-w', '2', '-q', '--csv', csv, '--json', json], 120_000);
+  // 40000 rows of ~45 bytes are ~1.8 MB: far more than 512 KB.
+  const r = await runCli(['bench', target.url, '-c', '4', '-n', '40000', '-w', '2', '-q', '--csv', csv, '--json', json], 120_000);
   const sent = target.requests - before;
-  assert.equal(sent, 8000);
+  assert.equal(sent, 40000);
   assert.equal(r.code, 1, `${r.stdout}\n${r.stderr}`);
-  assert.match(r.stdout, /^Test of 8000 requests complete in /m);
+  assert.match(r.stdout, /^Test of 40000 requests complete in /m);
   assert.match(r.stdout, /^Output failed: --csv .*x\.csv: no space left on device \(ENOSPC\)/m);
   assert.doesNotMatch(r.stderr, /\n\s+at /);
   const errors = errorLines(r.stderr);
@@ -86,7 +87,7 @@ test('a disk that fills mid-run: the CSV ends at a whole row, the JSON elsewhere
   const text = readFileSync(csv, 'utf8');
   assert.ok(text.endsWith('\n'), 'the CSV ends with a newline');
   const lines = text.slice(0, -1).split('\n');
-  assert.ok(lines.length > 1 && lines.length < 8001, `rows: ${lines.length - 1}`);
+  assert.ok(lines.length > 1 && lines.length < 40001, `rows: ${lines.length - 1}`);
   for (const l of lines) assert.equal(l.split(',').length, 7, `a cut row: ${JSON.stringify(l)}`);
   const result = JSON.parse(readFileSync(json, 'utf8'));
   assert.equal(result.metrics.counters.http_reqs, sent);
