@@ -96,6 +96,7 @@ export function progressReporter(plan: Plan, quiet: boolean | undefined, label?:
       ...(d !== undefined ? { plannedMs: d } : {}),
       ...(n !== undefined ? { plannedIterations: n } : {}),
       ...(label !== undefined ? { label } : {}),
+      starting: `starting ${plan.workers} worker thread${plan.workers === 1 ? '' : 's'}…`,
     }),
   ];
 }

@@ -16,6 +16,11 @@ export interface ProgressOptions {
   now: () => number;
   /** label prefixes each line (the run's name in a matrix). */
   label?: string;
+  /**
+   * starting is shown at once, before the workers are up (they can take seconds to start on a busy
+   * machine), so a run is never silent at its beginning; the first live frame replaces it on a TTY.
+   */
+  starting?: string;
 }
 
 const BAR = 24;
@@ -38,6 +43,11 @@ export class ProgressReporter implements Reporter {
 
   constructor(options: ProgressOptions) {
     this.o = options;
+    if (options.starting !== undefined) {
+      const text = (options.label !== undefined ? `${options.label}  ` : '') + options.starting;
+      this.o.write(options.tty ? '\r\x1b[K' + text : text + '\n');
+      this.drawn = options.tty;
+    }
   }
 
   onStart(_plan: PlanInfo, t0: number): void {

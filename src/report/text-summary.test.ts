@@ -95,3 +95,14 @@ test('the live line shows p99 – while nothing has completed, and counts droppe
   p.onInterval({ ...empty, index: 1, counters: { http_reqs: 5 }, trends: { http_req_duration: trend(3) } }, totals);
   assert.match(written.split('\n')[1]!, /p99 6\.00ms {2}12 failed/);
 });
+
+test('the live display says the run is starting before the workers are up; on a TTY the first frame replaces it', () => {
+  let plain = '';
+  new ProgressReporter({ write: (t) => (plain += t), tty: false, now: () => 0, starting: 'starting 2 worker threads…' });
+  assert.equal(plain, 'starting 2 worker threads…\n', 'shown at once, before any interval');
+  let tty = '';
+  const p = new ProgressReporter({ write: (t) => (tty += t), tty: true, now: () => 0, plannedMs: 1000, starting: 'starting 1 worker thread…' });
+  assert.equal(tty, '\r\x1b[Kstarting 1 worker thread…');
+  p.onEnd();
+  assert.ok(tty.endsWith('\r\x1b[K'), 'the line is cleared at the end');
+});
