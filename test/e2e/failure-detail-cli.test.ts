@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { runCli } from '../helpers/cli.js';
 import { startCountingTarget } from '../helpers/counting-target.js';
+import { freePort } from '../helpers/nats.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gauntlet-failures-'));
 
@@ -30,15 +30,6 @@ function assertAddsUp(failures: Failure[], counters: Record<string, number>): vo
   assert.ok(kinds.length > 0, 'some requests failed');
   for (const k of kinds) assert.equal(byKind.get(k.slice('http_req_failed{kind:'.length, -1)), counters[k], `${k}: ${JSON.stringify(failures)}`);
   assert.equal([...byKind.values()].reduce((a, b) => a + b, 0), counters['http_req_failed']);
-}
-
-/** freePort finds a port nothing listens on (listen on 0, then close). */
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
 }
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

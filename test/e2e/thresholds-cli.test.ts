@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test, type TestContext } from 'node:test';
+import { after, before, test } from 'node:test';
 import { startCountingTarget, type CountingTarget } from '../helpers/counting-target.js';
-import { runCli, spawnCli } from '../helpers/cli.js';
+import { runCli } from '../helpers/cli.js';
+import { startAgents, startNatsOrSkip } from '../helpers/nats.js';
 
 // --threshold and --abort-on-fail on every command that runs load: bench (local and on agents),
 // basic/singletest (one cell) and multitest (per cell), each with exit 99 after the full report.
@@ -73,64 +72,11 @@ test('multitest: thresholds are judged per cell; the matrix marks the failed cel
   assert.deepEqual(m.cells.map((c: { result: { thresholds: { ok: boolean }[] } }) => c.result.thresholds.map((t) => t.ok)), [[true], [false]]);
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function natsOrSkip(t: TestContext): Promise<string | undefined> {
-  if (spawnSync('nats-server', ['--version']).error !== undefined) {
-    t.skip('nats-server is not installed; install with: apt-get install -y nats-server');
-    return undefined;
-  }
-  const port = await freePort();
-  const proc = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
-  t.after(() => void proc.kill('SIGKILL'));
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const c = net.connect(port, '127.0.0.1', () => (c.destroy(), resolve(true)));
-      c.on('error', () => resolve(false));
-    });
-    if (ok) break;
-    if (Date.now() > deadline) throw new Error('nats-server did not listen');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return `nats://127.0.0.1:${port}`;
-}
-
 test('bench --agents: thresholds are judged on the merged result, exit 99', { timeout: 60_000 }, async (t) => {
-  const nats = await natsOrSkip(t);
+  const nats = await startNatsOrSkip(t);
   if (nats === undefined) return;
-  const agents: ChildProcess[] = [];
-  for (let i = 0; i < 2; i++) {
-    const { child } = spawnCli(['agent', '--nats', nats, '-w', '1', '--id', `thr${i}`], 60_000);
-    t.after(() => void child.kill('SIGKILL'));
-    agents.push(child);
-  }
-  await Promise.all(
-    agents.map(
-      (child) =>
-        new Promise<void>((resolve, reject) => {
-          let text = '';
-          const timer = setTimeout(() => reject(new Error(`agent did not start: ${text}`)), 10_000);
-          child.stderr!.on('data', (d: Buffer) => {
-            text += d.toString();
-            if (text.includes('waiting for runs')) {
-              clearTimeout(timer);
-              resolve();
-            }
-          });
-        }),
-    ),
-  );
-  const r = await runCli(['bench', target.url, '-n', '40', '-c', '2', '-q', '--agents', '2', '--nats', nats, '--threshold', 'http_reqs count==40', '--threshold', 'http_reqs count>1000']);
+  await startAgents(t, nats, 2, 'thr');
+  const r = await runCli(['bench', target.url, '-n', '40', '-c', '2', '-q', '--agents', '2', '--nats', nats.url, '--threshold', 'http_reqs count==40', '--threshold', 'http_reqs count>1000']);
   assert.equal(r.code, 99, r.stderr);
   assert.match(r.stdout, /PASS\s+http_reqs count==40/);
   assert.match(r.stdout, /FAIL\s+http_reqs count>1000/);

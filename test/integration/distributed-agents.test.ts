@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import { resolveBenchPlan } from '../../src/api/bench.js';
 import { startDistributedRun } from '../../src/api/distributed-run.js';
 import { prepareScriptRun, startScriptRun } from '../../src/api/run-script.js';
@@ -13,79 +11,12 @@ import type { ScenarioSpec } from '../../src/load/plan.js';
 import type { RunResult } from '../../src/metrics/run-result.js';
 import { spawnCli } from '../helpers/cli.js';
 import { startCountingTarget } from '../helpers/counting-target.js';
+import { startAgents, startNatsOrSkip } from '../helpers/nats.js';
 
 // Scale-out over a real nats-server on 127.0.0.1: agents are child processes of the built CLI
 // (`gauntlet agent`), the coordinator runs in this process (and once as the CLI, for Ctrl-C). The
 // client's merged numbers are checked against what the counting target saw.
 
-const inCI = process.env['CI'] === 'true';
-
-interface Nats {
-  url: string;
-  proc: ChildProcess;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForPort(port: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const c = net.connect(port, '127.0.0.1', () => (c.destroy(), resolve(true)));
-      c.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`nats-server did not listen on ${port} within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** startNatsOrSkip starts nats-server on a free port; missing, it fails in CI and skips elsewhere. */
-async function startNatsOrSkip(t: TestContext): Promise<Nats | undefined> {
-  if (spawnSync('nats-server', ['--version']).error !== undefined) {
-    const message = 'nats-server is not installed; install with: apt-get install -y nats-server';
-    if (inCI) assert.fail(message);
-    t.skip(message);
-    return undefined;
-  }
-  const port = await freePort();
-  const proc = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
-  t.after(() => void proc.kill('SIGKILL'));
-  await waitForPort(port, 5000);
-  return { url: `nats://127.0.0.1:${port}`, proc };
-}
-
-/** startAgents spawns n agents of the built CLI and waits until each says it is waiting for runs. */
-async function startAgents(t: TestContext, nats: Nats, n: number): Promise<ChildProcess[]> {
-  const agents = await Promise.all(
-    Array.from({ length: n }, async (_, i) => {
-      const { child } = spawnCli(['agent', '--nats', nats.url, '-w', '1', '--id', `agent${i}`], 60_000);
-      t.after(() => void child.kill('SIGKILL'));
-      await new Promise<void>((resolve, reject) => {
-        let text = '';
-        const timer = setTimeout(() => reject(new Error(`agent${i} did not start: ${text}`)), 10_000);
-        child.stderr!.on('data', (d: Buffer) => {
-          text += d.toString();
-          if (text.includes('waiting for runs')) {
-            clearTimeout(timer);
-            resolve();
-          }
-        });
-      });
-      return child;
-    }),
-  );
-  return agents;
-}
 
 function histogramCount(r: RunResult): number {
   return r.summary['http_req_duration']?.count ?? 0;
