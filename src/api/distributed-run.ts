@@ -28,6 +28,44 @@ export async function connectNats(url: string, name: string): Promise<NatsConnec
   }
 }
 
+/** RECONNECT_WAIT_MS is the agents' first wait between NATS connection attempts; it doubles up to RECONNECT_MAX_MS. */
+const RECONNECT_WAIT_MS = 500;
+const RECONNECT_MAX_MS = 5000;
+
+/**
+ * connectNatsForever is an agent's connection: it retries the first connect with backoff (one log
+ * line per failed attempt) until it succeeds or `signal` aborts (then undefined), and the connection
+ * reconnects for ever after (a NATS restart or a network cut does not end the agent).
+ */
+export async function connectNatsForever(url: string, name: string, log: (line: string) => void, signal: AbortSignal): Promise<NatsConnection | undefined> {
+  let waitMs = RECONNECT_WAIT_MS;
+  while (!signal.aborted) {
+    try {
+      const nc = await connect({ servers: url, name, timeout: 5000, maxReconnectAttempts: -1, reconnectTimeWait: 1000 });
+      void (async () => {
+        for await (const s of nc.status()) {
+          if (s.type === 'disconnect') log(`NATS connection to ${s.server} lost; reconnecting`);
+          else if (s.type === 'reconnect') log(`NATS connection to ${s.server} is back`);
+        }
+      })();
+      return nc;
+    } catch (err) {
+      log(`cannot reach NATS at ${url} (${(err as Error).message}); retrying in ${(waitMs / 1000).toFixed(1)} s`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, waitMs);
+        signal.addEventListener('abort', done, { once: true });
+        function done() {
+          clearTimeout(timer);
+          signal.removeEventListener('abort', done);
+          resolve();
+        }
+      });
+      waitMs = Math.min(RECONNECT_MAX_MS, waitMs * 2);
+    }
+  }
+  return undefined;
+}
+
 /**
  * startDistributedRun runs a Plan on N agents found over NATS and reports to the given reporters,
  * like startRun does on threads: the same events, a merged live view and one RunResult (its

@@ -26,6 +26,8 @@ export type AgentMessage =
   | { readonly type: 'start'; readonly startEpochMs: Readonly<Record<string, number>> }
   | { readonly type: 'stop' }
   | { readonly type: 'abort' }
+  /** alive: the coordinator is alive (every HEARTBEAT_MS on the control subject, from the assignment to the end). */
+  | { readonly type: 'alive' }
   /** heartbeat: an agent is alive (every HEARTBEAT_MS while it holds a run). */
   | { readonly type: 'heartbeat'; readonly agentId: string }
   /** snapshot: one interval of one agent, merged over its workers (exact, encoded histograms). */
@@ -40,10 +42,17 @@ export type AgentMessage =
       readonly errors: readonly ErrorSampleSummary[];
       /** failures: what the agent's failed requests said (absent from agents of older versions). */
       readonly failures?: readonly FailureSummary[];
+      /**
+       * stopped: why the agent ended its share early on its own (a stop signal, its coordinator silent);
+       * absent when it ran its share to the end or its coordinator asked it to stop.
+       */
+      readonly stopped?: string;
     };
 
 /** HEARTBEAT_MS is how often an agent says it is alive during a run. */
 export const HEARTBEAT_MS = 500;
+/** ORPHAN_TIMEOUT_MS: an agent whose coordinator is silent this long stops its share and becomes idle. */
+export const ORPHAN_TIMEOUT_MS = 3000;
 /** LOST_AFTER_MS: an agent silent this long is lost. */
 export const LOST_AFTER_MS = 3000;
 
@@ -53,7 +62,7 @@ export const subjects = {
   discover: 'gauntlet.agents.discover',
   /** agent: one agent's inbox (assign, requested). */
   agent: (agentId: string) => `gauntlet.agent.${agentId}`,
-  /** control: coordinator → agents of a run (start, stop, abort). */
+  /** control: coordinator → agents of a run (start, stop, abort, alive). */
   control: (runId: string) => `gauntlet.run.${runId}.control`,
   /** fromAgents: agents → coordinator of a run (ready, heartbeat, snapshot, done). */
   fromAgents: (runId: string) => `gauntlet.run.${runId}.agents`,

@@ -5,7 +5,7 @@ import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { GauntletError } from '../core/errors.js';
 import type { Segment } from '../core/segments.js';
 import type { Plan } from '../load/plan.js';
-import { decodeMessage, encodeMessage, HEARTBEAT_MS, subjects, type AgentMessage } from './agent-protocol.js';
+import { decodeMessage, encodeMessage, HEARTBEAT_MS, ORPHAN_TIMEOUT_MS, subjects, type AgentMessage } from './agent-protocol.js';
 import { LocalRunner } from '../runner/local-runner.js';
 
 /** AgentServiceOptions configure an agent: its id and how many worker threads it offers. */
@@ -14,6 +14,8 @@ export interface AgentServiceOptions {
   readonly workers: number;
   /** log receives one line per event (assigned, started, done); nothing when absent. */
   readonly log?: (line: string) => void;
+  /** orphanTimeoutMs: a run whose coordinator is silent this long is stopped gracefully (default ORPHAN_TIMEOUT_MS). */
+  readonly orphanTimeoutMs?: number;
 }
 
 /**
@@ -26,6 +28,10 @@ interface CurrentRun {
   readonly runId: string;
   readonly runner: LocalRunner;
   heartbeat?: NodeJS.Timeout;
+  /** stopped: why this agent ended the run early on its own (sent in its done). */
+  stopped?: string;
+  /** endEarly stops the run gracefully on the agent's own account (also before the start). */
+  endEarly?: (why: string) => void;
 }
 
 /**
@@ -77,14 +83,17 @@ export class AgentService {
     await this.nc.flush();
   }
 
-  /** stop ends the current run gracefully (its result still goes to the coordinator). */
-  stop(): void {
-    this.current?.runner.stop();
+  /**
+   * stop ends the current run gracefully: in-flight requests get the grace period and the result
+   * still goes to the coordinator, with `why` (e.g. 'received SIGTERM') so it knows the share was cut short.
+   */
+  stop(why = 'the agent was stopped'): void {
+    this.current?.endEarly?.(why);
   }
 
   /** close stops the current run, waits for it to be reported and unsubscribes. */
-  async close(): Promise<void> {
-    this.stop();
+  async close(why?: string): Promise<void> {
+    this.stop(why);
     await this.idle;
     for (const s of this.subs) s.unsubscribe();
   }
@@ -105,9 +114,25 @@ export class AgentService {
     });
     const cur: CurrentRun = { runId, runner };
     this.current = cur;
+    cur.endEarly = (why) => {
+      if (cur.stopped !== undefined) return;
+      cur.stopped = why;
+      log(`run ${runId}: stopping: ${why}`);
+      runner.stop();
+      // A stop before the start: start now, so the workers report an empty run and exit.
+      resolveStart(performance.timeOrigin + performance.now());
+    };
+    // The coordinator says it is alive on the control subject; silent for orphanTimeoutMs, it is
+    // gone (killed, cut off): stop the share gracefully and become idle for the next coordinator.
+    const orphanMs = this.options.orphanTimeoutMs ?? ORPHAN_TIMEOUT_MS;
+    let heardAt = performance.now();
+    const watch = setInterval(() => {
+      if (performance.now() - heardAt > orphanMs) cur.endEarly!(`no word from the coordinator for ${(orphanMs / 1000).toFixed(1)} s`);
+    }, Math.min(250, orphanMs / 4));
     const control = this.nc.subscribe(subjects.control(runId), {
       callback: (_err, msg) => {
         const m = decodeMessage(msg.data);
+        if (m !== undefined) heardAt = performance.now();
         if (m?.type === 'start') resolveStart(m.startEpochMs[this.agentId] ?? performance.timeOrigin + performance.now());
         else if (m?.type === 'stop' || m?.type === 'abort') {
           log(`run ${runId}: ${m.type} requested by the coordinator`);
@@ -131,6 +156,7 @@ export class AgentService {
         ...(result.error !== undefined ? { error: result.error } : {}),
         errors: result.errors,
         ...(result.failures !== undefined ? { failures: result.failures } : {}),
+        ...(cur.stopped !== undefined ? { stopped: cur.stopped } : {}),
       });
       log(`run ${runId}: ${result.stopReason}, ${result.metrics.counters['iterations'] ?? 0} iterations in ${(result.durationMs / 1000).toFixed(2)} s`);
     } catch (err) {
@@ -139,6 +165,7 @@ export class AgentService {
       log(`run ${runId}: failed: ${message}`);
     } finally {
       clearInterval(cur.heartbeat);
+      clearInterval(watch);
       control.unsubscribe();
       await this.nc.flush().catch(() => {});
       this.current = undefined;

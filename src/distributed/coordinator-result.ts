@@ -10,8 +10,8 @@ export interface AgentOutcome {
   readonly host: string;
   readonly workers: number;
   readonly segment: Segment;
-  /** state: `lost` when it went silent, `failed` when it reported a failure. */
-  state: 'running' | 'done' | 'failed' | 'lost';
+  /** state: `lost` when it went silent, `failed` when it reported a failure, `stopped` when it ended its share early (a stop signal). */
+  state: 'running' | 'done' | 'failed' | 'lost' | 'stopped';
   /** counters are the agent's own totals, from the snapshots that arrived. */
   readonly counters: Record<string, number>;
   durationMs?: number;

@@ -6,7 +6,7 @@ import { epochToLocal, systemClock } from '../core/clock.js';
 import { GauntletError, usageError } from '../core/errors.js';
 import { splitSegment, wholeSegment, type Segment } from '../core/segments.js';
 import type { Plan } from '../load/plan.js';
-import { decodeMessage, encodeMessage, LOST_AFTER_MS, subjects, type AgentMessage } from './agent-protocol.js';
+import { decodeMessage, encodeMessage, HEARTBEAT_MS, LOST_AFTER_MS, subjects, type AgentMessage } from './agent-protocol.js';
 import { SUPPORTED_SCENARIOS } from './agent-service.js';
 import { buildDistributedResult, type AgentOutcome } from './coordinator-result.js';
 import type { RunEvents } from '../runner/run-handle.js';
@@ -65,6 +65,9 @@ export class Coordinator extends EventEmitter<RunEvents> {
     const hellos = await this.discover(timeoutMs);
     const sub = this.nc.subscribe(subjects.fromAgents(this.runId), { callback: (_e, msg) => this.onMessage(decodeMessage(msg.data)) });
     const check = setInterval(() => this.checkSilence(), 200);
+    // Say we are alive to the agents, from the assignment to the end: an agent whose coordinator
+    // goes silent (killed, cut off) stops its share gracefully instead of loading the target on.
+    const alive = setInterval(() => this.publish({ type: 'alive' }), HEARTBEAT_MS);
     try {
       await this.assign(hellos);
       await this.until(() => [...this.agents.values()].every((a) => a.ready || a.state !== 'running'), timeoutMs, 'agents did not get ready');
@@ -94,6 +97,7 @@ export class Coordinator extends EventEmitter<RunEvents> {
       });
     } finally {
       clearInterval(check);
+      clearInterval(alive);
       sub.unsubscribe();
     }
   }
@@ -204,12 +208,18 @@ export class Coordinator extends EventEmitter<RunEvents> {
         break;
       }
       case 'done':
-        a.state = m.stopReason === 'failed' ? 'failed' : 'done';
+        a.state = m.stopReason === 'failed' ? 'failed' : m.stopped !== undefined ? 'stopped' : 'done';
         a.durationMs = m.durationMs;
         a.errors = m.errors;
         if (m.failures !== undefined) a.failures = m.failures;
         if (m.error !== undefined) a.error = m.error;
         if (m.stopReason === 'failed') this.fail(`agent ${a.agentId} failed: ${m.error ?? 'unknown error'}`);
+        else if (m.stopped !== undefined) {
+          // The agent ended its share early on its own (SIGTERM from systemd or Kubernetes): the run
+          // is short of its plan, so it is not `completed`; what the agent did is kept.
+          a.error = `stopped: ${m.stopped}`;
+          this.fail(`agent ${a.agentId} on ${a.host} stopped before its share was done (${m.stopped}); the result holds what it did`);
+        }
         this.flushIntervals(false);
         break;
       default:

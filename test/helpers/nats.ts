@@ -34,15 +34,21 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
   }
 }
 
-/** startNatsOrSkip starts nats-server on a free port (killed after the test); missing, it fails in CI and skips elsewhere. */
-export async function startNatsOrSkip(t: TestContext): Promise<Nats | undefined> {
+/** haveNatsOrSkip says whether nats-server is installed; missing, it fails in CI and skips elsewhere. */
+export function haveNatsOrSkip(t: TestContext): boolean {
   if (spawnSync('nats-server', ['--version']).error !== undefined) {
     const message = 'nats-server is not installed; install with: apt-get install -y nats-server';
     if (inCI) assert.fail(message);
     t.skip(message);
-    return undefined;
+    return false;
   }
-  const port = await freePort();
+  return true;
+}
+
+/** startNatsOrSkip starts nats-server on a free port, or on `port` (killed after the test); missing, it fails in CI and skips elsewhere. */
+export async function startNatsOrSkip(t: TestContext, port?: number): Promise<Nats | undefined> {
+  if (!haveNatsOrSkip(t)) return undefined;
+  port ??= await freePort();
   const proc = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
   t.after(() => void proc.kill('SIGKILL'));
   await waitForPort(port, 5000);

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Command } from 'commander';
-import { connectNats } from '../../api/distributed-run.js';
+import { connectNatsForever } from '../../api/distributed-run.js';
+import { formatDuration, parseDuration } from '../../core/duration.js';
 import { ExitCode, usageError } from '../../core/errors.js';
 import { parsePositiveInt } from '../../core/units.js';
 import { AgentService } from '../../distributed/agent-service.js';
@@ -11,12 +12,16 @@ interface AgentFlags {
   workers?: string;
   id?: string;
   quiet?: boolean;
+  orphanTimeout: string;
 }
 
 /**
  * agentCommand is `gauntlet agent --nats URL`: a stateless process that waits for coordinators
  * (`gauntlet bench|run … --agents N --nats URL`) and runs its segment of their plans on its cores.
- * It runs until SIGINT/SIGTERM/SIGHUP; a run in progress is stopped gracefully and still reported.
+ * It runs until SIGINT/SIGTERM/SIGHUP; a run in progress is stopped gracefully (in-flight requests
+ * get the grace period) and reported as `stopped`, so its coordinator knows the run was cut short.
+ * It waits for NATS and reconnects for ever; a run whose coordinator is silent for --orphan-timeout
+ * is stopped gracefully and the agent is idle again.
  */
 export function agentCommand(setExit: (code: number) => void): Command {
   return strictCommand(new Command('agent'))
@@ -25,30 +30,38 @@ export function agentCommand(setExit: (code: number) => void): Command {
     .option('-w, --workers <n>', 'worker threads offered per run (default: one per core)')
     .option('--id <name>', 'agent id (default: host-pid-random); letters, digits, - and _')
     .option('-q, --quiet', 'no log lines')
+    .option('--orphan-timeout <duration>', "stop a run gracefully when its coordinator is silent this long (it died or is cut off)", '3s')
     .action(async (f: AgentFlags) => {
       const workers = f.workers !== undefined ? parsePositiveInt(f.workers, '--workers') : Math.max(1, availableParallelism());
       if (f.id !== undefined && !/^[A-Za-z0-9_-]+$/.test(f.id)) throw usageError(`--id '${f.id}' has characters NATS subjects cannot carry`, 'use letters, digits, - and _');
-      const nc = await connectNats(f.nats, `gauntlet agent ${f.id ?? ''}`.trim());
+      const orphanTimeoutMs = parseDuration(f.orphanTimeout, '--orphan-timeout');
+      if (orphanTimeoutMs < 1000) throw usageError(`--orphan-timeout ${f.orphanTimeout} is shorter than a few coordinator heartbeats`, 'use 1s or more (default 3s)');
       const log = f.quiet ? undefined : (line: string) => err(`${new Date().toISOString()} ${line}\n`);
-      const agent = new AgentService(nc, { workers, ...(f.id !== undefined ? { agentId: f.id } : {}), ...(log ? { log } : {}) });
-      await agent.start();
-      log?.(`agent ${agent.agentId} on ${f.nats} offers ${workers} workers; waiting for runs (Ctrl-C ends it)`);
-      let signalled = false;
+      let signalled: NodeJS.Signals | undefined;
+      const signals = new AbortController();
       const stopped = new Promise<void>((resolve) => {
-        const onSignal = () => {
-          if (signalled) process.exit(ExitCode.interrupted);
-          signalled = true;
-          log?.('stopping: the run in progress (if any) ends gracefully and is reported');
+        onStop((signal) => {
+          if (signalled !== undefined) process.exit(ExitCode.interrupted);
+          signalled = signal;
+          log?.(`stopping (${signal}): the run in progress (if any) finishes its in-flight requests and is reported as stopped`);
+          signals.abort();
           resolve();
-        };
-        onStop(onSignal);
+        });
       });
+      const nc = await connectNatsForever(f.nats, `gauntlet agent ${f.id ?? ''}`.trim(), log ?? (() => {}), signals.signal);
+      if (nc === undefined) {
+        setExit(ExitCode.interrupted);
+        return;
+      }
+      const agent = new AgentService(nc, { workers, orphanTimeoutMs, ...(f.id !== undefined ? { agentId: f.id } : {}), ...(log ? { log } : {}) });
+      await agent.start();
+      log?.(`agent ${agent.agentId} on ${f.nats} offers ${workers} workers, orphan timeout ${formatDuration(orphanTimeoutMs)}; waiting for runs (Ctrl-C ends it)`);
       const closed = nc.closed().then((e) => {
         if (e) log?.(`NATS connection closed: ${e.message}`);
       });
       await Promise.race([stopped, closed]);
-      await agent.close();
+      await agent.close(signalled !== undefined ? `the agent received ${signalled}` : 'the NATS connection closed');
       await nc.drain().catch(() => {});
-      setExit(signalled ? ExitCode.interrupted : ExitCode.runtime);
+      setExit(signalled !== undefined ? ExitCode.interrupted : ExitCode.runtime);
     });
 }
