@@ -4,6 +4,7 @@ import { connectNats } from '../../api/distributed-run.js';
 import { ExitCode, usageError } from '../../core/errors.js';
 import { parsePositiveInt } from '../../core/units.js';
 import { AgentService } from '../../distributed/agent-service.js';
+import { loadSigningKey, parseTrustedKey } from '../../distributed/plan-signing.js';
 import { err, onStop, strictCommand } from '../io.js';
 
 interface AgentFlags {
@@ -11,6 +12,8 @@ interface AgentFlags {
   workers?: string;
   id?: string;
   quiet?: boolean;
+  trust: string[];
+  insecureAcceptUnsignedPlans?: boolean;
 }
 
 /**
@@ -25,12 +28,16 @@ export function agentCommand(setExit: (code: number) => void): Command {
     .option('-w, --workers <n>', 'worker threads offered per run (default: one per core)')
     .option('--id <name>', 'agent id (default: host-pid-random); letters, digits, - and _')
     .option('-q, --quiet', 'no log lines')
+    .option('--trust <key|file>', "also run plans signed by this public key (see: gauntlet key); repeatable; this user's own key is always trusted", (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--insecure-accept-unsigned-plans', 'DANGEROUS: also run unsigned plans, so anyone who can publish to NATS runs code here')
     .action(async (f: AgentFlags) => {
       const workers = f.workers !== undefined ? parsePositiveInt(f.workers, '--workers') : Math.max(1, availableParallelism());
       if (f.id !== undefined && !/^[A-Za-z0-9_-]+$/.test(f.id)) throw usageError(`--id '${f.id}' has characters NATS subjects cannot carry`, 'use letters, digits, - and _');
+      const trusted = new Set([loadSigningKey().publicKey, ...f.trust.map(parseTrustedKey)]);
       const nc = await connectNats(f.nats, `gauntlet agent ${f.id ?? ''}`.trim());
       const log = f.quiet ? undefined : (line: string) => err(`${new Date().toISOString()} ${line}\n`);
-      const agent = new AgentService(nc, { workers, ...(f.id !== undefined ? { agentId: f.id } : {}), ...(log ? { log } : {}) });
+      if (f.insecureAcceptUnsignedPlans) err('warning: --insecure-accept-unsigned-plans: this agent runs unsigned plans; anyone who can publish to NATS runs code as this user\n');
+      const agent = new AgentService(nc, { workers, trusted, acceptUnsigned: f.insecureAcceptUnsignedPlans === true, ...(f.id !== undefined ? { agentId: f.id } : {}), ...(log ? { log } : {}) });
       await agent.start();
       log?.(`agent ${agent.agentId} on ${f.nats} offers ${workers} workers; waiting for runs (Ctrl-C ends it)`);
       let signalled = false;
