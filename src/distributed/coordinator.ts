@@ -215,7 +215,8 @@ export class Coordinator extends EventEmitter<RunEvents> {
     const m = v.msg;
     if (!('agentId' in m) || !('token' in m)) return this.drop(`a '${m.type}' message that agents do not send`);
     const a = this.agents.get(m.agentId);
-    if (a === undefined || a.token !== m.token) return this.drop(`a '${m.type}' from '${m.agentId}', which is not an agent this run claimed`);
+    if (a === undefined) return this.drop(`a '${m.type}' from '${m.agentId}', which is not an agent this run claimed`);
+    if (a.token !== m.token) return this.drop(`a '${m.type}' said to be from ${m.agentId}, without the token this run gave it`);
     if (a.state === 'lost') return;
     a.lastSeen = performance.now();
     switch (m.type) {
