@@ -8,6 +8,8 @@ import { test, type TestContext } from 'node:test';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { resolveBenchPlan } from '../../src/api/bench.js';
 import { startDistributedRun } from '../../src/api/distributed-run.js';
+import { encodeSigned, GAUNTLET_VERSION, PROTOCOL_VERSION, type AgentMessage } from '../../src/distributed/agent-protocol.js';
+import { loadSigningKey } from '../../src/distributed/plan-signing.js';
 import { startCountingTarget } from '../helpers/counting-target.js';
 import { startAgents, startNatsOrSkip, type Nats } from '../helpers/nats.js';
 
@@ -133,4 +135,22 @@ test('a forged stop (unsigned, or signed by an untrusted key) does not stop the 
   assert.ok(n >= 190, `the whole run: ${n} of about 200 requests`);
   assert.equal(n, target.requests);
   for (const l of logs) assert.match(l.text, /dropped a control message: unsigned message/);
+});
+
+test('a plan of another Gauntlet or protocol version, signed by a trusted key, is refused naming both versions', { timeout: 60_000 }, async (t) => {
+  const nats = await startNatsOrSkip(t);
+  if (!nats) return;
+  const target = await startCountingTarget();
+  t.after(() => target.close());
+  const [agent] = await startAgents(t, nats, 1);
+  const log = stderrOf(agent!);
+  const nc = await client(t, nats);
+  const plan = { ...resolveBenchPlan({ url: `${target.url}/`, requests: 50, connections: 1, workers: 1 }), workers: 1 };
+  const msg = { type: 'assign', runId: 'old1', token: 'x', plan, segment: { index: 0, count: 1 }, gauntletVersion: '0.0.1', protocolVersion: 1 };
+  const reply = dec((await nc.request('gauntlet.agent.agent0', encodeSigned(msg as unknown as AgentMessage, loadSigningKey()), { timeout: 5000 })).data);
+  assert.equal(reply['type'], 'rejected');
+  assert.match(String(reply['reason']), new RegExp(`Gauntlet 0\\.0\\.1 \\(protocol 1\\), this agent Gauntlet ${GAUNTLET_VERSION.replace(/\./g, '\\.')} \\(protocol ${PROTOCOL_VERSION}\\)`));
+  assert.match(log.text, /refused run old1: version mismatch/);
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(target.requests, 0);
 });
