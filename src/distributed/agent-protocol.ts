@@ -40,9 +40,10 @@ export type AgentMessage =
   /** ready: the agent's workers are built and wait for the start. */
   | { readonly type: 'ready'; readonly agentId: string; readonly token: string }
   /** start: every agent starts at its own clock's `startEpochMs[agentId]` (one instant, offsets applied). */
-  | { readonly type: 'start'; readonly startEpochMs: Readonly<Record<string, number>> }
-  | { readonly type: 'stop' }
-  | { readonly type: 'abort' }
+  | { readonly type: 'start'; readonly runId: string; readonly startEpochMs: Readonly<Record<string, number>> }
+  /** stop, abort (and start) name their run, so a signed one cannot be replayed into another run. */
+  | { readonly type: 'stop'; readonly runId: string }
+  | { readonly type: 'abort'; readonly runId: string }
   /** heartbeat: an agent is alive (every HEARTBEAT_MS while it holds a run). */
   | { readonly type: 'heartbeat'; readonly agentId: string; readonly token: string }
   /** snapshot: one interval of one agent, merged over its workers (exact, encoded histograms). */

@@ -45,6 +45,8 @@ export class AgentService {
   private readonly subs: Subscription[] = [];
   private current: CurrentRun | undefined;
   private idle: Promise<void> = Promise.resolve();
+  /** ran holds the run ids this agent took, so a captured signed plan cannot be replayed to it. */
+  private readonly ran = new Set<string>();
 
   constructor(nc: NatsConnection, options: AgentServiceOptions) {
     this.nc = nc;
@@ -77,6 +79,11 @@ export class AgentService {
             msg.respond(encodeMessage({ type: 'rejected', agentId: this.agentId, reason }));
             return;
           }
+          if (this.ran.has(m.runId)) {
+            this.options.log?.(`refused run ${m.runId}: it ran here already (a replayed plan)`);
+            msg.respond(encodeMessage({ type: 'rejected', agentId: this.agentId, reason: `run ${m.runId} ran here already` }));
+            return;
+          }
           if (this.current !== undefined) {
             msg.respond(encodeMessage({ type: 'rejected', agentId: this.agentId, reason: `busy with run ${this.current.runId}` }));
             return;
@@ -87,6 +94,7 @@ export class AgentService {
             return;
           }
           msg.respond(encodeMessage({ type: 'accepted', agentId: this.agentId, epochMs: performance.timeOrigin + performance.now() }));
+          this.ran.add(m.runId);
           this.idle = this.runAssignment(m.runId, m.token, m.plan, m.segment);
         },
       }),
@@ -127,6 +135,7 @@ export class AgentService {
         const v = decodeSigned(msg.data, this.options.trusted, this.options.acceptUnsigned);
         if (v.kind === 'bad') return log(`run ${runId}: dropped a control message: ${v.reason}`);
         const m = v.msg;
+        if (!('runId' in m) || m.runId !== runId) return log(`run ${runId}: dropped a '${m.type}' of another run`);
         if (m.type === 'start') resolveStart(m.startEpochMs[this.agentId] ?? performance.timeOrigin + performance.now());
         else if (m.type === 'stop' || m.type === 'abort') {
           log(`run ${runId}: ${m.type} requested by the coordinator`);

@@ -80,7 +80,7 @@ export class Coordinator extends EventEmitter<RunEvents> {
       await this.assign(hellos);
       await this.until(() => [...this.agents.values()].every((a) => a.ready || a.state !== 'running'), timeoutMs, 'agents did not get ready');
       if (this.failure !== undefined) {
-        this.publish({ type: 'abort' });
+        this.publish({ type: 'abort', runId: this.runId });
         throw new GauntletError('GAUNTLET_WORKER_FAILED', this.failure);
       }
       const startEpochMs = performance.timeOrigin + performance.now() + START_DELAY_MS;
@@ -88,8 +88,8 @@ export class Coordinator extends EventEmitter<RunEvents> {
       for (const [id, a] of this.agents) perAgent[id] = startEpochMs + a.offsetMs;
       const t0 = epochToLocal(startEpochMs);
       this.started = true;
-      this.publish({ type: 'start', startEpochMs: perAgent });
-      if (this.requested !== undefined) this.publish({ type: this.requested });
+      this.publish({ type: 'start', runId: this.runId, startEpochMs: perAgent });
+      if (this.requested !== undefined) this.publish({ type: this.requested, runId: this.runId });
       this.emit('started', t0);
       await this.until(() => [...this.agents.values()].every((a) => a.state !== 'running'));
       this.flushIntervals(true);
@@ -114,14 +114,14 @@ export class Coordinator extends EventEmitter<RunEvents> {
     if (this.requested !== undefined) return;
     this.requested = 'stop';
     this.interrupted ??= 'interrupted';
-    if (this.started) this.publish({ type: 'stop' });
+    if (this.started) this.publish({ type: 'stop', runId: this.runId });
   }
 
   /** abort ends in-flight iterations on every agent at once; what was recorded is kept. */
   abort(): void {
     this.requested = 'abort';
     this.interrupted = 'aborted';
-    if (this.started) this.publish({ type: 'abort' });
+    if (this.started) this.publish({ type: 'abort', runId: this.runId });
   }
 
   private publish(msg: AgentMessage): void {
@@ -180,7 +180,7 @@ export class Coordinator extends EventEmitter<RunEvents> {
     );
     const refused = answers.find((a) => a !== undefined);
     if (refused !== undefined) {
-      this.publish({ type: 'abort' });
+      this.publish({ type: 'abort', runId: this.runId });
       throw new GauntletError('GAUNTLET_WORKER_FAILED', refused, { hint: 'start fresh agents, or ask for fewer with --agents' });
     }
   }
@@ -254,7 +254,7 @@ export class Coordinator extends EventEmitter<RunEvents> {
     this.failure ??= message;
     if (this.requested === undefined) {
       this.requested = 'stop';
-      if (this.started) this.publish({ type: 'stop' });
+      if (this.started) this.publish({ type: 'stop', runId: this.runId });
     }
   }
 

@@ -24,9 +24,9 @@ const FIELDS: Record<AgentMessage['type'], (m: Obj) => string | undefined> = {
   accepted: (m) => (isStr(m['agentId']) && isNum(m['epochMs']) ? undefined : 'accepted needs agentId and epochMs'),
   rejected: (m) => (isStr(m['agentId']) && isStr(m['reason']) ? undefined : 'rejected needs agentId and reason'),
   ready: (m) => (isStr(m['agentId']) && isStr(m['token']) ? undefined : 'ready needs agentId and token'),
-  start: (m) => (numRecord(m['startEpochMs']) ? undefined : 'start needs startEpochMs'),
-  stop: () => undefined,
-  abort: () => undefined,
+  start: (m) => (isStr(m['runId']) && numRecord(m['startEpochMs']) ? undefined : 'start needs runId and startEpochMs'),
+  stop: (m) => (isStr(m['runId']) ? undefined : 'stop needs runId'),
+  abort: (m) => (isStr(m['runId']) ? undefined : 'abort needs runId'),
   heartbeat: (m) => (isStr(m['agentId']) && isStr(m['token']) ? undefined : 'heartbeat needs agentId and token'),
   snapshot: (m) =>
     isStr(m['agentId']) && isStr(m['token']) && isNum(m['index']) && Number.isInteger(m['index']) && m['index'] >= 0 && isNum(m['endMs']) && isSnapshot(m['snapshot'])

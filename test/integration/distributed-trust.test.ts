@@ -109,7 +109,7 @@ test('a forged agent that answers discovery and publishes snapshots (forged, mal
   assert.deepEqual((r.sections?.agents as { id: string }[]).map((a) => a.id), ['agent0', 'agent1']);
 });
 
-test('a forged stop (unsigned, or signed by an untrusted key) does not stop the run', { timeout: 60_000 }, async (t) => {
+test('a forged stop (unsigned, signed by an untrusted key, or a signed stop of another run replayed) does not stop the run', { timeout: 60_000 }, async (t) => {
   const nats = await startNatsOrSkip(t);
   if (!nats) return;
   const target = await startCountingTarget();
@@ -125,6 +125,8 @@ test('a forged stop (unsigned, or signed by an untrusted key) does not stop the 
       nc.publish(m.subject, enc({ type: 'stop' }));
       nc.publish(m.subject, enc({ type: 'abort' }));
       nc.publish(m.subject, signedByStranger({ type: 'stop' }));
+      // A validly signed stop of another run (as if captured earlier), replayed into this one.
+      nc.publish(m.subject, encodeSigned({ type: 'stop', runId: 'an-earlier-run' }, loadSigningKey()));
     },
   });
   const plan = resolveBenchPlan({ url: `${target.url}/`, rate: 100, duration: '2s', workers: 2 });
@@ -134,7 +136,11 @@ test('a forged stop (unsigned, or signed by an untrusted key) does not stop the 
   const n = r.metrics.counters['http_reqs'] ?? 0;
   assert.ok(n >= 190, `the whole run: ${n} of about 200 requests`);
   assert.equal(n, target.requests);
-  for (const l of logs) assert.match(l.text, /dropped a control message: unsigned message/);
+  for (const l of logs) {
+    assert.match(l.text, /dropped a control message: unsigned message/);
+    assert.match(l.text, /dropped a control message: signed by an untrusted key/);
+    assert.match(l.text, /dropped a 'stop' of another run/);
+  }
 });
 
 test('a plan of another Gauntlet or protocol version, signed by a trusted key, is refused naming both versions', { timeout: 60_000 }, async (t) => {
