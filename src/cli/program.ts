@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { agentCommand } from './commands/agent.js';
 import { basicCommand } from './commands/basic.js';
 import { benchCommand } from './commands/bench.js';
+import { keyCommand } from './commands/key.js';
 import { demoCommand } from './commands/demo.js';
 import { multitestCommand } from './commands/multitest.js';
 import { reportCommand } from './commands/report.js';
@@ -36,7 +37,8 @@ export async function main(argv: string[]): Promise<number> {
     .addCommand(serversCommand(setExit))
     .addCommand(serveAppCommand(setExit))
     .addCommand(reportCommand(setExit))
-    .addCommand(agentCommand(setExit));
+    .addCommand(agentCommand(setExit))
+    .addCommand(keyCommand());
   program.commands.forEach((c) => strictCommand(c));
   try {
     await program.parseAsync(argv);

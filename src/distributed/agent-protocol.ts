@@ -1,7 +1,15 @@
+import { createRequire } from 'node:module';
 import type { Segment } from '../core/segments.js';
 import type { Plan } from '../load/plan.js';
 import type { MetricsSnapshot } from '../metrics/registry.js';
 import type { ErrorSampleSummary, FailureSummary, RunResult } from '../metrics/run-result.js';
+import { validateMessage, type Validation } from './message-validation.js';
+import { signPayload, verifyEnvelope, type SigningKey } from './plan-signing.js';
+
+/** PROTOCOL_VERSION changes whenever a message changes shape; agents refuse plans of another version. */
+export const PROTOCOL_VERSION = 2;
+/** GAUNTLET_VERSION is package.json's version; agents refuse plans from another Gauntlet version. */
+export const GAUNTLET_VERSION = (createRequire(import.meta.url)('gauntlet/package.json') as { version: string }).version;
 
 /**
  * AgentMessage is every message between a coordinator and its agents, JSON over NATS subjects (see
@@ -15,27 +23,38 @@ export type AgentMessage =
   /** hello: an idle agent answers a discover. */
   | { readonly type: 'hello'; readonly agentId: string; readonly host: string; readonly workers: number }
   /** assign: a coordinator hands an agent its plan and segment (request on the agent's subject). */
-  | { readonly type: 'assign'; readonly runId: string; readonly plan: Plan; readonly segment: Segment }
+  | {
+      readonly type: 'assign';
+      readonly runId: string;
+      /** token: the coordinator's secret for this agent in this run; every message the agent sends carries it. */
+      readonly token: string;
+      readonly plan: Plan;
+      readonly segment: Segment;
+      readonly gauntletVersion: string;
+      readonly protocolVersion: number;
+    }
   /** accepted: the agent took the assignment; `epochMs` is its clock when it answered. */
   | { readonly type: 'accepted'; readonly agentId: string; readonly epochMs: number }
   /** rejected: the agent is busy or the plan cannot run there. */
   | { readonly type: 'rejected'; readonly agentId: string; readonly reason: string }
   /** ready: the agent's workers are built and wait for the start. */
-  | { readonly type: 'ready'; readonly agentId: string }
+  | { readonly type: 'ready'; readonly agentId: string; readonly token: string }
   /** start: every agent starts at its own clock's `startEpochMs[agentId]` (one instant, offsets applied). */
-  | { readonly type: 'start'; readonly startEpochMs: Readonly<Record<string, number>> }
-  | { readonly type: 'stop' }
-  | { readonly type: 'abort' }
+  | { readonly type: 'start'; readonly runId: string; readonly startEpochMs: Readonly<Record<string, number>> }
+  /** stop, abort (and start) name their run, so a signed one cannot be replayed into another run. */
+  | { readonly type: 'stop'; readonly runId: string }
+  | { readonly type: 'abort'; readonly runId: string }
   /** alive: the coordinator is alive (every HEARTBEAT_MS on the control subject, from the assignment to the end). */
-  | { readonly type: 'alive' }
+  | { readonly type: 'alive'; readonly runId: string }
   /** heartbeat: an agent is alive (every HEARTBEAT_MS while it holds a run). */
-  | { readonly type: 'heartbeat'; readonly agentId: string }
+  | { readonly type: 'heartbeat'; readonly agentId: string; readonly token: string }
   /** snapshot: one interval of one agent, merged over its workers (exact, encoded histograms). */
-  | { readonly type: 'snapshot'; readonly agentId: string; readonly index: number; readonly endMs: number; readonly snapshot: MetricsSnapshot }
+  | { readonly type: 'snapshot'; readonly agentId: string; readonly token: string; readonly index: number; readonly endMs: number; readonly snapshot: MetricsSnapshot }
   /** done: the agent's run is over; every snapshot was sent before it. */
   | {
       readonly type: 'done';
       readonly agentId: string;
+      readonly token: string;
       readonly durationMs: number;
       readonly stopReason: RunResult['stopReason'];
       readonly error?: string;
@@ -76,13 +95,32 @@ export function encodeMessage(msg: AgentMessage): Uint8Array {
   return encoder.encode(JSON.stringify(msg));
 }
 
-/** decodeMessage reads a NATS payload; undefined when it is not a message of this protocol. */
-export function decodeMessage(data: Uint8Array): AgentMessage | undefined {
+function parse(data: Uint8Array): unknown {
   try {
-    const msg = JSON.parse(decoder.decode(data)) as unknown;
-    if (typeof msg === 'object' && msg !== null && typeof (msg as { type?: unknown }).type === 'string') return msg as AgentMessage;
+    return JSON.parse(decoder.decode(data)) as unknown;
   } catch {
-    // not JSON: someone else's message on our subject
+    return undefined;
   }
-  return undefined;
+}
+
+/** decodeMessage reads a NATS payload and checks its shape (validateMessage); a bad one says why. */
+export function decodeMessage(data: Uint8Array): Validation {
+  return validateMessage(parse(data));
+}
+
+/** encodeSigned turns a coordinator's message (assign, start, stop, abort) into a signed envelope. */
+export function encodeSigned(msg: AgentMessage, key: SigningKey): Uint8Array {
+  return encoder.encode(JSON.stringify(signPayload(JSON.stringify(msg), key)));
+}
+
+/**
+ * decodeSigned reads a coordinator's message: a signed envelope from one of `trusted` keys, then
+ * checked in shape. `acceptUnsigned` (agent --insecure-accept-unsigned-plans) also takes bare messages.
+ */
+export function decodeSigned(data: Uint8Array, trusted: ReadonlySet<string>, acceptUnsigned = false): Validation {
+  const raw = parse(data);
+  const env = verifyEnvelope(raw, trusted);
+  if (env.kind === 'ok') return validateMessage(parse(encoder.encode(env.payload)));
+  if (acceptUnsigned && typeof raw === 'object' && raw !== null && !('payload' in raw)) return validateMessage(raw);
+  return { kind: 'bad', reason: env.reason };
 }

@@ -5,7 +5,7 @@ import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { GauntletError } from '../core/errors.js';
 import type { Segment } from '../core/segments.js';
 import type { Plan } from '../load/plan.js';
-import { decodeMessage, encodeMessage, HEARTBEAT_MS, ORPHAN_TIMEOUT_MS, subjects, type AgentMessage } from './agent-protocol.js';
+import { decodeSigned, encodeMessage, GAUNTLET_VERSION, HEARTBEAT_MS, ORPHAN_TIMEOUT_MS, PROTOCOL_VERSION, subjects, type AgentMessage } from './agent-protocol.js';
 import { LocalRunner } from '../runner/local-runner.js';
 
 /** AgentServiceOptions configure an agent: its id and how many worker threads it offers. */
@@ -16,6 +16,10 @@ export interface AgentServiceOptions {
   readonly log?: (line: string) => void;
   /** orphanTimeoutMs: a run whose coordinator is silent this long is stopped gracefully (default ORPHAN_TIMEOUT_MS). */
   readonly orphanTimeoutMs?: number;
+  /** trusted are the public keys (raw base64) whose signed plans and control messages this agent obeys. */
+  readonly trusted: ReadonlySet<string>;
+  /** acceptUnsigned also runs unsigned plans (--insecure-accept-unsigned-plans): anyone on NATS runs code here. */
+  readonly acceptUnsigned?: boolean;
 }
 
 /**
@@ -26,6 +30,7 @@ export const SUPPORTED_SCENARIOS: readonly string[] = ['bench', 'script'];
 
 interface CurrentRun {
   readonly runId: string;
+  readonly token: string;
   readonly runner: LocalRunner;
   heartbeat?: NodeJS.Timeout;
   /** stopped: why this agent ended the run early on its own (sent in its done). */
@@ -46,6 +51,8 @@ export class AgentService {
   private readonly subs: Subscription[] = [];
   private current: CurrentRun | undefined;
   private idle: Promise<void> = Promise.resolve();
+  /** ran holds the run ids this agent took, so a captured signed plan cannot be replayed to it. */
+  private readonly ran = new Set<string>();
 
   constructor(nc: NatsConnection, options: AgentServiceOptions) {
     this.nc = nc;
@@ -64,8 +71,25 @@ export class AgentService {
       }),
       this.nc.subscribe(subjects.agent(this.agentId), {
         callback: (_err, msg) => {
-          const m = decodeMessage(msg.data);
-          if (m?.type !== 'assign') return;
+          const v = decodeSigned(msg.data, this.options.trusted, this.options.acceptUnsigned);
+          const m = v.kind === 'ok' ? v.msg : undefined;
+          if (m?.type !== 'assign') {
+            const reason = v.kind === 'bad' ? v.reason : `unexpected '${v.msg.type}'`;
+            this.options.log?.(`refused a message on ${msg.subject}: ${reason}; nothing of it runs`);
+            if (msg.reply) msg.respond(encodeMessage({ type: 'rejected', agentId: this.agentId, reason: `plan refused: ${reason}` }));
+            return;
+          }
+          if (m.protocolVersion !== PROTOCOL_VERSION || m.gauntletVersion !== GAUNTLET_VERSION) {
+            const reason = `version mismatch: the coordinator runs Gauntlet ${m.gauntletVersion} (protocol ${m.protocolVersion}), this agent Gauntlet ${GAUNTLET_VERSION} (protocol ${PROTOCOL_VERSION})`;
+            this.options.log?.(`refused run ${m.runId}: ${reason}`);
+            msg.respond(encodeMessage({ type: 'rejected', agentId: this.agentId, reason }));
+            return;
+          }
+          if (this.ran.has(m.runId)) {
+            this.options.log?.(`refused run ${m.runId}: it ran here already (a replayed plan)`);
+            msg.respond(encodeMessage({ type: 'rejected', agentId: this.agentId, reason: `run ${m.runId} ran here already` }));
+            return;
+          }
           if (this.current !== undefined) {
             msg.respond(encodeMessage({ type: 'rejected', agentId: this.agentId, reason: `busy with run ${this.current.runId}` }));
             return;
@@ -76,7 +100,8 @@ export class AgentService {
             return;
           }
           msg.respond(encodeMessage({ type: 'accepted', agentId: this.agentId, epochMs: performance.timeOrigin + performance.now() }));
-          this.idle = this.runAssignment(m.runId, m.plan, m.segment);
+          this.ran.add(m.runId);
+          this.idle = this.runAssignment(m.runId, m.token, m.plan, m.segment);
         },
       }),
     );
@@ -102,17 +127,17 @@ export class AgentService {
     if (!this.nc.isClosed()) this.nc.publish(subjects.fromAgents(runId), encodeMessage(msg));
   }
 
-  private async runAssignment(runId: string, plan: Plan, segment: Segment): Promise<void> {
+  private async runAssignment(runId: string, token: string, plan: Plan, segment: Segment): Promise<void> {
     const log = this.options.log ?? (() => {});
     let resolveStart!: (epochMs: number) => void;
     const start = new Promise<number>((r) => (resolveStart = r));
     const runner = new LocalRunner(plan, segment, {
       startEpochMs: () => {
-        this.send(runId, { type: 'ready', agentId: this.agentId });
+        this.send(runId, { type: 'ready', agentId: this.agentId, token });
         return start;
       },
     });
-    const cur: CurrentRun = { runId, runner };
+    const cur: CurrentRun = { runId, token, runner };
     this.current = cur;
     cur.endEarly = (why) => {
       if (cur.stopped !== undefined) return;
@@ -131,10 +156,14 @@ export class AgentService {
     }, Math.min(250, orphanMs / 4));
     const control = this.nc.subscribe(subjects.control(runId), {
       callback: (_err, msg) => {
-        const m = decodeMessage(msg.data);
-        if (m !== undefined) heardAt = performance.now();
-        if (m?.type === 'start') resolveStart(m.startEpochMs[this.agentId] ?? performance.timeOrigin + performance.now());
-        else if (m?.type === 'stop' || m?.type === 'abort') {
+        const v = decodeSigned(msg.data, this.options.trusted, this.options.acceptUnsigned);
+        if (v.kind === 'bad') return log(`run ${runId}: dropped a control message: ${v.reason}`);
+        const m = v.msg;
+        if (!('runId' in m) || m.runId !== runId) return log(`run ${runId}: dropped a '${m.type}' of another run`);
+        // Only a verified message of this run proves the coordinator is alive.
+        heardAt = performance.now();
+        if (m.type === 'start') resolveStart(m.startEpochMs[this.agentId] ?? performance.timeOrigin + performance.now());
+        else if (m.type === 'stop' || m.type === 'abort') {
           log(`run ${runId}: ${m.type} requested by the coordinator`);
           if (m.type === 'stop') runner.stop();
           else runner.abort();
@@ -143,14 +172,15 @@ export class AgentService {
         }
       },
     });
-    cur.heartbeat = setInterval(() => this.send(runId, { type: 'heartbeat', agentId: this.agentId }), HEARTBEAT_MS);
-    runner.on('snapshot', (row, snapshot) => this.send(runId, { type: 'snapshot', agentId: this.agentId, index: row.index, endMs: row.startMs + row.durationMs, snapshot }));
+    cur.heartbeat = setInterval(() => this.send(runId, { type: 'heartbeat', agentId: this.agentId, token }), HEARTBEAT_MS);
+    runner.on('snapshot', (row, snapshot) => this.send(runId, { type: 'snapshot', agentId: this.agentId, token, index: row.index, endMs: row.startMs + row.durationMs, snapshot }));
     log(`run ${runId}: segment ${segment.index}/${segment.count} on ${plan.workers} workers`);
     try {
       const result = await runner.run();
       this.send(runId, {
         type: 'done',
         agentId: this.agentId,
+        token,
         durationMs: result.durationMs,
         stopReason: result.stopReason,
         ...(result.error !== undefined ? { error: result.error } : {}),
@@ -161,7 +191,7 @@ export class AgentService {
       log(`run ${runId}: ${result.stopReason}, ${result.metrics.counters['iterations'] ?? 0} iterations in ${(result.durationMs / 1000).toFixed(2)} s`);
     } catch (err) {
       const message = err instanceof GauntletError || err instanceof Error ? err.message : String(err);
-      this.send(runId, { type: 'done', agentId: this.agentId, durationMs: 0, stopReason: 'failed', error: message, errors: [] });
+      this.send(runId, { type: 'done', agentId: this.agentId, token, durationMs: 0, stopReason: 'failed', error: message, errors: [] });
       log(`run ${runId}: failed: ${message}`);
     } finally {
       clearInterval(cur.heartbeat);

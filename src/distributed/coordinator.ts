@@ -6,7 +6,8 @@ import { epochToLocal, systemClock } from '../core/clock.js';
 import { GauntletError, usageError } from '../core/errors.js';
 import { splitSegment, wholeSegment, type Segment } from '../core/segments.js';
 import type { Plan } from '../load/plan.js';
-import { decodeMessage, encodeMessage, HEARTBEAT_MS, LOST_AFTER_MS, subjects, type AgentMessage } from './agent-protocol.js';
+import { decodeMessage, encodeMessage, encodeSigned, GAUNTLET_VERSION, HEARTBEAT_MS, LOST_AFTER_MS, PROTOCOL_VERSION, subjects, type AgentMessage } from './agent-protocol.js';
+import { loadSigningKey, type SigningKey } from './plan-signing.js';
 import { SUPPORTED_SCENARIOS } from './agent-service.js';
 import { buildDistributedResult, type AgentOutcome } from './coordinator-result.js';
 import type { RunEvents } from '../runner/run-handle.js';
@@ -25,7 +26,14 @@ export interface CoordinatorOptions {
   readonly lostAfterMs?: number;
   /** natsUrl names the server in messages. */
   readonly natsUrl?: string;
+  /** key signs the plans and control messages (default: this user's key, loadSigningKey()). */
+  readonly key?: SigningKey;
+  /** log receives a line per dropped message (default: stderr, the first MAX_DROP_LOGS of them). */
+  readonly log?: (line: string) => void;
 }
+
+/** MAX_DROP_LOGS bounds the lines logged for dropped messages, so a flood cannot flood stderr. */
+const MAX_DROP_LOGS = 10;
 
 /**
  * Coordinator runs a Plan on agents over NATS, in the place of LocalRunner (the same events and
@@ -38,13 +46,15 @@ export class Coordinator extends EventEmitter<RunEvents> {
   readonly runId = randomBytes(6).toString('hex');
   private nc!: NatsConnection;
   private readonly options: CoordinatorOptions;
-  private readonly agents = new Map<string, AgentOutcome & { offsetMs: number; lastSeen: number; lastIndex: number; ready: boolean }>();
+  private readonly agents = new Map<string, AgentOutcome & { token: string; offsetMs: number; lastSeen: number; lastIndex: number; ready: boolean }>();
   private started = false;
   private requested: 'stop' | 'abort' | undefined;
   private failure: string | undefined;
   private readonly merger: IntervalMerger;
   private interrupted: 'interrupted' | 'aborted' | undefined;
   private wake: () => void = () => {};
+  private key!: SigningKey;
+  private dropped = 0;
 
   constructor(plan: Plan, options: CoordinatorOptions) {
     super();
@@ -61,18 +71,19 @@ export class Coordinator extends EventEmitter<RunEvents> {
   /** run finds the agents over `nc` (which stays open: the caller owns it), runs the plan on them and resolves with the merged result. */
   async run(nc: NatsConnection): Promise<RunResult> {
     this.nc = nc;
+    this.key = this.options.key ?? loadSigningKey();
     const timeoutMs = this.options.discoverTimeoutMs ?? 10_000;
     const hellos = await this.discover(timeoutMs);
-    const sub = this.nc.subscribe(subjects.fromAgents(this.runId), { callback: (_e, msg) => this.onMessage(decodeMessage(msg.data)) });
+    const sub = this.nc.subscribe(subjects.fromAgents(this.runId), { callback: (_e, msg) => this.onMessage(msg.data) });
     const check = setInterval(() => this.checkSilence(), 200);
     // Say we are alive to the agents, from the assignment to the end: an agent whose coordinator
     // goes silent (killed, cut off) stops its share gracefully instead of loading the target on.
-    const alive = setInterval(() => this.publish({ type: 'alive' }), HEARTBEAT_MS);
+    const alive = setInterval(() => this.publish({ type: 'alive', runId: this.runId }), HEARTBEAT_MS);
     try {
       await this.assign(hellos);
       await this.until(() => [...this.agents.values()].every((a) => a.ready || a.state !== 'running'), timeoutMs, 'agents did not get ready');
       if (this.failure !== undefined) {
-        this.publish({ type: 'abort' });
+        this.publish({ type: 'abort', runId: this.runId });
         throw new GauntletError('GAUNTLET_WORKER_FAILED', this.failure);
       }
       const startEpochMs = performance.timeOrigin + performance.now() + START_DELAY_MS;
@@ -80,8 +91,8 @@ export class Coordinator extends EventEmitter<RunEvents> {
       for (const [id, a] of this.agents) perAgent[id] = startEpochMs + a.offsetMs;
       const t0 = epochToLocal(startEpochMs);
       this.started = true;
-      this.publish({ type: 'start', startEpochMs: perAgent });
-      if (this.requested !== undefined) this.publish({ type: this.requested });
+      this.publish({ type: 'start', runId: this.runId, startEpochMs: perAgent });
+      if (this.requested !== undefined) this.publish({ type: this.requested, runId: this.runId });
       this.emit('started', t0);
       await this.until(() => [...this.agents.values()].every((a) => a.state !== 'running'));
       this.flushIntervals(true);
@@ -107,18 +118,18 @@ export class Coordinator extends EventEmitter<RunEvents> {
     if (this.requested !== undefined) return;
     this.requested = 'stop';
     this.interrupted ??= 'interrupted';
-    if (this.started) this.publish({ type: 'stop' });
+    if (this.started) this.publish({ type: 'stop', runId: this.runId });
   }
 
   /** abort ends in-flight iterations on every agent at once; what was recorded is kept. */
   abort(): void {
     this.requested = 'abort';
     this.interrupted = 'aborted';
-    if (this.started) this.publish({ type: 'abort' });
+    if (this.started) this.publish({ type: 'abort', runId: this.runId });
   }
 
   private publish(msg: AgentMessage): void {
-    if (!this.nc.isClosed()) this.nc.publish(subjects.control(this.runId), encodeMessage(msg));
+    if (!this.nc.isClosed()) this.nc.publish(subjects.control(this.runId), encodeSigned(msg, this.key));
   }
 
   /** discover asks for idle agents until N answered or the time is up. */
@@ -130,8 +141,9 @@ export class Coordinator extends EventEmitter<RunEvents> {
       try {
         const replies = await this.nc.requestMany(subjects.discover, encodeMessage({ type: 'discover' }), { strategy: 'timer', maxWait: 300 });
         for await (const msg of replies) {
-          const m = decodeMessage(msg.data);
-          if (m?.type === 'hello') found.set(m.agentId, m);
+          const v = decodeMessage(msg.data);
+          if (v.kind === 'ok' && v.msg.type === 'hello' && /^[A-Za-z0-9_-]+$/.test(v.msg.agentId)) found.set(v.msg.agentId, v.msg);
+          else this.drop(`a discovery answer: ${v.kind === 'bad' ? v.reason : 'not a hello with a valid agent id'}`);
         }
       } catch {
         // no responders yet: agents may still be starting
@@ -156,11 +168,13 @@ export class Coordinator extends EventEmitter<RunEvents> {
         const segment: Segment = segments[i]!;
         const plan: Plan = { ...this.plan, workers: Math.max(1, Math.min(h.workers, perAgentUsers)) };
         const sent = performance.timeOrigin + performance.now();
-        this.agents.set(h.agentId, { agentId: h.agentId, host: h.host, workers: plan.workers, segment, state: 'running', offsetMs: 0, lastSeen: performance.now(), lastIndex: -1, ready: false, counters: {} });
+        const token = randomBytes(16).toString('hex');
+        this.agents.set(h.agentId, { token, agentId: h.agentId, host: h.host, workers: plan.workers, segment, state: 'running', offsetMs: 0, lastSeen: performance.now(), lastIndex: -1, ready: false, counters: {} });
         try {
-          const reply = await this.nc.request(subjects.agent(h.agentId), encodeMessage({ type: 'assign', runId: this.runId, plan, segment }), { timeout: 5000 });
+          const reply = await this.nc.request(subjects.agent(h.agentId), encodeSigned({ type: 'assign', runId: this.runId, token, plan, segment, gauntletVersion: GAUNTLET_VERSION, protocolVersion: PROTOCOL_VERSION }, this.key), { timeout: 5000 });
           const got = performance.timeOrigin + performance.now();
-          const m = decodeMessage(reply.data);
+          const v = decodeMessage(reply.data);
+          const m = v.kind === 'ok' ? v.msg : undefined;
           if (m?.type === 'accepted') this.agents.get(h.agentId)!.offsetMs = m.epochMs - (sent + got) / 2;
           return m?.type === 'accepted' ? undefined : `agent ${h.agentId} refused the run: ${m?.type === 'rejected' ? m.reason : 'no answer'}`;
         } catch (err) {
@@ -170,7 +184,7 @@ export class Coordinator extends EventEmitter<RunEvents> {
     );
     const refused = answers.find((a) => a !== undefined);
     if (refused !== undefined) {
-      this.publish({ type: 'abort' });
+      this.publish({ type: 'abort', runId: this.runId });
       throw new GauntletError('GAUNTLET_WORKER_FAILED', refused, { hint: 'start fresh agents, or ask for fewer with --agents' });
     }
   }
@@ -191,17 +205,35 @@ export class Coordinator extends EventEmitter<RunEvents> {
     });
   }
 
-  private onMessage(m: AgentMessage | undefined): void {
-    if (m === undefined || !('agentId' in m)) return;
+  /** drop logs a message that was not used (bounded: MAX_DROP_LOGS lines). */
+  private drop(what: string): void {
+    this.dropped++;
+    if (this.dropped > MAX_DROP_LOGS) return;
+    const log = this.options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+    log(`gauntlet: run ${this.runId}: dropped ${what}${this.dropped === MAX_DROP_LOGS ? ' (further drops are not logged)' : ''}`);
+  }
+
+  private onMessage(data: Uint8Array): void {
+    const v = decodeMessage(data);
+    if (v.kind === 'bad') return this.drop(`a message: ${v.reason}`);
+    const m = v.msg;
+    if (!('agentId' in m) || !('token' in m)) return this.drop(`a '${m.type}' message that agents do not send`);
     const a = this.agents.get(m.agentId);
-    if (a === undefined || a.state === 'lost') return;
+    if (a === undefined) return this.drop(`a '${m.type}' from '${m.agentId}', which is not an agent this run claimed`);
+    if (a.token !== m.token) return this.drop(`a '${m.type}' said to be from ${m.agentId}, without the token this run gave it`);
+    if (a.state === 'lost') return;
     a.lastSeen = performance.now();
     switch (m.type) {
       case 'ready':
         a.ready = true;
         break;
       case 'snapshot': {
-        this.merger.add(m.index, m.snapshot, m.endMs);
+        try {
+          this.merger.add(m.index, m.snapshot, m.endMs);
+        } catch (err) {
+          this.drop(`a snapshot of ${a.agentId} that does not decode: ${(err as Error).message}`);
+          break;
+        }
         for (const k in m.snapshot.counters) a.counters[k] = (a.counters[k] ?? 0) + m.snapshot.counters[k]!;
         a.lastIndex = m.index;
         this.flushIntervals(false);
@@ -232,7 +264,7 @@ export class Coordinator extends EventEmitter<RunEvents> {
     this.failure ??= message;
     if (this.requested === undefined) {
       this.requested = 'stop';
-      if (this.started) this.publish({ type: 'stop' });
+      if (this.started) this.publish({ type: 'stop', runId: this.runId });
     }
   }
 

@@ -5,6 +5,7 @@ import { formatDuration, parseDuration } from '../../core/duration.js';
 import { ExitCode, usageError } from '../../core/errors.js';
 import { parsePositiveInt } from '../../core/units.js';
 import { AgentService } from '../../distributed/agent-service.js';
+import { loadSigningKey, parseTrustedKey } from '../../distributed/plan-signing.js';
 import { err, onStop, strictCommand } from '../io.js';
 
 interface AgentFlags {
@@ -13,6 +14,8 @@ interface AgentFlags {
   id?: string;
   quiet?: boolean;
   orphanTimeout: string;
+  trust: string[];
+  insecureAcceptUnsignedPlans?: boolean;
 }
 
 /**
@@ -31,12 +34,16 @@ export function agentCommand(setExit: (code: number) => void): Command {
     .option('--id <name>', 'agent id (default: host-pid-random); letters, digits, - and _')
     .option('-q, --quiet', 'no log lines')
     .option('--orphan-timeout <duration>', "stop a run gracefully when its coordinator is silent this long (it died or is cut off)", '3s')
+    .option('--trust <key|file>', "also run plans signed by this public key (see: gauntlet key); repeatable; this user's own key is always trusted", (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--insecure-accept-unsigned-plans', 'DANGEROUS: also run unsigned plans, so anyone who can publish to NATS runs code here')
     .action(async (f: AgentFlags) => {
       const workers = f.workers !== undefined ? parsePositiveInt(f.workers, '--workers') : Math.max(1, availableParallelism());
       if (f.id !== undefined && !/^[A-Za-z0-9_-]+$/.test(f.id)) throw usageError(`--id '${f.id}' has characters NATS subjects cannot carry`, 'use letters, digits, - and _');
       const orphanTimeoutMs = parseDuration(f.orphanTimeout, '--orphan-timeout');
       if (orphanTimeoutMs < 1000) throw usageError(`--orphan-timeout ${f.orphanTimeout} is shorter than a few coordinator heartbeats`, 'use 1s or more (default 3s)');
+      const trusted = new Set([loadSigningKey().publicKey, ...f.trust.map(parseTrustedKey)]);
       const log = f.quiet ? undefined : (line: string) => err(`${new Date().toISOString()} ${line}\n`);
+      if (f.insecureAcceptUnsignedPlans) err('warning: --insecure-accept-unsigned-plans: this agent runs unsigned plans; anyone who can publish to NATS runs code as this user\n');
       let signalled: NodeJS.Signals | undefined;
       const signals = new AbortController();
       const stopped = new Promise<void>((resolve) => {
@@ -53,7 +60,7 @@ export function agentCommand(setExit: (code: number) => void): Command {
         setExit(ExitCode.interrupted);
         return;
       }
-      const agent = new AgentService(nc, { workers, orphanTimeoutMs, ...(f.id !== undefined ? { agentId: f.id } : {}), ...(log ? { log } : {}) });
+      const agent = new AgentService(nc, { workers, orphanTimeoutMs, trusted, acceptUnsigned: f.insecureAcceptUnsignedPlans === true, ...(f.id !== undefined ? { agentId: f.id } : {}), ...(log ? { log } : {}) });
       await agent.start();
       log?.(`agent ${agent.agentId} on ${f.nats} offers ${workers} workers, orphan timeout ${formatDuration(orphanTimeoutMs)}; waiting for runs (Ctrl-C ends it)`);
       const closed = nc.closed().then((e) => {

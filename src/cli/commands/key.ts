@@ -1,0 +1,15 @@
+import { Command } from 'commander';
+import { loadSigningKey } from '../../distributed/plan-signing.js';
+import { outData, strictCommand } from '../io.js';
+
+/**
+ * keyCommand is `gauntlet key`: it prints this user's public signing key (created on first use in
+ * the config directory), to give agents on other machines with `gauntlet agent --trust KEY`.
+ */
+export function keyCommand(): Command {
+  return strictCommand(new Command('key'))
+    .description("print this user's public key, which signs the plans sent to agents (give it to agents elsewhere: gauntlet agent --trust KEY)")
+    .action(() => {
+      outData(`${loadSigningKey().publicKey}\n`);
+    });
+}
