@@ -156,7 +156,8 @@ test('a plan of another Gauntlet or protocol version, signed by a trusted key, i
   const reply = dec((await nc.request('gauntlet.agent.agent0', encodeSigned(msg as unknown as AgentMessage, loadSigningKey()), { timeout: 5000 })).data);
   assert.equal(reply['type'], 'rejected');
   assert.match(String(reply['reason']), new RegExp(`Gauntlet 0\\.0\\.1 \\(protocol 1\\), this agent Gauntlet ${GAUNTLET_VERSION.replace(/\./g, '\\.')} \\(protocol ${PROTOCOL_VERSION}\\)`));
+  // The agent's log line travels through its stderr pipe: it may arrive after the reply.
+  for (let i = 0; i < 100 && !/refused run old1: version mismatch/.test(log.text); i++) await new Promise((r) => setTimeout(r, 50));
   assert.match(log.text, /refused run old1: version mismatch/);
-  await new Promise((r) => setTimeout(r, 500));
   assert.equal(target.requests, 0);
 });
