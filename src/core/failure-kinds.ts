@@ -8,6 +8,13 @@
  */
 export const FAILURE_KINDS = ['timeout', 'refused', 'reset', 'dns', 'tls', 'protocol', 'aborted', 'status', 'expectation', 'error', 'local'] as const;
 
+/**
+ * LOCAL_LIMIT_CODES are the error codes of a `local` failure: the generator's own limits (file
+ * descriptors of the process and of the system, local ports, socket buffers). One list for the
+ * classifier, the `local_limit{code}` counters and the summary's hints.
+ */
+export const LOCAL_LIMIT_CODES = ['EMFILE', 'ENFILE', 'EADDRNOTAVAIL', 'ENOBUFS'] as const;
+
 /** FailureKind is one entry of FAILURE_KINDS (`error` is an exception in user code). */
 export type FailureKind = (typeof FAILURE_KINDS)[number];
 

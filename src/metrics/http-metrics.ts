@@ -1,4 +1,4 @@
-import { failureCode, type OutcomeKind } from '../core/failure-kinds.js';
+import { failureCode, LOCAL_LIMIT_CODES, type OutcomeKind } from '../core/failure-kinds.js';
 import { metricKey, type Counter, type MetricsRegistry, type Trend } from './registry.js';
 import type { RequestLog } from './request-log.js';
 
@@ -165,7 +165,7 @@ export class HttpMetrics {
 }
 
 /** LOCAL_CODES are the error codes of `local` failures kept apart; others count as `other`. */
-const LOCAL_CODES = new Set(['EMFILE', 'ENFILE', 'EADDRNOTAVAIL', 'ENOBUFS']);
+const LOCAL_CODES: ReadonlySet<string> = new Set(LOCAL_LIMIT_CODES);
 
 /** tagValue makes a string safe inside a metric key `name{k:v,…}` (no commas or braces), at most 120 chars. */
 export function tagValue(s: string): string {

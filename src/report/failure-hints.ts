@@ -1,4 +1,4 @@
-import type { FailureKind } from '../core/failure-kinds.js';
+import { LOCAL_LIMIT_CODES, type FailureKind } from '../core/failure-kinds.js';
 import type { FailureSummary } from '../metrics/run-result.js';
 
 /** LOCAL_HINTS say how to raise each of the generator's own limits (`local` failures), by error code. */
@@ -8,6 +8,15 @@ export const LOCAL_HINTS: Record<string, string> = {
   EADDRNOTAVAIL: 'widen net.ipv4.ip_local_port_range, spread connections over several source addresses or target addresses, or reuse connections longer',
   ENOBUFS: 'use fewer connections (-c) or smaller bodies, or raise the kernel socket memory (net.core.wmem_max)',
   other: 'use fewer connections (-c)',
+};
+
+/** LOCAL_LIMITS say what ran out for each error code of a `local` failure. */
+export const LOCAL_LIMITS: Record<string, string> = {
+  EMFILE: 'file descriptors of the process (EMFILE)',
+  ENFILE: 'file descriptors of the system (ENFILE)',
+  EADDRNOTAVAIL: 'local ports for the target address (EADDRNOTAVAIL)',
+  ENOBUFS: 'socket buffer memory (ENOBUFS)',
+  other: 'a local resource',
 };
 
 /** PLAIN_PORT: OpenSSL's words for a TLS handshake that got plain HTTP back. */
@@ -40,7 +49,7 @@ export function failureHint(kind: FailureKind, message: string): string | undefi
       return `the host name ${host === undefined ? '' : `${host} `}did not resolve: check the URL's spelling and your DNS, or use an IP address`;
     }
     case 'local': {
-      const code = /\b(EMFILE|ENFILE|EADDRNOTAVAIL|ENOBUFS)\b/.exec(message)?.[1] ?? 'other';
+      const code = LOCAL_LIMIT_CODES.find((c) => new RegExp(`\\b${c}\\b`).test(message)) ?? 'other';
       return LOCAL_HINTS[code];
     }
     case 'timeout':

@@ -53,6 +53,35 @@ export function openFailure(flag: string, path: string, err: unknown): GauntletE
 }
 
 /**
+ * CheckedOutput is what every output file shares: its path and flag, and its first failure, kept in
+ * `failure` and told to `onFailure` once. Outputs never throw on a failed write.
+ */
+export abstract class CheckedOutput {
+  readonly path: string;
+  readonly flag: string;
+  private failed: OutputFailure | undefined;
+  private readonly onFailure: ((failure: OutputFailure) => void) | undefined;
+
+  constructor(path: string, flag: string, options: OutputFileOptions) {
+    this.path = path;
+    this.flag = flag;
+    this.onFailure = options.onFailure;
+  }
+
+  /** failure is why this output stopped being written (or was not written), if it did. */
+  get failure(): OutputFailure | undefined {
+    return this.failed;
+  }
+
+  /** report keeps the first failure and tells onFailure of it; later ones are the same story. */
+  protected report(failure: OutputFailure): void {
+    if (this.failed !== undefined) return;
+    this.failed = failure;
+    this.onFailure?.(failure);
+  }
+}
+
+/**
  * OutputFile is a report file written as it goes (CSV rows, time series), opened before the run starts
  * so a path that cannot be written is a usage error up front, not a lost result at the end. Writes are
  * synchronous (what was written is on disk even if the process is stopped right after) and checked:
@@ -60,18 +89,12 @@ export function openFailure(flag: string, path: string, err: unknown): GauntletE
  * of the last whole unit, the file is closed, `onFailure` hears of it once and later writes are
  * dropped. Nothing is thrown: a failing output never stops the run or the other outputs.
  */
-export class OutputFile {
-  readonly path: string;
-  readonly flag: string;
+export class OutputFile extends CheckedOutput {
   private fd: number | undefined;
   private written = 0;
-  private failed: OutputFailure | undefined;
-  private readonly onFailure: ((failure: OutputFailure) => void) | undefined;
 
   constructor(path: string, flag: string, options: OutputFileOptions = {}) {
-    this.path = path;
-    this.flag = flag;
-    this.onFailure = options.onFailure;
+    super(path, flag, options);
     try {
       this.fd = openSync(path, 'w');
     } catch (err) {
@@ -79,14 +102,9 @@ export class OutputFile {
     }
   }
 
-  /** failure is why this file stopped being written, if it did. */
-  get failure(): OutputFailure | undefined {
-    return this.failed;
-  }
-
   /** write appends whole rows; false when the file has failed (now or before) and holds only what came before. */
   write(text: string): boolean {
-    if (this.fd === undefined) return this.failed === undefined;
+    if (this.fd === undefined) return this.failure === undefined;
     if (text.length === 0) return true;
     const buf = Buffer.from(text);
     let off = 0;
@@ -126,11 +144,5 @@ export class OutputFile {
       // the write already failed; that is the error to report
     }
     this.report(outputFailure(this.flag, this.path, err, 'rows'));
-  }
-
-  private report(failure: OutputFailure): void {
-    if (this.failed !== undefined) return;
-    this.failed = failure;
-    this.onFailure?.(failure);
   }
 }

@@ -4,7 +4,7 @@ import { formatBytes, formatCount } from '../core/units.js';
 import type { TrendSummary } from '../metrics/histogram.js';
 import type { RunResult } from '../metrics/run-result.js';
 import { failureDetailLines } from './failure-detail.js';
-import { LOCAL_HINTS } from './failure-hints.js';
+import { LOCAL_HINTS, LOCAL_LIMITS } from './failure-hints.js';
 import { runShapeLines } from './run-shape-summary.js';
 import { closingLine, headlineLines, thresholdLines } from './verdict.js';
 
@@ -26,15 +26,6 @@ export function countersWith(result: RunResult, name: string, tag: string): [str
 
 /** LATE_MS: timeouts seen later than this past their deadline are worth a line. */
 const LATE_MS = 10;
-
-/** LOCAL_LIMITS say what ran out for each error code of a `local` failure. */
-const LOCAL_LIMITS: Record<string, string> = {
-  EMFILE: 'file descriptors of the process (EMFILE)',
-  ENFILE: 'file descriptors of the system (ENFILE)',
-  EADDRNOTAVAIL: 'local ports for the target address (EADDRNOTAVAIL)',
-  ENOBUFS: 'socket buffer memory (ENOBUFS)',
-  other: 'a local resource',
-};
 
 /** localLimitLines explain `local` failures: the generator's own limit, what ran out and how to raise it. */
 function localLimitLines(result: RunResult): string[] {

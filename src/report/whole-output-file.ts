@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { accessSync, closeSync, constants, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { openFailure, outputFailure, type OutputFailure, type OutputFileOptions } from './output-file.js';
+import { CheckedOutput, openFailure, outputFailure, type OutputFileOptions } from './output-file.js';
 
 /**
  * WholeOutputFile is a report file written once, whole, at the end (`--json`, `--html`): there is
@@ -11,18 +11,12 @@ import { openFailure, outputFailure, type OutputFailure, type OutputFileOptions 
  * was. A path that is not a regular file (`/dev/stdout`, a pipe) is written directly. A failure is
  * never thrown: `onFailure` hears of it once and `failure` keeps it.
  */
-export class WholeOutputFile {
-  readonly path: string;
-  readonly flag: string;
+export class WholeOutputFile extends CheckedOutput {
   private readonly temp: string | undefined;
   private fd: number | undefined;
-  private failed: OutputFailure | undefined;
-  private readonly onFailure: ((failure: OutputFailure) => void) | undefined;
 
   constructor(path: string, flag: string, options: OutputFileOptions = {}) {
-    this.path = path;
-    this.flag = flag;
-    this.onFailure = options.onFailure;
+    super(path, flag, options);
     let stats: Stats | undefined;
     try {
       stats = statSync(path);
@@ -44,11 +38,6 @@ export class WholeOutputFile {
     }
   }
 
-  /** failure is why this file was not written, if it was not. */
-  get failure(): OutputFailure | undefined {
-    return this.failed;
-  }
-
   /** writeWhole writes the whole content and puts it in place; false (and no partial file) when it could not. */
   writeWhole(text: string): boolean {
     if (this.fd === undefined) return false;
@@ -62,7 +51,7 @@ export class WholeOutputFile {
     } catch (err) {
       this.closeQuietly(fd);
       this.removeTemp();
-      this.report(err);
+      this.report(outputFailure(this.flag, this.path, err, 'nothing'));
       return false;
     }
     try {
@@ -70,7 +59,7 @@ export class WholeOutputFile {
       if (this.temp !== undefined) renameSync(this.temp, this.path);
     } catch (err) {
       this.removeTemp();
-      this.report(err);
+      this.report(outputFailure(this.flag, this.path, err, 'nothing'));
       return false;
     }
     return true;
@@ -99,11 +88,5 @@ export class WholeOutputFile {
     } catch {
       // gone already
     }
-  }
-
-  private report(err: unknown): void {
-    if (this.failed !== undefined) return;
-    this.failed = outputFailure(this.flag, this.path, err, 'nothing');
-    this.onFailure?.(this.failed);
   }
 }

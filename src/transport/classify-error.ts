@@ -1,8 +1,8 @@
-import type { OutcomeKind } from '../core/failure-kinds.js';
+import { LOCAL_LIMIT_CODES, type OutcomeKind } from '../core/failure-kinds.js';
 
 const REFUSED = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENETDOWN']);
 /** LOCAL: the generator's own limits (descriptors, local ports, socket buffers), not the target's. */
-const LOCAL = new Set(['EMFILE', 'ENFILE', 'EADDRNOTAVAIL', 'ENOBUFS']);
+const LOCAL: ReadonlySet<string> = new Set(LOCAL_LIMIT_CODES);
 const RESET = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'UND_ERR_SOCKET', 'ERR_HTTP2_SESSION_ERROR', 'ERR_HTTP2_GOAWAY_SESSION', 'ERR_HTTP2_STREAM_CANCEL']);
 const TIMEOUT = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT', 'ERR_HTTP2_PING_TIMEOUT', 'ERR_HTTP2_SETTINGS_TIMEOUT']);
 const DNS = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NONAME', 'EAI_NODATA', 'EAI_ADDRFAMILY', 'ENODATA', 'ESERVFAIL']);
