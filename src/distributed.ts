@@ -4,5 +4,7 @@
  */
 export { startDistributedRun, connectNats } from './api/distributed-run.js';
 export type { DistributedRunOptions } from './api/distributed-run.js';
+export { redactUrl } from './distributed/nats-connection.js';
+export type { NatsConnectOptions } from './distributed/nats-connection.js';
 export type { AgentLine } from './distributed/agents-summary.js';
 export { renderAgents } from './distributed/agents-summary.js';

@@ -1,69 +1,21 @@
-import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { GauntletError } from '../core/errors.js';
 import { Coordinator } from '../distributed/coordinator.js';
+import { connectNats, urlOf, type NatsConnectOptions } from '../distributed/nats-connection.js';
 import type { Plan } from '../load/plan.js';
 import type { RunResult } from '../metrics/run-result.js';
 import { runHandle, type RunHandle, type StartRunOptions } from '../runner/run-handle.js';
 
+// connectNats and connectNatsForever moved to distributed/nats-connection.ts; their callers import them from here too.
+export { connectNats, connectNatsForever } from '../distributed/nats-connection.js';
+
 /** DistributedRunOptions say where the agents are and how many to use. */
 export interface DistributedRunOptions extends StartRunOptions {
-  /** nats is the NATS server URL the agents listen on, e.g. nats://127.0.0.1:4222. */
-  readonly nats: string;
+  /** nats is the NATS server the agents listen on: a URL (nats://127.0.0.1:4222) or the URL with credentials and TLS files. */
+  readonly nats: string | NatsConnectOptions;
   readonly agents: number;
   /** discoverTimeoutMs bounds the search for idle agents (default 10 s). */
   readonly discoverTimeoutMs?: number;
   /** lostAfterMs: an agent silent this long is lost (default 3 s). */
   readonly lostAfterMs?: number;
-}
-
-/** connectNats connects to a NATS server, turning a failure into a GauntletError with a hint. */
-export async function connectNats(url: string, name: string): Promise<NatsConnection> {
-  try {
-    return await connect({ servers: url, name, timeout: 5000 });
-  } catch (err) {
-    throw new GauntletError('GAUNTLET_RUNTIME', `cannot connect to NATS at ${url}: ${(err as Error).message}`, {
-      hint: 'start a NATS server (nats-server -a 127.0.0.1 -p 4222) and give its URL with --nats',
-      cause: err,
-    });
-  }
-}
-
-/** RECONNECT_WAIT_MS is the agents' first wait between NATS connection attempts; it doubles up to RECONNECT_MAX_MS. */
-const RECONNECT_WAIT_MS = 500;
-const RECONNECT_MAX_MS = 5000;
-
-/**
- * connectNatsForever is an agent's connection: it retries the first connect with backoff (one log
- * line per failed attempt) until it succeeds or `signal` aborts (then undefined), and the connection
- * reconnects for ever after (a NATS restart or a network cut does not end the agent).
- */
-export async function connectNatsForever(url: string, name: string, log: (line: string) => void, signal: AbortSignal): Promise<NatsConnection | undefined> {
-  let waitMs = RECONNECT_WAIT_MS;
-  while (!signal.aborted) {
-    try {
-      const nc = await connect({ servers: url, name, timeout: 5000, maxReconnectAttempts: -1, reconnectTimeWait: 1000 });
-      void (async () => {
-        for await (const s of nc.status()) {
-          if (s.type === 'disconnect') log(`NATS connection to ${s.server} lost; reconnecting`);
-          else if (s.type === 'reconnect') log(`NATS connection to ${s.server} is back`);
-        }
-      })();
-      return nc;
-    } catch (err) {
-      log(`cannot reach NATS at ${url} (${(err as Error).message}); retrying in ${(waitMs / 1000).toFixed(1)} s`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, waitMs);
-        signal.addEventListener('abort', done, { once: true });
-        function done() {
-          clearTimeout(timer);
-          signal.removeEventListener('abort', done);
-          resolve();
-        }
-      });
-      waitMs = Math.min(RECONNECT_MAX_MS, waitMs * 2);
-    }
-  }
-  return undefined;
 }
 
 /**
@@ -75,7 +27,7 @@ export async function connectNatsForever(url: string, name: string, log: (line: 
 export function startDistributedRun(plan: Plan, options: DistributedRunOptions): RunHandle {
   const coordinator = new Coordinator(plan, {
     agents: options.agents,
-    natsUrl: options.nats,
+    natsUrl: urlOf(options.nats),
     ...(options.discoverTimeoutMs !== undefined ? { discoverTimeoutMs: options.discoverTimeoutMs } : {}),
     ...(options.lostAfterMs !== undefined ? { lostAfterMs: options.lostAfterMs } : {}),
   });

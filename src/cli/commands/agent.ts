@@ -5,10 +5,12 @@ import { formatDuration, parseDuration } from '../../core/duration.js';
 import { ExitCode, usageError } from '../../core/errors.js';
 import { parsePositiveInt } from '../../core/units.js';
 import { AgentService } from '../../distributed/agent-service.js';
+import { urlOf } from '../../distributed/nats-connection.js';
 import { loadSigningKey, parseTrustedKey } from '../../distributed/plan-signing.js';
 import { err, onStop, strictCommand } from '../io.js';
+import { addNatsFlags, natsOptionsOf, type NatsFlagValues } from './nats-flags.js';
 
-interface AgentFlags {
+interface AgentFlags extends NatsFlagValues {
   nats: string;
   workers?: string;
   id?: string;
@@ -27,7 +29,7 @@ interface AgentFlags {
  * is stopped gracefully and the agent is idle again.
  */
 export function agentCommand(setExit: (code: number) => void): Command {
-  return strictCommand(new Command('agent'))
+  const cmd = strictCommand(new Command('agent'))
     .description('serve as a load agent: wait on NATS for coordinators (bench or run with --agents N) and run their plans')
     .requiredOption('--nats <url>', 'NATS server URL, e.g. nats://127.0.0.1:4222')
     .option('-w, --workers <n>', 'worker threads offered per run (default: one per core)')
@@ -35,8 +37,10 @@ export function agentCommand(setExit: (code: number) => void): Command {
     .option('-q, --quiet', 'no log lines')
     .option('--orphan-timeout <duration>', "stop a run gracefully when its coordinator is silent this long (it died or is cut off)", '3s')
     .option('--trust <key|file>', "also run plans signed by this public key (see: gauntlet key); repeatable; this user's own key is always trusted", (v: string, acc: string[]) => [...acc, v], [] as string[])
-    .option('--insecure-accept-unsigned-plans', 'DANGEROUS: also run unsigned plans, so anyone who can publish to NATS runs code here')
+    .option('--insecure-accept-unsigned-plans', 'DANGEROUS: also run unsigned plans, so anyone who can publish to NATS runs code here');
+  return addNatsFlags(cmd)
     .action(async (f: AgentFlags) => {
+      const nats = natsOptionsOf(f.nats, f);
       const workers = f.workers !== undefined ? parsePositiveInt(f.workers, '--workers') : Math.max(1, availableParallelism());
       if (f.id !== undefined && !/^[A-Za-z0-9_-]+$/.test(f.id)) throw usageError(`--id '${f.id}' has characters NATS subjects cannot carry`, 'use letters, digits, - and _');
       const orphanTimeoutMs = parseDuration(f.orphanTimeout, '--orphan-timeout');
@@ -55,14 +59,14 @@ export function agentCommand(setExit: (code: number) => void): Command {
           resolve();
         });
       });
-      const nc = await connectNatsForever(f.nats, `gauntlet agent ${f.id ?? ''}`.trim(), log ?? (() => {}), signals.signal);
+      const nc = await connectNatsForever(nats, `gauntlet agent ${f.id ?? ''}`.trim(), log ?? (() => {}), signals.signal);
       if (nc === undefined) {
         setExit(ExitCode.interrupted);
         return;
       }
       const agent = new AgentService(nc, { workers, orphanTimeoutMs, trusted, acceptUnsigned: f.insecureAcceptUnsignedPlans === true, ...(f.id !== undefined ? { agentId: f.id } : {}), ...(log ? { log } : {}) });
       await agent.start();
-      log?.(`agent ${agent.agentId} on ${f.nats} offers ${workers} workers, orphan timeout ${formatDuration(orphanTimeoutMs)}; waiting for runs (Ctrl-C ends it)`);
+      log?.(`agent ${agent.agentId} on ${urlOf(nats)} offers ${workers} workers, orphan timeout ${formatDuration(orphanTimeoutMs)}; waiting for runs (Ctrl-C ends it)`);
       const closed = nc.closed().then((e) => {
         if (e) log?.(`NATS connection closed: ${e.message}`);
       });
