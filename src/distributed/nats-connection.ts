@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import {
   connect,
   credsAuthenticator,
@@ -37,18 +38,26 @@ export interface NatsConnectOptions {
   readonly tls?: { readonly caFile?: string; readonly certFile?: string; readonly keyFile?: string };
 }
 
-/** USERINFO matches the `user:password@` or `token@` part of a URL (each URL of a comma-separated list). */
+/** USERINFO matches the `user:password@` or `token@` part of a URL (each URL of a comma-separated list), for splitUrl. */
 const USERINFO = /(^|,)(\s*[a-z][a-z0-9+.-]*:\/\/)?([^@/,\s]*)@/gi;
 
+/** SCHEMED matches `scheme://user:password@` or `scheme://token@` anywhere (in a URL list or a sentence). */
+const SCHEMED = /([a-z][a-z0-9+.-]*:\/\/)([^@/\s,]*)@/gi;
+/** BARE matches `user:password@` or `token@` of a URL without a scheme, at the start or after a comma. */
+const BARE = /(^|,)(\s*)([^@/\s,]*)@/g;
+
+const hide = (info: string) => {
+  const colon = info.indexOf(':');
+  return colon >= 0 ? `${info.slice(0, colon)}:***` : '***';
+};
+
 /**
- * redactUrl hides the secrets in a NATS URL for every log line, error, hint, summary and JSON:
- * `nats://u:pw@host` becomes `nats://u:***@host` and `nats://token@host` becomes `nats://***@host`.
+ * redactUrl hides the secrets in a NATS URL (or in a message naming one) for every log line, error,
+ * hint, summary and JSON: `nats://u:pw@host` becomes `nats://u:***@host` and `nats://token@host`
+ * becomes `nats://***@host`.
  */
 export function redactUrl(url: string): string {
-  return url.replace(USERINFO, (_m, sep: string, scheme: string | undefined, info: string) => {
-    const colon = info.indexOf(':');
-    return `${sep}${scheme ?? ''}${colon >= 0 ? `${info.slice(0, colon)}:***` : '***'}@`;
-  });
+  return url.replace(SCHEMED, (_m, scheme: string, info: string) => `${scheme}${hide(info)}@`).replace(BARE, (_m, sep: string, space: string, info: string) => `${sep}${space}${hide(info)}@`);
 }
 
 /** urlOf is the options' server URL, redacted: the one way to name a NATS server in output. */
@@ -72,6 +81,12 @@ function splitUrl(url: string): { url: string; user?: string; password?: string;
     return `${sep}${scheme ?? ''}`;
   });
   return { url: bare, ...found };
+}
+
+/** ipHostOf is the host of a one-server URL when it is an IP address (brackets of IPv6 removed). */
+function ipHostOf(url: string): string | undefined {
+  const host = /^\s*(?:[a-z][a-z0-9+.-]*:\/\/)?(\[[^\]]+\]|[^:/,\s]+)/i.exec(url)?.[1]?.replace(/^\[|\]$/g, '');
+  return host !== undefined && isIP(host) !== 0 && !url.includes(',') ? host : undefined;
 }
 
 /** readSecretFile reads a file named by an option; missing or unreadable, a usage error names it (never its content). */
@@ -107,6 +122,8 @@ export interface ResolvedNats {
   readonly url: string;
   /** authenticated says whether any credential was given (to tell "refused" from "requires"). */
   readonly authenticated: boolean;
+  /** tls says whether TLS files were given. */
+  readonly tls: boolean;
   /** secrets are the passwords/tokens given, so no message can carry them. */
   readonly secrets: readonly string[];
 }
@@ -166,7 +183,11 @@ export function natsConnectionOptions(options: NatsConnectOptions | string): Res
     if (o.tls.caFile !== undefined) readSecretFile(o.tls.caFile, '--nats-tls-ca');
     if (o.tls.certFile !== undefined) readSecretFile(o.tls.certFile, '--nats-tls-cert');
     if (o.tls.keyFile !== undefined) readSecretFile(o.tls.keyFile, '--nats-tls-key');
+    // The client (3.3.1, nats.js#303) names no server for a certificate check when the URL's host is
+    // an IP address, so Node checks "localhost"; `host` makes Node check the address actually dialled.
+    const ip = ipHostOf(split.url);
     tls = {
+      ...(ip !== undefined ? ({ host: ip } as object) : {}),
       ...(o.tls.caFile !== undefined ? { caFile: o.tls.caFile } : {}),
       ...(o.tls.certFile !== undefined ? { certFile: o.tls.certFile } : {}),
       ...(o.tls.keyFile !== undefined ? { keyFile: o.tls.keyFile } : {}),
@@ -176,6 +197,7 @@ export function natsConnectionOptions(options: NatsConnectOptions | string): Res
     connection: { servers: split.url, ...(authenticators.length > 0 ? { authenticator: authenticators[0] } : {}), ...(tls !== undefined ? { tls } : {}) },
     url: redactUrl(o.servers),
     authenticated: authenticators.length > 0,
+    tls: tls !== undefined,
     secrets: secrets.filter((s) => s.length > 0),
   };
 }
@@ -204,6 +226,9 @@ export function describeNatsError(err: unknown, nats: ResolvedNats): { message: 
   }
   if (/certificate|tls|ssl|handshake/i.test(raw)) {
     return { message: `TLS to NATS at ${nats.url} failed: ${raw}`, hint: 'give the CA that signed the server certificate with --nats-tls-ca, and --nats-tls-cert/--nats-tls-key if the server verifies clients', auth: false };
+  }
+  if (nats.tls) {
+    return { message: `cannot connect to NATS at ${nats.url} over TLS: ${raw}`, hint: 'a server that verifies clients drops one without a certificate it trusts: check --nats-tls-cert/--nats-tls-key against its tls block (ca_file, verify)', auth: false };
   }
   return { message: `cannot connect to NATS at ${nats.url}: ${raw}`, hint: 'start a NATS server (nats-server -a 127.0.0.1 -p 4222) and give its URL with --nats', auth: false };
 }
