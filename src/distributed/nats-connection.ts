@@ -268,7 +268,10 @@ export async function connectNatsForever(options: NatsConnectOptions | string, n
         for await (const s of nc.status()) {
           if (s.type === 'disconnect') log(`NATS connection to ${redactUrl(s.server)} lost; reconnecting`);
           else if (s.type === 'reconnect') log(`NATS connection to ${redactUrl(s.server)} is back`);
-          else if (s.type === 'error') log(describeNatsError(s.error, nats).message);
+          else if (s.type === 'error') {
+            const d = describeNatsError(s.error, nats);
+            log(d.auth ? `${d.message}; reconnecting` : `NATS error: ${scrub(s.error.message, nats.secrets)}`);
+          }
         }
       })();
       return nc;

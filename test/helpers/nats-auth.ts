@@ -7,7 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { nkeys } from '@nats-io/transport-node';
+import { redactUrl } from '../../src/distributed/nats-connection.js';
+import type { RunResult } from '../../src/metrics/run-result.js';
 import { CLI_PATH, type CliRun } from './cli.js';
+import { startCountingTarget } from './counting-target.js';
 import { freePort, haveNatsOrSkip } from './nats.js';
 
 // Helpers for the NATS authentication tests: a nats-server started from a generated config (users
@@ -167,11 +170,11 @@ function openssl(dir: string, args: string[]): void {
 /** makeTlsFiles makes a CA, a server certificate (subjectAltName IP:127.0.0.1) and a client certificate with openssl. */
 export function makeTlsFiles(dir: string): TlsFiles {
   const p = (f: string) => join(dir, f);
-  const ca = (name: string) => openssl(dir, ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', `/CN=${name}`, '-keyout', `${name}.key`, '-out', `${name}.pem`]);
+  const ca = (name: string) => openssl(dir, ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', `/CN=${name}`, '-keyout', `${name}.key`, '-out', `${name}.pem`]);
   ca('ca');
   ca('other-ca');
   const leaf = (name: string, ext: string) => {
-    openssl(dir, ['req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${name}`, '-keyout', `${name}.key`, '-out', `${name}.csr`]);
+    openssl(dir, ['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', `/CN=${name}`, '-keyout', `${name}.key`, '-out', `${name}.csr`]);
     writeFileSync(p(`${name}.ext`), ext);
     openssl(dir, ['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-extfile', `${name}.ext`, '-out', `${name}.pem`]);
   };
@@ -225,4 +228,72 @@ export async function waitForText(output: { text: string }, pattern: RegExp, tim
     if (performance.now() > deadline) assert.fail(`${what} within ${timeoutMs} ms; output so far:\n${output.text}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** Mode is one way of authenticating: the URL and flags of the agent and the coordinator, and what must stay secret. */
+export interface Mode {
+  /** config is nats-server's config given its `listen` address. */
+  config: (listen: string) => string;
+  url: (nats: AuthNats) => string;
+  /** agentUrl is the agent's URL when it differs from the coordinator's. */
+  agentUrl?: (nats: AuthNats) => string;
+  agentArgs: string[];
+  coordinatorArgs: string[];
+  env?: NodeJS.ProcessEnv;
+  /** wrong: a coordinator's and an agent's URL and flags with credentials the server refuses. */
+  wrong: { url: (nats: AuthNats) => string; args: string[]; env?: NodeJS.ProcessEnv };
+  /** refused is what the coordinator's error line says about the wrong credentials. */
+  refused?: RegExp;
+  secrets: string[];
+}
+
+function assertNoSecret(texts: Record<string, string>, secrets: string[]): void {
+  for (const [where, text] of Object.entries(texts)) {
+    for (const s of secrets) assert.ok(!text.includes(s), `the secret ${s.slice(0, 4)}… appears in the ${where}:\n${text}`);
+  }
+}
+
+/**
+ * proveMode runs the whole check for one mode: an authenticated agent and coordinator complete
+ * -n 200 (the target counts 200, the JSON on stdout says completed), a coordinator and an agent with
+ * wrong credentials are refused clearly, and no secret is printed anywhere.
+ */
+export async function proveMode(t: TestContext, mode: Mode): Promise<AuthNats | undefined> {
+  const dir = tempDir('auth');
+  const nats = await startNatsWithConfig(t, dir, mode.config);
+  if (!nats) return undefined;
+  const target = await startCountingTarget();
+  t.after(() => target.close());
+  // The good agent, the stray one (wrong credentials) and the refused coordinator start together.
+  const agent = spawnAgent(t, ['--nats', (mode.agentUrl ?? mode.url)(nats), '--id', 'auth0', ...mode.agentArgs], mode.env);
+  const stray = spawnAgent(t, ['--nats', mode.wrong.url(nats), '--id', 'stray0', ...mode.wrong.args], mode.wrong.env);
+  const [refused] = await Promise.all([
+    runGauntlet(t, ['bench', `${target.url}/`, '-n', '200', '--agents', '1', '--nats', mode.wrong.url(nats), ...mode.wrong.args, '--json', '-', '-q'], mode.wrong.env),
+    waitForText(agent.output, /waiting for runs/, 30_000, `the agent connected (nats-server: ${nats.log.text})`),
+  ]);
+  assert.ok(agent.output.text.includes(` on ${redactUrl((mode.agentUrl ?? mode.url)(nats))} offers`), `the agent names its server, redacted:\n${agent.output.text}`);
+
+  // A coordinator with wrong credentials: one error line and one hint, exit 2, the target untouched.
+  const errors = refused.stderr.split('\n').filter((l) => l.startsWith('error: '));
+  assert.equal(errors.length, 1, refused.stderr);
+  assert.match(errors[0]!, mode.refused ?? /^error: NATS at nats:\/\/\S+ refused the credentials$/);
+  assert.match(refused.stderr, /^hint: .+/m);
+  assert.equal(refused.code, mode.refused ? 1 : 2, refused.stderr);
+  assert.equal(target.requests, 0, 'a refused coordinator sent nothing');
+
+  const run = await runGauntlet(t, ['bench', `${target.url}/`, '-n', '200', '-c', '2', '--agents', '1', '--nats', mode.url(nats), ...mode.coordinatorArgs, '--json', '-', '-q'], mode.env);
+  assert.equal(run.code, 0, `the run failed:\n${run.stderr}`);
+  const result = JSON.parse(run.stdout) as RunResult;
+  assert.equal(result.stopReason, 'completed', result.error);
+  assert.equal(result.metrics.counters['http_reqs'], 200);
+  assert.equal(target.requests, 200, 'the target counted exactly 200');
+
+  // An agent with wrong credentials keeps trying and says so once per attempt.
+  const attempt = mode.refused ? /(TLS to NATS|cannot reach NATS) at nats:\/\/\S+ .*retrying in/g : /NATS at nats:\/\/\S+ refused the credentials; retrying in/g;
+  await waitForText(stray.output, new RegExp(`(${attempt.source}[^\\n]*\\n[^]*){2}`), 20_000, 'the stray agent logged two refused attempts');
+  assert.equal(stray.child.exitCode, null, 'the stray agent is still retrying');
+  assert.ok(!stray.output.text.includes('waiting for runs'), stray.output.text);
+
+  assertNoSecret({ 'agent output': agent.output.text, 'coordinator stdout (JSON)': run.stdout, 'coordinator stderr': run.stderr, "refused coordinator's output": refused.stdout + refused.stderr, "stray agent's output": stray.output.text }, mode.secrets);
+  return nats;
 }
