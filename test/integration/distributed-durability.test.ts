@@ -52,6 +52,11 @@ test('singletest --agents 2 against node-http: the same verdict and figures as t
   // The server ran here, so its process tree was sampled here.
   assert.ok(df.serverStats !== undefined && df.serverStats.samples > 0 && df.serverStats.peakRssBytes > 1024 * 1024, JSON.stringify(df.serverStats));
   assert.equal(df.serverStats.processesEnd, 1);
+  // `gauntlet report` shows the agents again, beside the durability figures.
+  const report = await runCli(['report', join(dir, 'agents.json')]);
+  assert.equal(report.code, 0, report.stderr);
+  assert.match(report.stdout, /^Agents:\n {2}dur0 .* done {2}20 requests\n {2}dur1 .* done {2}20 requests$/m);
+  assert.match(report.stdout, /^Behaviours \(OK means as expected\):$/m);
 });
 
 test('singletest --agents 2 --server-host 127.0.0.2: the server counts exactly the requests the summary reports', { timeout: 120_000 }, async (t) => {
@@ -91,6 +96,12 @@ test('multitest --agents 2 with two servers completes with a matrix; every cell 
     assert.ok((c.figures?.serverStats?.samples ?? 0) > 0, 'the server was watched by the coordinator');
     assert.deepEqual(agentsOf(c.result!).map((a) => [a.id, a.state, a.requests]), [['mx0', 'done', 15], ['mx1', 'done', 15]]);
   }
+  const perCell = /^Agents per cell:\n(?:.+ × .+:\n(?: {2}mx[01] .*\n){2}){4}/m;
+  assert.match(r.stdout, perCell);
+  const report = await runCli(['report', json]);
+  assert.equal(report.code, 0, report.stderr);
+  assert.match(report.stdout, perCell);
+  assert.match(report.stdout, /^node-cluster × throw:\n {2}mx0 .* done {2}15 requests$/m);
 });
 
 test('durability with --agents: a raw --csv or --serve-only is a usage error before any server starts', async () => {

@@ -8,6 +8,7 @@ import { printOutputFailure, progressReporter, renderOutputFailures, STDOUT } fr
 import { addDurabilityFlags, addPlacementFlags, DURABILITY_LOAD_DEFAULTS, durabilityOptionsOf, onStopSignals, placementOf, printTests, repeatable, type DurabilityFlagValues, type PlacementFlagValues } from './durability-common.js';
 import { addLoadFlags, addThresholdFlags, thresholdsOf, type LoadFlagValues, type ThresholdFlagValues } from './load-flags.js';
 import { thresholdsFailed } from '../../report/verdict.js';
+import { renderMatrixAgents } from './report.js';
 
 interface MultiTestFlags extends LoadFlagValues, DurabilityFlagValues, ThresholdFlagValues, PlacementFlagValues {
   server: string[];
@@ -75,7 +76,7 @@ export function multitestCommand(setExit: (code: number) => void): Command {
       csv?.discard();
       throw e;
     });
-    out('\n' + renderMatrix(matrix));
+    out('\n' + renderMatrix(matrix) + renderMatrixAgents(matrix));
     json?.writeWhole(JSON.stringify(matrix, null, 1) + '\n');
     if (jsonToStdout) outData(JSON.stringify(matrix, null, 1) + '\n');
     csv?.writeWhole(renderMatrixCsv(matrix));
