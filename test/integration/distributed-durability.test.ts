@@ -104,6 +104,15 @@ test('multitest --agents 2 with two servers completes with a matrix; every cell 
   assert.match(report.stdout, /^node-cluster × throw:\n {2}mx0 .* done {2}15 requests$/m);
 });
 
+test('singletest --agents 2 with no agent on NATS: one error line and a hint, exit 1, no stack trace', { timeout: 60_000 }, async (t) => {
+  const nats = await startNatsOrSkip(t);
+  if (!nats) return;
+  const r = await runCli(['singletest', '-i', '10', '--agents', '2', '--nats', nats.url, '-q'], 45_000);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /^error: found 0 of 2 idle agents on nats:\/\/127\.0\.0\.1:\d+ within 10 s\nhint: start agents with: gauntlet agent --nats /);
+  assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+});
+
 test('durability with --agents: a raw --csv or --serve-only is a usage error before any server starts', async () => {
   const csv = await runCli(['singletest', '--agents', '2', '--csv', join(dir, 'rows.csv')]);
   assert.equal(csv.code, 2);
