@@ -1,4 +1,4 @@
-import { startRun, type RunHandle } from './start-run.js';
+import { startRun, type RunHandle, type StartRunOptions } from './start-run.js';
 import type { Plan } from '../load/plan.js';
 import type { Reporter } from '../report/reporter.js';
 import type { Threshold } from '../metrics/thresholds.js';
@@ -20,10 +20,16 @@ export interface DurabilityRunOptions {
   names?: DurabilityNames;
   /** sampleEveryMs: how often the server is sampled; default 200 ms (the JSON keeps one point per interval). */
   sampleEveryMs?: number;
+  /**
+   * start runs the plan: `startRun` (this machine's worker threads) by default; a run on agents passes
+   * `startDistributedRun` bound to them. The server's watch, the figures and the thresholds stay here,
+   * on the merged result, whichever runs the requests.
+   */
+  start?: (plan: Plan, options: StartRunOptions) => RunHandle;
 }
 
 /**
- * startDurabilityRun runs a durability plan through the engine (`startRun`), sampling the server with
+ * startDurabilityRun runs a durability plan through the engine (`startRun`, or `options.start`), sampling the server with
  * a ServerWatch when one is given; its `finalize` puts the durability figures (what the workers
  * recorded and the server's stats) into `sections.durability`, so `done`, the JSON file and every
  * reporter's onEnd see the same result.
@@ -31,7 +37,7 @@ export interface DurabilityRunOptions {
 export function startDurabilityRun(plan: Plan, options: DurabilityRunOptions = {}): RunHandle {
   const spec = plan.parts[0]!.scenario as DurabilityScenarioSpec;
   const watch = options.server !== undefined ? new ServerWatch(options.server, options.sampleEveryMs ?? DEFAULT_SAMPLE_EVERY_MS, plan.intervalMs) : undefined;
-  return startRun(plan, {
+  return (options.start ?? startRun)(plan, {
     reporters: [...(watch !== undefined ? [watch] : []), ...(options.reporters ?? [])],
     ...(options.thresholds !== undefined ? { thresholds: options.thresholds } : {}),
     finalize: async (result) => ({

@@ -17,7 +17,11 @@ import { parseServerSpec, type ServerSpec } from '../durability/servers/parse-se
 import type { RunningServer, ServerStopReport } from '../durability/servers/server-adapter.js';
 import { SERVER_ADAPTERS } from '../durability/servers/server-registry.js';
 import type { LoadOptions } from '../load/load-options.js';
-import type { RunHandle } from './start-run.js';
+import type { RunHandle, StartRunOptions } from './start-run.js';
+import type { DistributedRunOptions } from './distributed-run.js';
+
+/** DurabilityAgents say where a durability run's requests go out from: N agents over NATS (see startDistributedRun). */
+export type DurabilityAgents = Omit<DistributedRunOptions, keyof StartRunOptions>;
 
 /** BASIC_MIX is Labour's basic test: 98 plain, 1 sleep of 0.5 s, 1 plain that should get a 500. */
 export const BASIC_MIX = 'plain:98,sleep(seconds=0.5):1,plain(status=500):1';
@@ -198,6 +202,13 @@ export interface CellHooks {
   /** startTimeoutMs / graceMs of the server (defaults: the adapter's). */
   startTimeoutMs?: number;
   graceMs?: number;
+  /** host the server listens on, and so the address its URL names (default 127.0.0.1); agents on other machines need one they reach. */
+  host?: string;
+  /**
+   * agents send the cell's requests from N agents over NATS instead of local threads; the server
+   * still starts, is watched and stops here, and the cell is judged on the agents' merged result.
+   */
+  agents?: DurabilityAgents;
 }
 
 /** CellOutcome is how one cell ended: its result (with `sections.durability`), or why it did not run. */
@@ -240,6 +251,7 @@ export class CellRun {
         settings: cell.server.settings,
         ...(hooks.startTimeoutMs !== undefined ? { startTimeoutMs: hooks.startTimeoutMs } : {}),
         ...(hooks.graceMs !== undefined ? { graceMs: hooks.graceMs } : {}),
+        ...(hooks.host !== undefined ? { host: hooks.host } : {}),
       });
     } catch (error) {
       const e = error instanceof GauntletError ? error : new GauntletError('GAUNTLET_SERVER_FAILED', String(error));
@@ -266,7 +278,9 @@ export class CellRun {
     if (this.requested !== undefined) return { status: 'not-run' };
     hooks.onServer?.(server);
     const plan = cell.planFor(server.url);
+    const start = hooks.agents !== undefined ? await agentStarter(hooks.agents) : undefined;
     this.handle = startDurabilityRun(plan, {
+      ...(start !== undefined ? { start } : {}),
       server,
       reporters: hooks.reporters?.(plan) ?? [],
       ...(hooks.thresholds !== undefined ? { thresholds: hooks.thresholds } : {}),
@@ -277,6 +291,12 @@ export class CellRun {
     const result = await this.handle.done;
     return { status: result.stopReason, result };
   }
+}
+
+/** agentStarter binds startDistributedRun to the agents; the NATS client loads only for a run on agents. */
+async function agentStarter(agents: DurabilityAgents): Promise<(plan: Plan, options: StartRunOptions) => RunHandle> {
+  const { startDistributedRun } = await import('./distributed-run.js');
+  return (plan, options) => startDistributedRun(plan, { ...options, ...agents });
 }
 
 /** MultiTestHooks let a front door follow a matrix cell by cell. */

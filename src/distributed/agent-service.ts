@@ -23,10 +23,11 @@ export interface AgentServiceOptions {
 }
 
 /**
- * SUPPORTED_SCENARIOS are the scenario kinds an agent can build from the plan alone: bench, and
- * scripts whose spec carries the bundle's code (agents write it out with materializeBundle).
+ * SUPPORTED_SCENARIOS are the scenario kinds an agent can build from the plan alone: bench, scripts
+ * whose spec carries the bundle's code (agents write it out with materializeBundle), and durability
+ * mixes (plain data: the behaviours' requests to the server's URL; the server stays with the coordinator).
  */
-export const SUPPORTED_SCENARIOS: readonly string[] = ['bench', 'script'];
+export const SUPPORTED_SCENARIOS: readonly string[] = ['bench', 'script', 'durability'];
 
 interface CurrentRun {
   readonly runId: string;

@@ -62,7 +62,7 @@ export class Coordinator extends EventEmitter<RunEvents> {
     this.options = options;
     this.merger = new IntervalMerger(plan.intervalMs);
     const bad = plan.parts.find((p) => !SUPPORTED_SCENARIOS.includes(p.scenario.kind));
-    if (bad !== undefined) throw usageError(`--agents runs bench and script plans; this plan has a '${bad.scenario.kind}' scenario`, 'run it without --agents');
+    if (bad !== undefined) throw usageError(`--agents runs bench, script and durability plans; this plan has a '${bad.scenario.kind}' scenario`, 'run it without --agents');
     const codeless = plan.parts.find((p) => p.scenario.kind === 'script' && typeof p.scenario['code'] !== 'string');
     if (codeless !== undefined) throw usageError(`the script plan part '${codeless.name}' does not carry its code for the agents`, 'prepare it with prepareScriptRun({ ..., shipCode: true })');
     if (plan.rawRows) throw usageError('--csv (one row per request) cannot go with --agents', 'use --json or --timeseries with --agents');

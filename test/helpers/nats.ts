@@ -55,7 +55,7 @@ export async function startNatsOrSkip(t: TestContext, port?: number): Promise<Na
   return { url: `nats://127.0.0.1:${port}`, proc };
 }
 
-/** startAgents spawns n agents of the built CLI (killed after the test) and waits until each says it is waiting for runs. */
+/** startAgents spawns n agents of the built CLI (killed after the test) and waits until each says it is waiting for runs (up to 30 s: a node start takes over 10 s on a loaded 2-core machine). */
 export async function startAgents(t: TestContext, nats: Nats, n: number, prefix = 'agent'): Promise<ChildProcess[]> {
   return Promise.all(
     Array.from({ length: n }, async (_, i) => {
@@ -63,7 +63,7 @@ export async function startAgents(t: TestContext, nats: Nats, n: number, prefix 
       t.after(() => void child.kill('SIGKILL'));
       await new Promise<void>((resolve, reject) => {
         let text = '';
-        const timer = setTimeout(() => reject(new Error(`${prefix}${i} did not start: ${text}`)), 10_000);
+        const timer = setTimeout(() => reject(new Error(`${prefix}${i} did not start within 30 s: ${text}`)), 30_000);
         child.stderr!.on('data', (d: Buffer) => {
           text += d.toString();
           if (text.includes('waiting for runs')) {

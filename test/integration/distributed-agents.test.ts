@@ -98,8 +98,8 @@ test('no agents: a clear error within the discovery bound; a plan agents cannot 
   if (!nats) return;
   const plan = resolveBenchPlan({ url: 'http://127.0.0.1:9/', requests: 10, workers: 1 });
   await assert.rejects(startDistributedRun(plan, { nats: nats.url, agents: 2, discoverTimeoutMs: 1000 }).done, (e: unknown) => e instanceof GauntletError && /found 0 of 2 idle agents/.test(e.message));
-  const durability = { ...plan, parts: [{ ...plan.parts[0]!, scenario: { kind: 'durability' } as unknown as ScenarioSpec }] };
-  assert.throws(() => startDistributedRun(durability, { nats: nats.url, agents: 2 }), (e: unknown) => e instanceof GauntletError && e.exitCode === 2 && /bench and script plans/.test(e.message));
+  const unknownKind = { ...plan, parts: [{ ...plan.parts[0]!, scenario: { kind: 'telepathy' } as unknown as ScenarioSpec }] };
+  assert.throws(() => startDistributedRun(unknownKind, { nats: nats.url, agents: 2 }), (e: unknown) => e instanceof GauntletError && e.exitCode === 2 && /bench, script and durability plans/.test(e.message));
 });
 
 test('CLI: Ctrl-C on the coordinator stops every agent gracefully and still reports (exit 130)', { timeout: 60_000 }, async (t) => {

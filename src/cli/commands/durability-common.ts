@@ -1,4 +1,5 @@
-import { loadOptionsOf, type LoadFlagDefaults, type LoadFlagValues } from './load-flags.js';
+import { addAgentFlags, agentsOf, loadOptionsOf, type AgentFlagValues, type LoadFlagDefaults, type LoadFlagValues } from './load-flags.js';
+import type { CellHooks } from '../../api/durability.js';
 import type { Command } from 'commander';
 import { READY_TESTS } from '../../durability/ready-tests.js';
 import { err, onStop, out } from '../io.js';
@@ -75,6 +76,26 @@ export function durabilityOptionsOf(f: DurabilityFlagValues & LoadFlagValues) {
     ...(f.mix !== undefined ? { mix: f.mix } : {}),
     ...(f.timeout !== undefined ? { clientTimeout: f.timeout } : {}),
   };
+}
+
+/** addPlacementFlags adds where a durability run's requests go out from (`--agents N --nats URL`) and where its server listens. */
+export function addPlacementFlags(cmd: Command): Command {
+  addAgentFlags(cmd);
+  return cmd.option('--server-host <addr>', 'address the server listens on and the requests go to (default: 127.0.0.1; agents on other machines need an address of this one they reach)');
+}
+
+/** PlacementFlagValues are the parsed values of addPlacementFlags. */
+export interface PlacementFlagValues extends AgentFlagValues {
+  serverHost?: string;
+}
+
+/**
+ * placementOf reads the placement flags into a cell's hooks: the agents (undefined for local threads)
+ * and the server's host. `csv`: a raw --csv was asked for, which cannot go with agents.
+ */
+export function placementOf(f: PlacementFlagValues, csv: boolean): Pick<CellHooks, 'agents' | 'host'> {
+  const agents = agentsOf(f, csv);
+  return { ...(agents !== undefined ? { agents } : {}), ...(f.serverHost !== undefined ? { host: f.serverHost } : {}) };
 }
 
 /** repeatable is commander's collector for a repeatable option. */

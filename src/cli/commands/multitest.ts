@@ -5,11 +5,12 @@ import { cellText, renderMatrix, renderMatrixCsv } from '../../scenarios/durabil
 import { WholeOutputFile } from '../../report/whole-output-file.js';
 import { err, out, outData, sendTextToStderr, strictCommand } from '../io.js';
 import { printOutputFailure, progressReporter, renderOutputFailures, STDOUT } from '../run-and-report.js';
-import { addDurabilityFlags, DURABILITY_LOAD_DEFAULTS, durabilityOptionsOf, onStopSignals, printTests, repeatable, type DurabilityFlagValues } from './durability-common.js';
+import { addDurabilityFlags, addPlacementFlags, DURABILITY_LOAD_DEFAULTS, durabilityOptionsOf, onStopSignals, placementOf, printTests, repeatable, type DurabilityFlagValues, type PlacementFlagValues } from './durability-common.js';
 import { addLoadFlags, addThresholdFlags, thresholdsOf, type LoadFlagValues, type ThresholdFlagValues } from './load-flags.js';
 import { thresholdsFailed } from '../../report/verdict.js';
+import { renderMatrixAgents } from './report.js';
 
-interface MultiTestFlags extends LoadFlagValues, DurabilityFlagValues, ThresholdFlagValues {
+interface MultiTestFlags extends LoadFlagValues, DurabilityFlagValues, ThresholdFlagValues, PlacementFlagValues {
   server: string[];
   test: string[];
   cellTimeLimit?: string;
@@ -30,12 +31,14 @@ export function multitestCommand(setExit: (code: number) => void): Command {
   addDurabilityFlags(cmd);
   addLoadFlags(cmd, { ...DURABILITY_LOAD_DEFAULTS, oneRunOutputs: false });
   addThresholdFlags(cmd);
+  addPlacementFlags(cmd);
   cmd.action(async (f: MultiTestFlags) => {
     if (f.test.includes('list')) {
       printTests();
       return setExit(0);
     }
     const thresholds = thresholdsOf(f);
+    const placement = placementOf(f, false); // multitest's --csv is the matrix, one row per cell
     const m = await resolveMultiTest({
       ...durabilityOptionsOf(f),
       servers: f.server,
@@ -53,10 +56,12 @@ export function multitestCommand(setExit: (code: number) => void): Command {
       json?.discard();
       throw e;
     }
-    if (!f.quiet) err(`${m.tests.length} test(s) against ${m.servers.length} server(s): ${m.cells.length} cell(s), a fresh server for each.\n`);
+    const onAgents = placement.agents !== undefined ? `; requests from ${placement.agents.agents} agents` : '';
+    if (!f.quiet) err(`${m.tests.length} test(s) against ${m.servers.length} server(s): ${m.cells.length} cell(s), a fresh server for each${onAgents}.\n`);
     const handle = startMultiTest(m, {
       reporters: (plan) => progressReporter(plan, f.quiet, `${plan.label}:`),
       thresholds,
+      ...placement,
       onCellStart: (i, n, cell) => {
         if (!f.quiet) err(`[${i + 1}/${n}] ${cell.server.text} undergoing test '${cell.test.name}'\n`);
       },
@@ -71,7 +76,7 @@ export function multitestCommand(setExit: (code: number) => void): Command {
       csv?.discard();
       throw e;
     });
-    out('\n' + renderMatrix(matrix));
+    out('\n' + renderMatrix(matrix) + renderMatrixAgents(matrix));
     json?.writeWhole(JSON.stringify(matrix, null, 1) + '\n');
     if (jsonToStdout) outData(JSON.stringify(matrix, null, 1) + '\n');
     csv?.writeWhole(renderMatrixCsv(matrix));

@@ -13,16 +13,29 @@ import { renderHtmlReport } from '../../report/html-report.js';
 import { WholeOutputFile } from '../../report/whole-output-file.js';
 import { out, strictCommand } from '../io.js';
 import { printOutputFailure, renderOutputFailures } from '../run-and-report.js';
+import { renderAgents } from '../../distributed/agents-summary.js';
 
 /** render renders a parsed result in one format: the same sections the command that wrote it printed. */
 function render(result: RunResult, format: string): string {
   if (format === 'timeseries') return renderTimeseriesCsv(result);
   if (format === 'html') return renderHtmlReport(result);
-  const sections: string[] = [];
+  const sections: string[] = [renderAgents(result)];
   if (Object.keys(result.metrics.counters).some((k) => k.startsWith('iterations{test:'))) sections.push(renderScriptSummary(result));
   const figures = durabilityOf(result);
   if (figures !== undefined) sections.push(renderDurability(figures));
   return renderTextSummary(result, sections);
+}
+
+/**
+ * renderMatrixAgents lists, per cell of a multitest run with --agents, the agents that sent its
+ * requests (each cell's `sections.agents`); '' when no cell ran on agents.
+ */
+export function renderMatrixAgents(matrix: Matrix): string {
+  const blocks = matrix.cells.flatMap((c) => {
+    const agents = c.result !== undefined ? renderAgents(c.result) : '';
+    return agents === '' ? [] : [`${c.server} × ${c.test}:\n${agents.replace(/^Agents:\n/, '')}`];
+  });
+  return blocks.length === 0 ? '' : `\nAgents per cell:\n${blocks.join('')}`;
 }
 
 /**
@@ -83,7 +96,7 @@ export function reportCommand(setExit: (code: number) => void): Command {
         if (f.format !== 'summary' || f.html !== undefined) {
           throw usageError(`${file} is a multitest matrix: it renders as a summary only`, 'run gauntlet report FILE without --format or --html; for one cell\'s charts, run singletest --html');
         }
-        out(guarded(file, () => renderMatrix(matrix)));
+        out(guarded(file, () => renderMatrix(matrix) + renderMatrixAgents(matrix)));
         return setExit(0);
       }
       const result = parseRunResult(text, file);

@@ -6,12 +6,15 @@ import { renderDurability } from '../../scenarios/durability/render-durability.j
 import type { Reporter } from '../../report/reporter.js';
 import { err, out, strictCommand } from '../io.js';
 import { exitCodeOf, openOutputs, progressReporter, renderOutputFailures } from '../run-and-report.js';
-import { addDurabilityFlags, DURABILITY_LOAD_DEFAULTS, durabilityOptionsOf, onStopSignals, printTests, untilSignal, type DurabilityFlagValues } from './durability-common.js';
+import { addDurabilityFlags, addPlacementFlags, DURABILITY_LOAD_DEFAULTS, durabilityOptionsOf, onStopSignals, placementOf, printTests, untilSignal, type DurabilityFlagValues, type PlacementFlagValues } from './durability-common.js';
+import { usageError } from '../../core/errors.js';
+import { renderAgents } from '../../distributed/agents-summary.js';
+import type { CellHooks } from '../../api/durability.js';
 import { addLoadFlags, addThresholdFlags, thresholdsOf, type LoadFlagValues, type ThresholdFlagValues } from './load-flags.js';
 import type { Threshold } from '../../metrics/thresholds.js';
 import { renderThresholdVerdicts } from '../../report/verdict.js';
 
-interface SingleTestFlags extends LoadFlagValues, DurabilityFlagValues, ThresholdFlagValues {
+interface SingleTestFlags extends LoadFlagValues, DurabilityFlagValues, ThresholdFlagValues, PlacementFlagValues {
   server: string;
   test: string;
   serveOnly?: boolean;
@@ -19,12 +22,13 @@ interface SingleTestFlags extends LoadFlagValues, DurabilityFlagValues, Threshol
 
 /**
  * runCell runs one resolved cell with progress and output files and prints Labour's plain report,
- * then the durability figures; it returns the exit code (130 after Ctrl-C, once the server is stopped).
+ * then the durability figures (and the agents, when they sent the requests: `placement`); it returns
+ * the exit code (130 after Ctrl-C, once the server is stopped).
  */
-export async function runCell(cell: ResolvedCell, f: LoadFlagValues, heading: string, withFigures = true, thresholds: readonly Threshold[] = []): Promise<number> {
+export async function runCell(cell: ResolvedCell, f: LoadFlagValues, heading: string, withFigures = true, thresholds: readonly Threshold[] = [], placement: Pick<CellHooks, 'agents' | 'host'> = {}): Promise<number> {
   const outputs = openOutputs(f); // opened now: a bad path fails before the server starts
   out(`${heading}\n`);
-  const run = new CellRun(cell, { reporters: (plan): Reporter[] => [...outputs.reporters, ...progressReporter(plan, f.quiet)], thresholds });
+  const run = new CellRun(cell, { reporters: (plan): Reporter[] => [...outputs.reporters, ...progressReporter(plan, f.quiet)], thresholds, ...placement });
   const off = onStopSignals(run, cell.planFor('http://127.0.0.1:1').graceMs, f.quiet);
   const outcome = await run.done.finally(off);
   if (outcome.result === undefined) {
@@ -34,6 +38,8 @@ export async function runCell(cell: ResolvedCell, f: LoadFlagValues, heading: st
     return 130;
   }
   out('\n' + renderPlain(outcome.result));
+  const agents = renderAgents(outcome.result);
+  if (agents !== '') out('\n' + agents);
   const figures = durabilityOf(outcome.result);
   if (withFigures && figures !== undefined) out('\n' + renderDurability(figures));
   const verdicts = renderThresholdVerdicts(outcome.result);
@@ -45,8 +51,8 @@ export async function runCell(cell: ResolvedCell, f: LoadFlagValues, heading: st
 }
 
 /** serveOnly starts the server, prints its URL and waits for Ctrl-C (or its death), then stops it (Labour's -N). */
-async function serveOnly(cell: ResolvedCell): Promise<number> {
-  const server = await cell.server.adapter.start({ settings: cell.server.settings });
+async function serveOnly(cell: ResolvedCell, host?: string): Promise<number> {
+  const server = await cell.server.adapter.start({ settings: cell.server.settings, ...(host !== undefined ? { host } : {}) });
   out(`Serving the behaviour app with ${cell.server.text} at ${server.url} (pid ${server.pid}); press Ctrl-C to stop it.\n`);
   const died = (async (): Promise<void> => {
     for (;;) {
@@ -72,6 +78,7 @@ export function singletestCommand(setExit: (code: number) => void): Command {
   addDurabilityFlags(cmd);
   addLoadFlags(cmd, DURABILITY_LOAD_DEFAULTS);
   addThresholdFlags(cmd);
+  addPlacementFlags(cmd);
   cmd.action(async (f: SingleTestFlags) => {
     if (f.test === 'list') {
       printTests();
@@ -84,13 +91,16 @@ export function singletestCommand(setExit: (code: number) => void): Command {
       rawRows: f.csv !== undefined,
     });
     const thresholds = thresholdsOf(f);
+    const placement = placementOf(f, f.csv !== undefined);
+    if (f.serveOnly && placement.agents !== undefined) throw usageError('--serve-only sends no requests, so it takes no --agents', 'drop --agents, or drop --serve-only to run the test on agents');
     await ensureAvailable(cell.server);
-    if (f.serveOnly) return setExit(await serveOnly(cell));
+    if (f.serveOnly) return setExit(await serveOnly(cell, placement.host));
     const plan = cell.planFor('http://127.0.0.1:1');
     const n = plan.parts[0]!.executor;
     const size = n.kind === 'closed' && n.steps[0]?.iterations !== undefined ? `${n.steps[0].iterations} requests` : 'load as given';
-    const heading = `Running test '${cell.test.name}' against ${cell.server.text} (${size}, ${cell.test.policy.name} policy${cell.test.policy.seed !== undefined ? `, seed ${cell.test.policy.seed}` : ''}).`;
-    setExit(await runCell(cell, f, heading, true, thresholds));
+    const onAgents = placement.agents !== undefined ? `, from ${placement.agents.agents} agents` : '';
+    const heading = `Running test '${cell.test.name}' against ${cell.server.text} (${size}, ${cell.test.policy.name} policy${cell.test.policy.seed !== undefined ? `, seed ${cell.test.policy.seed}` : ''}${onAgents}).`;
+    setExit(await runCell(cell, f, heading, true, thresholds, placement));
   });
   return cmd;
 }
