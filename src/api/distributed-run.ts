@@ -1,6 +1,7 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { GauntletError } from '../core/errors.js';
 import { Coordinator } from '../distributed/coordinator.js';
+import { loadSigningKey } from '../distributed/plan-signing.js';
 import type { Plan } from '../load/plan.js';
 import type { RunResult } from '../metrics/run-result.js';
 import { runHandle, type RunHandle, type StartRunOptions } from '../runner/run-handle.js';
@@ -14,7 +15,20 @@ export interface DistributedRunOptions extends StartRunOptions {
   readonly discoverTimeoutMs?: number;
   /** lostAfterMs: an agent silent this long is lost (default 3 s). */
   readonly lostAfterMs?: number;
+  /** trustAgents: public keys (raw base64) of other users whose agents count, besides this user's own (--trust-agent). */
+  readonly trustAgents?: readonly string[];
+  /** subjectPrefix: the NATS subject prefix the agents use (default 'gauntlet'). */
+  readonly subjectPrefix?: string;
+  /** agentTags: use only agents that carry every one of these tags (--agent-tag key=value). */
+  readonly agentTags?: Readonly<Record<string, string>>;
+  /** onAgentLoss: `fail` (default) ends the run when an agent is lost; `continue` goes on and the result says what did not run. */
+  readonly onAgentLoss?: 'fail' | 'continue';
+  /** log receives the coordinator's lines: its run id at the start, dropped messages (default: stderr). */
+  readonly log?: (line: string) => void;
 }
+
+/** DistributedSettings are the options of a distributed run that say where and how to run, without the reporters. */
+export type DistributedSettings = Omit<DistributedRunOptions, keyof StartRunOptions>;
 
 /** connectNats connects to a NATS server, turning a failure into a GauntletError with a hint. */
 export async function connectNats(url: string, name: string): Promise<NatsConnection> {
@@ -78,6 +92,11 @@ export function startDistributedRun(plan: Plan, options: DistributedRunOptions):
     natsUrl: options.nats,
     ...(options.discoverTimeoutMs !== undefined ? { discoverTimeoutMs: options.discoverTimeoutMs } : {}),
     ...(options.lostAfterMs !== undefined ? { lostAfterMs: options.lostAfterMs } : {}),
+    ...(options.subjectPrefix !== undefined ? { subjectPrefix: options.subjectPrefix } : {}),
+    ...(options.agentTags !== undefined ? { agentTags: options.agentTags } : {}),
+    ...(options.onAgentLoss !== undefined ? { onAgentLoss: options.onAgentLoss } : {}),
+    ...(options.log !== undefined ? { log: options.log } : {}),
+    ...(options.trustAgents !== undefined && options.trustAgents.length > 0 ? { trustedAgents: new Set([loadSigningKey().publicKey, ...options.trustAgents]) } : {}),
   });
   const run = async (): Promise<RunResult> => {
     const nc = await connectNats(options.nats, `gauntlet coordinator ${coordinator.runId}`);

@@ -2,6 +2,7 @@ import { usageError } from '../../core/errors.js';
 import { parsePositiveInt } from '../../core/units.js';
 import { parseThresholds, type Threshold } from '../../metrics/thresholds.js';
 import type { Command } from 'commander';
+import { addFleetFlags, fleetFlagGiven, fleetOptionsOf, type FleetFlagValues } from './fleet-flags.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -90,26 +91,29 @@ export function thresholdsOf(f: ThresholdFlagValues): Threshold[] {
 
 /** addAgentFlags adds the scale-out flags: run the plan on N agents found over NATS. */
 export function addAgentFlags(cmd: Command): Command {
-  return cmd
-    .option('--agents <n>', 'run on N agents (gauntlet agent) found over NATS instead of local threads')
-    .option('--nats <url>', 'NATS server the agents listen on (default: nats://127.0.0.1:4222)');
+  return addFleetFlags(
+    cmd
+      .option('--agents <n>', 'run on N agents (gauntlet agent) found over NATS instead of local threads')
+      .option('--nats <url>', 'NATS server the agents listen on (default: nats://127.0.0.1:4222)'),
+  );
 }
 
 /** AgentFlagValues are the parsed values of addAgentFlags. */
-export interface AgentFlagValues {
+export interface AgentFlagValues extends FleetFlagValues {
   agents?: string;
   nats?: string;
 }
 
 /** agentsOf reads the scale-out flags: undefined for a local run, else how many agents and where. */
-export function agentsOf(f: AgentFlagValues, csv: boolean): { agents: number; nats: string } | undefined {
+export function agentsOf(f: AgentFlagValues, csv: boolean) {
   if (f.agents === undefined) {
-    if (f.nats !== undefined) throw usageError('--nats needs --agents N', 'add --agents 2 (how many agents to run on)');
+    const flag = f.nats !== undefined ? '--nats' : fleetFlagGiven(f);
+    if (flag !== undefined) throw usageError(`${flag} needs --agents N`, 'add --agents 2 (how many agents to run on)');
     return undefined;
   }
   const agents = parsePositiveInt(f.agents, '--agents');
   if (csv) throw usageError('--csv (one row per request) cannot go with --agents', 'use --json or --timeseries with --agents');
-  return { agents, nats: f.nats ?? 'nats://127.0.0.1:4222' };
+  return { agents, nats: f.nats ?? 'nats://127.0.0.1:4222', ...fleetOptionsOf(f) };
 }
 
 /** LoadFlagValues are the parsed values of addLoadFlags. */
