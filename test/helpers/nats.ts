@@ -66,7 +66,8 @@ export async function startAgents(t: TestContext, nats: Nats, n: number, prefix 
       t.after(() => void child.kill('SIGKILL'));
       await new Promise<void>((resolve, reject) => {
         let text = '';
-        const timer = setTimeout(() => reject(new Error(`${prefix}${i} did not start: ${text}`)), 10_000);
+        // Generous: on a busy 2-core machine several node processes starting at once take seconds.
+        const timer = setTimeout(() => reject(new Error(`${prefix}${i} did not start: ${text}`)), 20_000);
         child.stderr!.on('data', (d: Buffer) => {
           text += d.toString();
           if (text.includes('waiting for runs')) {
