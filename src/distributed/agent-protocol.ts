@@ -143,14 +143,37 @@ export const NATS_TOKEN = /^[A-Za-z0-9_-]+$/;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+/**
+ * NON_FINITE marks a number JSON cannot carry. A plan holds Infinity (an open-model stage bounded
+ * only by its count, `-r 100 -n 600`); plain JSON turns it into null, and the agent's stage then
+ * lasted no time at all: 0 requests, `completed`. It travels as `{ "$number": "Infinity" }`.
+ */
+const NON_FINITE = '$number';
+
+function replacer(_key: string, value: unknown): unknown {
+  return typeof value === 'number' && !Number.isFinite(value) ? { [NON_FINITE]: String(value) } : value;
+}
+
+function reviver(_key: string, value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+  const v = value as Record<string, unknown>;
+  const text = v[NON_FINITE];
+  return typeof text === 'string' && Object.keys(v).length === 1 && ['Infinity', '-Infinity', 'NaN'].includes(text) ? Number(text) : value;
+}
+
+/** toJson is JSON.stringify for the wire: non-finite numbers survive (see NON_FINITE). */
+function toJson(msg: AgentMessage): string {
+  return JSON.stringify(msg, replacer);
+}
+
 /** encodeMessage turns a message into a NATS payload. */
 export function encodeMessage(msg: AgentMessage): Uint8Array {
-  return encoder.encode(JSON.stringify(msg));
+  return encoder.encode(toJson(msg));
 }
 
 function parse(data: Uint8Array): unknown {
   try {
-    return JSON.parse(decoder.decode(data)) as unknown;
+    return JSON.parse(decoder.decode(data), reviver) as unknown;
   } catch {
     return undefined;
   }
@@ -163,7 +186,7 @@ export function decodeMessage(data: Uint8Array): Validation {
 
 /** encodeSigned turns a message into a signed envelope (every coordinator's and every agent's message is signed). */
 export function encodeSigned(msg: AgentMessage, key: SigningKey): Uint8Array {
-  return encoder.encode(JSON.stringify(signPayload(JSON.stringify(msg), key)));
+  return encoder.encode(JSON.stringify(signPayload(toJson(msg), key)));
 }
 
 /** SignedValidation is a signed message checked in shape, with the key that signed it, or why it was dropped. */
