@@ -27,7 +27,7 @@ export type AgentMessage =
   | { readonly type: 'claim'; readonly runId: string }
   /** claimed: the agent is reserved for that run until the assign (or CLAIM_TTL_MS without a renewal). */
   | { readonly type: 'claimed'; readonly agentId: string; readonly runId: string }
-  /** release: the coordinator gives back a claimed agent it will not use. */
+  /** release: the coordinator gives back a claimed agent it will not use, or one it gave up as lost (which then stops its share). */
   | { readonly type: 'release'; readonly runId: string }
   /** status: anyone asks every agent (idle or busy) how it is (request on the status subject). */
   | { readonly type: 'status' }

@@ -104,6 +104,8 @@ export class AgentService {
   private onClaim(m: Extract<AgentMessage, { type: 'claim' | 'release' }>, respond: (data: Uint8Array) => void): void {
     if (m.type === 'release') {
       if (this.reserved?.runId === m.runId) this.reserved = undefined;
+      // Released mid-run: its coordinator gave it up as lost (cut off, then back) and runs on without it.
+      if (this.current?.runId === m.runId) this.current.endEarly?.('its coordinator gave it up as lost and released it');
       return;
     }
     const refused = this.refusal(m.runId);

@@ -393,6 +393,8 @@ export class Coordinator extends EventEmitter<RunEvents> {
         // The run goes on without it (the user chose so); the result dates the loss and says what did not run.
         a.lostAtMs = this.t0 !== undefined ? Math.max(0, a.lastSeen - this.t0) : 0;
         this.log(`gauntlet: run ${this.runId}: agent ${a.agentId} on ${a.host} was lost (no heartbeat for ${(limit / 1000).toFixed(1)} s); going on without it (--on-agent-loss continue)`);
+        // Should it only be cut off and come back, it must not load the target uncounted: release it.
+        this.nc.publish(this.subjects.agent(a.agentId), encodeSigned({ type: 'release', runId: this.runId }, this.key));
       } else this.fail(`agent ${a.agentId} on ${a.host} was lost (no heartbeat for ${(limit / 1000).toFixed(1)} s); the result holds what it sent before`);
       this.flushIntervals(false);
     }

@@ -156,3 +156,27 @@ test('fleet flags are checked: one error line, one hint line, exit 2', { timeout
   const stop = await runCli(['stop', 'a.b']);
   assert.equal(stop.code, 2);
 });
+
+test('--on-agent-loss continue: an agent that was only frozen (SIGSTOP) and comes back is released and stops its share', { timeout: 90_000 }, async (t) => {
+  const nats = await startNatsOrSkip(t);
+  if (!nats) return;
+  const target = await startCountingTarget();
+  t.after(() => target.close());
+  const [, frozen] = await startAgents(t, nats, 2);
+  t.after(() => void frozen!.kill('SIGCONT'));
+  let log = '';
+  frozen!.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+  const plan = resolveBenchPlan({ url: `${target.url}/`, rate: 50, duration: '30s', workers: 2, interval: '500ms' });
+  const coordinator: string[] = [];
+  const handle = startDistributedRun(plan, { nats: nats.url, agents: 2, onAgentLoss: 'continue', lostAfterMs: 1500, log: (l) => coordinator.push(l) });
+  await waitFor(() => target.requests >= 50, 20_000, 'the target saw requests');
+  frozen!.kill('SIGSTOP');
+  // The coordinator gives it up after 1.5 s of silence; then it wakes and must stop its share.
+  await waitFor(() => coordinator.some((l) => /agent agent1 .*was lost/.test(l)), 20_000, 'the coordinator gave the frozen agent up');
+  frozen!.kill('SIGCONT');
+  await waitFor(() => /stopping: its coordinator gave it up as lost and released it/.test(log), 20_000, 'the released agent stopped its share');
+  handle.stop();
+  const r = await handle.done;
+  assert.equal(r.stopReason, 'interrupted');
+  assert.deepEqual(agentsOf(r).map((a) => [a.id, a.state]), [['agent0', 'done'], ['agent1', 'lost']]);
+});
