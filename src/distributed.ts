@@ -8,3 +8,7 @@ export { redactUrl } from './distributed/nats-connection.js';
 export type { NatsConnectOptions } from './distributed/nats-connection.js';
 export type { AgentLine } from './distributed/agents-summary.js';
 export { renderAgents } from './distributed/agents-summary.js';
+export type { DistributedSettings } from './api/distributed-run.js';
+/** `listAgents` is `gauntlet agents`, `stopRun` is `gauntlet stop RUN_ID`. */
+export { listAgents, stopRun } from './api/fleet.js';
+export type { AgentListing, FleetOptions, StopOutcome } from './api/fleet.js';

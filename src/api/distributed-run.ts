@@ -1,5 +1,6 @@
 import { Coordinator } from '../distributed/coordinator.js';
 import { connectNats, urlOf, type NatsConnectOptions } from '../distributed/nats-connection.js';
+import { loadSigningKey } from '../distributed/plan-signing.js';
 import type { Plan } from '../load/plan.js';
 import type { RunResult } from '../metrics/run-result.js';
 import { runHandle, type RunHandle, type StartRunOptions } from '../runner/run-handle.js';
@@ -16,7 +17,20 @@ export interface DistributedRunOptions extends StartRunOptions {
   readonly discoverTimeoutMs?: number;
   /** lostAfterMs: an agent silent this long is lost (default 3 s). */
   readonly lostAfterMs?: number;
+  /** trustAgents: public keys (raw base64) of other users whose agents count, besides this user's own (--trust-agent). */
+  readonly trustAgents?: readonly string[];
+  /** subjectPrefix: the NATS subject prefix the agents use (default 'gauntlet'). */
+  readonly subjectPrefix?: string;
+  /** agentTags: use only agents that carry every one of these tags (--agent-tag key=value). */
+  readonly agentTags?: Readonly<Record<string, string>>;
+  /** onAgentLoss: `fail` (default) ends the run when an agent is lost; `continue` goes on and the result says what did not run. */
+  readonly onAgentLoss?: 'fail' | 'continue';
+  /** log receives the coordinator's lines: its run id at the start, dropped messages (default: stderr). */
+  readonly log?: (line: string) => void;
 }
+
+/** DistributedSettings are the options of a distributed run that say where and how to run, without the reporters. */
+export type DistributedSettings = Omit<DistributedRunOptions, keyof StartRunOptions>;
 
 /**
  * startDistributedRun runs a Plan on N agents found over NATS and reports to the given reporters,
@@ -30,6 +44,11 @@ export function startDistributedRun(plan: Plan, options: DistributedRunOptions):
     natsUrl: urlOf(options.nats),
     ...(options.discoverTimeoutMs !== undefined ? { discoverTimeoutMs: options.discoverTimeoutMs } : {}),
     ...(options.lostAfterMs !== undefined ? { lostAfterMs: options.lostAfterMs } : {}),
+    ...(options.subjectPrefix !== undefined ? { subjectPrefix: options.subjectPrefix } : {}),
+    ...(options.agentTags !== undefined ? { agentTags: options.agentTags } : {}),
+    ...(options.onAgentLoss !== undefined ? { onAgentLoss: options.onAgentLoss } : {}),
+    ...(options.log !== undefined ? { log: options.log } : {}),
+    ...(options.trustAgents !== undefined && options.trustAgents.length > 0 ? { trustedAgents: new Set([loadSigningKey().publicKey, ...options.trustAgents]) } : {}),
   });
   const run = async (): Promise<RunResult> => {
     const nc = await connectNats(options.nats, `gauntlet coordinator ${coordinator.runId}`);

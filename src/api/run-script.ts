@@ -11,7 +11,7 @@ import { runShutdown, runStartup } from '../scenarios/script/script-lifecycle.js
 import { pickTests, selectTests, type ScriptScenarioSpec } from '../scenarios/script/script-spec.js';
 import { capWorkers, resolveExecutor, resolveRunSettings, type LoadOptions } from '../load/load-options.js';
 import { startRun, type RunHandle, type StartRunOptions } from './start-run.js';
-import type { NatsConnectOptions } from '../distributed/nats-connection.js';
+import type { DistributedSettings } from './distributed-run.js';
 
 /** RunScriptOptions describe `gauntlet run`: a script (or a YAML config) and every run flag. */
 export interface RunScriptOptions extends LoadOptions {
@@ -221,7 +221,7 @@ function checkOneTestPerRate(config: ScriptConfig, modules: readonly ScriptModul
  * after shutdown ran (always: after failures and Ctrl-C too) with thresholds evaluated. Thresholds
  * marked abortOnFail are checked every interval and stop the run when they fail.
  */
-export async function startScriptRun(prepared: PreparedScriptRun, options: StartRunOptions & { distributed?: { agents: number; nats: string | NatsConnectOptions } } = {}): Promise<RunHandle> {
+export async function startScriptRun(prepared: PreparedScriptRun, options: StartRunOptions & { distributed?: DistributedSettings } = {}): Promise<RunHandle> {
   const parts: PlanPart[] = [];
   try {
     for (const p of prepared.plan.parts) parts.push({ ...p, scenario: await runStartup(p.scenario as ScriptScenarioSpec) });

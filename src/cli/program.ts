@@ -4,6 +4,7 @@
 import { Command } from 'commander';
 import { createRequire } from 'node:module';
 import { agentCommand } from './commands/agent.js';
+import { agentsCommand } from './commands/agents.js';
 import { basicCommand } from './commands/basic.js';
 import { benchCommand } from './commands/bench.js';
 import { keyCommand } from './commands/key.js';
@@ -14,6 +15,7 @@ import { runCommand } from './commands/run.js';
 import { serveAppCommand } from './commands/serve-app.js';
 import { serversCommand } from './commands/servers.js';
 import { singletestCommand } from './commands/singletest.js';
+import { stopCommand } from './commands/stop.js';
 import { reportError, strictCommand } from './io.js';
 
 /** VERSION is package.json's version, read by self-reference (from dist/ in a package and from build/ in the repo alike). */
@@ -38,7 +40,9 @@ export async function main(argv: string[]): Promise<number> {
     .addCommand(serveAppCommand(setExit))
     .addCommand(reportCommand(setExit))
     .addCommand(agentCommand(setExit))
-    .addCommand(keyCommand());
+    .addCommand(keyCommand())
+    .addCommand(agentsCommand(setExit))
+    .addCommand(stopCommand(setExit));
   program.commands.forEach((c) => strictCommand(c));
   try {
     await program.parseAsync(argv);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { Segment } from '../core/segments.js';
 import type { Plan } from '../load/plan.js';
@@ -7,7 +8,7 @@ import { validateMessage, type Validation } from './message-validation.js';
 import { signPayload, verifyEnvelope, type SigningKey } from './plan-signing.js';
 
 /** PROTOCOL_VERSION changes whenever a message changes shape; agents refuse plans of another version. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 /** GAUNTLET_VERSION is package.json's version; agents refuse plans from another Gauntlet version. */
 export const GAUNTLET_VERSION = (createRequire(import.meta.url)('gauntlet/package.json') as { version: string }).version;
 
@@ -20,8 +21,31 @@ export const GAUNTLET_VERSION = (createRequire(import.meta.url)('gauntlet/packag
 export type AgentMessage =
   /** discover: a coordinator looks for idle agents (request on `gauntlet.agents.discover`). */
   | { readonly type: 'discover' }
-  /** hello: an idle agent answers a discover. */
-  | { readonly type: 'hello'; readonly agentId: string; readonly host: string; readonly workers: number }
+  /** hello: an idle agent answers a discover (signed with the agent user's key); `tags` are its --tag pairs. */
+  | { readonly type: 'hello'; readonly agentId: string; readonly host: string; readonly workers: number; readonly tags?: Readonly<Record<string, string>> }
+  /** claim: a coordinator reserves an idle agent for its run (request on the agent's subject, signed). */
+  | { readonly type: 'claim'; readonly runId: string }
+  /** claimed: the agent is reserved for that run until the assign (or CLAIM_TTL_MS without a renewal). */
+  | { readonly type: 'claimed'; readonly agentId: string; readonly runId: string }
+  /** release: the coordinator gives back a claimed agent it will not use, or one it gave up as lost (which then stops its share). */
+  | { readonly type: 'release'; readonly runId: string }
+  /** status: anyone asks every agent (idle or busy) how it is (request on the status subject). */
+  | { readonly type: 'status' }
+  /** agent-status: an agent's answer to a status request (signed). */
+  | {
+      readonly type: 'agent-status';
+      readonly agentId: string;
+      readonly host: string;
+      readonly workers: number;
+      readonly state: 'idle' | 'reserved' | 'running';
+      readonly version: string;
+      readonly tags: Readonly<Record<string, string>>;
+      readonly runId?: string;
+    }
+  /** stop-run: `gauntlet stop` asks a run's coordinator to stop it gracefully (on the run's coordinator subject, signed). */
+  | { readonly type: 'stop-run'; readonly runId: string }
+  /** stopping: the coordinator took the stop-run (or `rejected` when it refused it). */
+  | { readonly type: 'stopping'; readonly runId: string }
   /** assign: a coordinator hands an agent its plan and segment (request on the agent's subject). */
   | {
       readonly type: 'assign';
@@ -74,30 +98,82 @@ export const HEARTBEAT_MS = 500;
 export const ORPHAN_TIMEOUT_MS = 3000;
 /** LOST_AFTER_MS: an agent silent this long is lost. */
 export const LOST_AFTER_MS = 3000;
+/** CLAIM_TTL_MS: a claimed agent stays reserved this long without an assign or a renewed claim. */
+export const CLAIM_TTL_MS = 5000;
+/** DEFAULT_SUBJECT_PREFIX is the first token of every subject unless --subject-prefix says otherwise. */
+export const DEFAULT_SUBJECT_PREFIX = 'gauntlet';
 
-/** subjects names the NATS subjects of the protocol. */
-export const subjects = {
+/** Subjects are the NATS subjects of the protocol under one prefix. */
+export interface Subjects {
   /** discover: coordinators ask, idle agents answer hello. */
-  discover: 'gauntlet.agents.discover',
-  /** agent: one agent's inbox (assign, requested). */
-  agent: (agentId: string) => `gauntlet.agent.${agentId}`,
+  readonly discover: string;
+  /** status: anyone asks, every agent answers agent-status. */
+  readonly status: string;
+  /** agent: one agent's inbox (claim, release, assign). */
+  agent(agentId: string): string;
   /** control: coordinator → agents of a run (start, stop, abort, alive). */
-  control: (runId: string) => `gauntlet.run.${runId}.control`,
+  control(runId: string): string;
   /** fromAgents: agents → coordinator of a run (ready, heartbeat, snapshot, done). */
-  fromAgents: (runId: string) => `gauntlet.run.${runId}.agents`,
-};
+  fromAgents(runId: string): string;
+  /** coordinator: → the coordinator of a run (stop-run, from `gauntlet stop`). */
+  coordinator(runId: string): string;
+}
+
+/**
+ * subjectsFor names the subjects under `prefix` (a team's own --subject-prefix): agents and
+ * coordinators of different prefixes never see each other's messages.
+ */
+export function subjectsFor(prefix: string = DEFAULT_SUBJECT_PREFIX): Subjects {
+  return {
+    discover: `${prefix}.agents.discover`,
+    status: `${prefix}.agents.status`,
+    agent: (agentId) => `${prefix}.agent.${agentId}`,
+    control: (runId) => `${prefix}.run.${runId}.control`,
+    fromAgents: (runId) => `${prefix}.run.${runId}.agents`,
+    coordinator: (runId) => `${prefix}.run.${runId}.coordinator`,
+  };
+}
+
+/** subjects are the subjects under the default prefix. */
+export const subjects = subjectsFor();
+
+/** NATS_TOKEN is what one token of a subject may hold here (no dots, wildcards or spaces). */
+export const NATS_TOKEN = /^[A-Za-z0-9_-]+$/;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+/**
+ * NON_FINITE marks a number JSON cannot carry. A plan holds Infinity (an open-model stage bounded
+ * only by its count, `-r 100 -n 600`); plain JSON turns it into null, and the agent's stage then
+ * lasted no time at all: 0 requests, `completed`. It travels as `{ "$number": "Infinity" }`.
+ */
+const NON_FINITE = '$number';
+
+function replacer(_key: string, value: unknown): unknown {
+  return typeof value === 'number' && !Number.isFinite(value) ? { [NON_FINITE]: String(value) } : value;
+}
+
+function reviver(_key: string, value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+  const v = value as Record<string, unknown>;
+  const text = v[NON_FINITE];
+  return typeof text === 'string' && Object.keys(v).length === 1 && ['Infinity', '-Infinity', 'NaN'].includes(text) ? Number(text) : value;
+}
+
+/** toJson is JSON.stringify for the wire: non-finite numbers survive (see NON_FINITE). */
+function toJson(msg: AgentMessage): string {
+  return JSON.stringify(msg, replacer);
+}
+
 /** encodeMessage turns a message into a NATS payload. */
 export function encodeMessage(msg: AgentMessage): Uint8Array {
-  return encoder.encode(JSON.stringify(msg));
+  return encoder.encode(toJson(msg));
 }
 
 function parse(data: Uint8Array): unknown {
   try {
-    return JSON.parse(decoder.decode(data)) as unknown;
+    return JSON.parse(decoder.decode(data), reviver) as unknown;
   } catch {
     return undefined;
   }
@@ -108,9 +184,31 @@ export function decodeMessage(data: Uint8Array): Validation {
   return validateMessage(parse(data));
 }
 
-/** encodeSigned turns a coordinator's message (assign, start, stop, abort) into a signed envelope. */
+/** encodeSigned turns a message into a signed envelope (every coordinator's and every agent's message is signed). */
 export function encodeSigned(msg: AgentMessage, key: SigningKey): Uint8Array {
-  return encoder.encode(JSON.stringify(signPayload(JSON.stringify(msg), key)));
+  return encoder.encode(JSON.stringify(signPayload(toJson(msg), key)));
+}
+
+/** SignedValidation is a signed message checked in shape, with the key that signed it, or why it was dropped. */
+export type SignedValidation = { readonly kind: 'ok'; readonly msg: AgentMessage; readonly key: string } | { readonly kind: 'bad'; readonly reason: string };
+
+/**
+ * openSigned reads a signed envelope whatever key signed it (the signature is checked against the
+ * envelope's own key) and says which key that was: the caller decides whether it trusts it
+ * (`gauntlet agents` lists untrusted agents, marked, instead of hiding them).
+ */
+export function openSigned(data: Uint8Array): SignedValidation {
+  const raw = parse(data);
+  const key = typeof raw === 'object' && raw !== null && typeof (raw as Record<string, unknown>)['key'] === 'string' ? ((raw as Record<string, unknown>)['key'] as string) : '';
+  const env = verifyEnvelope(raw, new Set([key]));
+  if (env.kind !== 'ok') return { kind: 'bad', reason: env.reason };
+  const v = validateMessage(parse(encoder.encode(env.payload)));
+  return v.kind === 'ok' ? { kind: 'ok', msg: v.msg, key } : v;
+}
+
+/** keyFingerprint is a short, stable name of a public key: `SHA256:` and the first 16 hex digits of its hash. */
+export function keyFingerprint(key: string): string {
+  return `SHA256:${createHash('sha256').update(Buffer.from(key, 'base64')).digest('hex').slice(0, 16)}`;
 }
 
 /**

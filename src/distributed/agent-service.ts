@@ -5,7 +5,8 @@ import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { GauntletError } from '../core/errors.js';
 import type { Segment } from '../core/segments.js';
 import type { Plan } from '../load/plan.js';
-import { decodeSigned, encodeMessage, GAUNTLET_VERSION, HEARTBEAT_MS, ORPHAN_TIMEOUT_MS, PROTOCOL_VERSION, subjects, type AgentMessage } from './agent-protocol.js';
+import { CLAIM_TTL_MS, decodeSigned, encodeSigned, GAUNTLET_VERSION, HEARTBEAT_MS, ORPHAN_TIMEOUT_MS, PROTOCOL_VERSION, subjectsFor, type AgentMessage, type Subjects } from './agent-protocol.js';
+import { loadSigningKey, type SigningKey } from './plan-signing.js';
 import { LocalRunner } from '../runner/local-runner.js';
 
 /** AgentServiceOptions configure an agent: its id and how many worker threads it offers. */
@@ -20,6 +21,12 @@ export interface AgentServiceOptions {
   readonly trusted: ReadonlySet<string>;
   /** acceptUnsigned also runs unsigned plans (--insecure-accept-unsigned-plans): anyone on NATS runs code here. */
   readonly acceptUnsigned?: boolean;
+  /** key signs every message the agent sends (default: this user's key, loadSigningKey()); coordinators count only agents whose key they trust. */
+  readonly key?: SigningKey;
+  /** subjectPrefix: the first token of every subject (default 'gauntlet'); coordinators of another prefix never see this agent. */
+  readonly subjectPrefix?: string;
+  /** tags are the agent's --tag key=value pairs, carried in its hello (coordinators pick by --agent-tag). */
+  readonly tags?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -54,54 +61,114 @@ export class AgentService {
   private idle: Promise<void> = Promise.resolve();
   /** ran holds the run ids this agent took, so a captured signed plan cannot be replayed to it. */
   private readonly ran = new Set<string>();
+  /** reserved: the run that claimed this agent and until when (performance.now()); its assign is the only one taken. */
+  private reserved: { runId: string; until: number } | undefined;
+  private readonly key: SigningKey;
+  private readonly subjects: Subjects;
 
   constructor(nc: NatsConnection, options: AgentServiceOptions) {
     this.nc = nc;
     this.options = options;
     this.agentId = options.agentId ?? `${hostname().replace(/[^A-Za-z0-9_-]/g, '_')}-${process.pid}-${randomBytes(3).toString('hex')}`;
+    this.key = options.key ?? loadSigningKey();
+    this.subjects = subjectsFor(options.subjectPrefix);
   }
 
-  /** start subscribes to discovers and to the agent's own subject. */
+  /** publicKey is the key this agent signs with (coordinators elsewhere trust it with --trust-agent). */
+  get publicKey(): string {
+    return this.key.publicKey;
+  }
+
+  /** state is what `gauntlet agents` shows: running a run, reserved by a claim, or idle. */
+  get state(): 'idle' | 'reserved' | 'running' {
+    if (this.current !== undefined) return 'running';
+    return this.reserved !== undefined && this.reserved.until > performance.now() ? 'reserved' : 'idle';
+  }
+
+  private sign(msg: AgentMessage): Uint8Array {
+    return encodeSigned(msg, this.key);
+  }
+
+  /** refusal says why this agent cannot be claimed for `runId` now, or undefined when it can. */
+  private refusal(runId: string): string | undefined {
+    if (this.current !== undefined) return `busy with run ${this.current.runId}`;
+    if (this.ran.has(runId)) return `run ${runId} ran here already`;
+    if (this.state === 'reserved' && this.reserved!.runId !== runId) return `reserved for run ${this.reserved!.runId}`;
+    return undefined;
+  }
+
+  /**
+   * onClaim reserves the agent for a run, atomically (NATS delivers one message at a time): the
+   * first coordinator's claim wins; the others are refused and look for another idle agent. A claim
+   * lasts CLAIM_TTL_MS; the same run renews it while it still looks for agents, and its assign uses it.
+   */
+  private onClaim(m: Extract<AgentMessage, { type: 'claim' | 'release' }>, respond: (data: Uint8Array) => void): void {
+    if (m.type === 'release') {
+      if (this.reserved?.runId === m.runId) this.reserved = undefined;
+      // Released mid-run: its coordinator gave it up as lost (cut off, then back) and runs on without it.
+      if (this.current?.runId === m.runId) this.current.endEarly?.('its coordinator gave it up as lost and released it');
+      return;
+    }
+    const refused = this.refusal(m.runId);
+    if (refused !== undefined) return respond(this.sign({ type: 'rejected', agentId: this.agentId, reason: refused }));
+    this.reserved = { runId: m.runId, until: performance.now() + CLAIM_TTL_MS };
+    respond(this.sign({ type: 'claimed', agentId: this.agentId, runId: m.runId }));
+  }
+
+  /** start subscribes to discovers, status requests and the agent's own subject. */
   async start(): Promise<void> {
+    const tags = this.options.tags ?? {};
     this.subs.push(
-      this.nc.subscribe(subjects.discover, {
+      this.nc.subscribe(this.subjects.discover, {
         callback: (_err, msg) => {
-          if (this.current !== undefined) return; // busy: let the coordinator find someone else
-          msg.respond(encodeMessage({ type: 'hello', agentId: this.agentId, host: hostname(), workers: this.options.workers }));
+          if (this.state !== 'idle') return; // busy or reserved: let the coordinator find someone else
+          msg.respond(this.sign({ type: 'hello', agentId: this.agentId, host: hostname(), workers: this.options.workers, tags }));
         },
       }),
-      this.nc.subscribe(subjects.agent(this.agentId), {
+      this.nc.subscribe(this.subjects.status, {
+        callback: (_err, msg) => {
+          const runId = this.current?.runId ?? (this.state === 'reserved' ? this.reserved?.runId : undefined);
+          msg.respond(this.sign({ type: 'agent-status', agentId: this.agentId, host: hostname(), workers: this.options.workers, state: this.state, version: GAUNTLET_VERSION, tags, ...(runId !== undefined ? { runId } : {}) }));
+        },
+      }),
+      this.nc.subscribe(this.subjects.agent(this.agentId), {
         callback: (_err, msg) => {
           const v = decodeSigned(msg.data, this.options.trusted, this.options.acceptUnsigned);
           const m = v.kind === 'ok' ? v.msg : undefined;
+          if (m?.type === 'claim' || m?.type === 'release') return this.onClaim(m, (d) => void msg.respond(d));
           if (m?.type !== 'assign') {
             const reason = v.kind === 'bad' ? v.reason : `unexpected '${v.msg.type}'`;
             this.options.log?.(`refused a message on ${msg.subject}: ${reason}; nothing of it runs`);
-            if (msg.reply) msg.respond(encodeMessage({ type: 'rejected', agentId: this.agentId, reason: `plan refused: ${reason}` }));
+            if (msg.reply) msg.respond(this.sign({ type: 'rejected', agentId: this.agentId, reason: `plan refused: ${reason}` }));
             return;
           }
           if (m.protocolVersion !== PROTOCOL_VERSION || m.gauntletVersion !== GAUNTLET_VERSION) {
             const reason = `version mismatch: the coordinator runs Gauntlet ${m.gauntletVersion} (protocol ${m.protocolVersion}), this agent Gauntlet ${GAUNTLET_VERSION} (protocol ${PROTOCOL_VERSION})`;
             this.options.log?.(`refused run ${m.runId}: ${reason}`);
-            msg.respond(encodeMessage({ type: 'rejected', agentId: this.agentId, reason }));
+            msg.respond(this.sign({ type: 'rejected', agentId: this.agentId, reason }));
             return;
           }
           if (this.ran.has(m.runId)) {
             this.options.log?.(`refused run ${m.runId}: it ran here already (a replayed plan)`);
-            msg.respond(encodeMessage({ type: 'rejected', agentId: this.agentId, reason: `run ${m.runId} ran here already` }));
+            msg.respond(this.sign({ type: 'rejected', agentId: this.agentId, reason: `run ${m.runId} ran here already` }));
             return;
           }
           if (this.current !== undefined) {
-            msg.respond(encodeMessage({ type: 'rejected', agentId: this.agentId, reason: `busy with run ${this.current.runId}` }));
+            msg.respond(this.sign({ type: 'rejected', agentId: this.agentId, reason: `busy with run ${this.current.runId}` }));
+            return;
+          }
+          if (this.reserved?.runId !== m.runId) {
+            msg.respond(this.sign({ type: 'rejected', agentId: this.agentId, reason: `run ${m.runId} did not claim this agent first` }));
             return;
           }
           const bad = m.plan.parts.find((p) => !SUPPORTED_SCENARIOS.includes(p.scenario.kind));
           if (bad !== undefined) {
-            msg.respond(encodeMessage({ type: 'rejected', agentId: this.agentId, reason: `scenario kind '${bad.scenario.kind}' cannot run on agents` }));
+            msg.respond(this.sign({ type: 'rejected', agentId: this.agentId, reason: `scenario kind '${bad.scenario.kind}' cannot run on agents` }));
             return;
           }
-          msg.respond(encodeMessage({ type: 'accepted', agentId: this.agentId, epochMs: performance.timeOrigin + performance.now() }));
+          msg.respond(this.sign({ type: 'accepted', agentId: this.agentId, epochMs: performance.timeOrigin + performance.now() }));
           this.ran.add(m.runId);
+          this.reserved = undefined;
           this.idle = this.runAssignment(m.runId, m.token, m.plan, m.segment);
         },
       }),
@@ -125,7 +192,7 @@ export class AgentService {
   }
 
   private send(runId: string, msg: AgentMessage): void {
-    if (!this.nc.isClosed()) this.nc.publish(subjects.fromAgents(runId), encodeMessage(msg));
+    if (!this.nc.isClosed()) this.nc.publish(this.subjects.fromAgents(runId), this.sign(msg));
   }
 
   private async runAssignment(runId: string, token: string, plan: Plan, segment: Segment): Promise<void> {
@@ -155,7 +222,7 @@ export class AgentService {
     const watch = setInterval(() => {
       if (performance.now() - heardAt > orphanMs) cur.endEarly!(`no word from the coordinator for ${(orphanMs / 1000).toFixed(1)} s`);
     }, Math.min(250, orphanMs / 4));
-    const control = this.nc.subscribe(subjects.control(runId), {
+    const control = this.nc.subscribe(this.subjects.control(runId), {
       callback: (_err, msg) => {
         const v = decodeSigned(msg.data, this.options.trusted, this.options.acceptUnsigned);
         if (v.kind === 'bad') return log(`run ${runId}: dropped a control message: ${v.reason}`);

@@ -10,6 +10,12 @@ export interface AgentLine {
   requests: number;
   iterations?: number;
   error?: string;
+  /** lostAtS: a lost agent was last heard from this many seconds into the run (--on-agent-loss continue). */
+  lostAtS?: number;
+  /** notRun: the share that did not run after the loss (`segment 1/2 from 1.4 s on`). */
+  notRun?: string;
+  /** notDone: for a run bounded by count, how many iterations did not run (when one agent was lost). */
+  notDone?: number;
 }
 
 declare module '../metrics/run-result.js' {
@@ -28,7 +34,8 @@ export function renderAgents(result: RunResult): string {
   if (agents === undefined || agents.length === 0) return '';
   const lines = agents.map((a) => {
     const count = a.requests > 0 || a.iterations === undefined ? `${a.requests.toLocaleString('en-US')} requests` : `${a.iterations.toLocaleString('en-US')} iterations`;
-    return `  ${a.id.padEnd(24)} ${a.host}  segment ${a.segment}  ${a.workers} workers  ${a.state}  ${count}${a.error ? ` (${a.error})` : ''}`;
+    const why = [...(a.error ? [a.error] : []), ...(a.notRun ? [`not run: ${a.notRun}`] : []), ...(a.notDone !== undefined ? [`${a.notDone.toLocaleString('en-US')} iterations not done`] : [])];
+    return `  ${a.id.padEnd(24)} ${a.host}  segment ${a.segment}  ${a.workers} workers  ${a.state}  ${count}${why.length > 0 ? ` (${why.join('; ')})` : ''}`;
   });
   return `Agents:\n${lines.join('\n')}\n`;
 }

@@ -19,6 +19,8 @@ export interface AgentOutcome {
   errors?: readonly ErrorSampleSummary[];
   /** failures: what its failed requests said, from its `done` message. */
   failures?: readonly FailureSummary[];
+  /** lostAtMs: when a lost agent was last heard from, in ms into the run (set with --on-agent-loss continue). */
+  lostAtMs?: number;
 }
 
 /** DistributedResultInput is everything buildDistributedResult needs. */
@@ -50,7 +52,7 @@ export function buildDistributedResult(input: DistributedResultInput): RunResult
       if (cur) cur.count += e.count;
       else errors.set(e.message, { count: e.count, stack: e.stack });
     }
-  return buildRunResult({
+  const result = buildRunResult({
     plan: input.plan,
     startedAt: new Date(input.startEpochMs).toISOString(),
     durationMs,
@@ -72,7 +74,32 @@ export function buildDistributedResult(input: DistributedResultInput): RunResult
         requests: a.counters['http_reqs'] ?? 0,
         ...(a.durationMs !== undefined ? { durationMs: a.durationMs } : {}),
         ...(a.error !== undefined ? { error: a.error } : {}),
+        ...(a.lostAtMs !== undefined ? { lostAtS: Math.round(a.lostAtMs / 100) / 10 } : {}),
       })),
     },
   });
+  return withLosses(result, input.agents);
+}
+
+/**
+ * withLosses marks a run that went on after losing agents (--on-agent-loss continue): each lost
+ * agent's line says when it was lost and what did not run (its segment from then on; for a run bounded
+ * by count, how many iterations were not done), and `incomplete` says it in words, so the summary
+ * never calls such a run plainly complete. Thresholds were judged on what ran.
+ */
+function withLosses(result: RunResult, agents: readonly AgentOutcome[]): RunResult {
+  const lost = agents.filter((a) => a.state === 'lost' && a.lostAtMs !== undefined);
+  if (lost.length === 0 || result.stopReason === 'failed') return result;
+  const planned = result.plannedIterations;
+  const done = result.metrics.counters['iterations'] ?? 0;
+  const notDone = planned !== undefined ? Math.max(0, planned - done) : undefined;
+  const lines = result.sections!.agents!;
+  for (const line of lines) {
+    if (line.state !== 'lost' || line.lostAtS === undefined) continue;
+    line.notRun = `segment ${line.segment} from ${line.lostAtS.toFixed(1)} s on`;
+    if (notDone !== undefined && lost.length === 1) line.notDone = notDone;
+  }
+  const names = lost.map((a) => `${a.agentId} on ${a.host} (${((a.lostAtMs ?? 0) / 1000).toFixed(1)} s into the run, segment ${a.segment.index}/${a.segment.count})`).join(', ');
+  const count = notDone !== undefined ? `; ${notDone.toLocaleString('en-US')} of ${planned!.toLocaleString('en-US')} planned iterations did not run` : '';
+  return { ...result, incomplete: `lost ${lost.length === 1 ? 'agent' : 'agents'} ${names}; the run went on without ${lost.length === 1 ? 'it' : 'them'} (--on-agent-loss continue)${count}. The figures and thresholds cover what ran.` };
 }

@@ -11,12 +11,23 @@ const numRecord = (v: unknown): boolean => isObj(v) && Object.values(v).every(is
 const trendRecord = (v: unknown): boolean => isObj(v) && Object.values(v).every((t) => isObj(t) && isNum(t['scale']) && isStr(t['data']));
 const gaugeRecord = (v: unknown): boolean => isObj(v) && Object.values(v).every((g) => isObj(g) && isNum(g['value']) && isNum(g['max']));
 const isSnapshot = (v: unknown): boolean => isObj(v) && numRecord(v['counters']) && trendRecord(v['trends']) && (v['gauges'] === undefined || gaugeRecord(v['gauges']));
+const strRecord = (v: unknown): boolean => isObj(v) && Object.values(v).every(isStr);
 const isSegment = (v: unknown): boolean => isObj(v) && isNum(v['index']) && isNum(v['count']);
 
 /** FIELDS checks, per message type, the fields its receivers read. */
 const FIELDS: Record<AgentMessage['type'], (m: Obj) => string | undefined> = {
   discover: () => undefined,
-  hello: (m) => (isStr(m['agentId']) && isStr(m['host']) && isNum(m['workers']) && m['workers'] >= 1 ? undefined : 'hello needs agentId, host and workers'),
+  hello: (m) => (isStr(m['agentId']) && isStr(m['host']) && isNum(m['workers']) && m['workers'] >= 1 && (m['tags'] === undefined || strRecord(m['tags'])) ? undefined : 'hello needs agentId, host and workers'),
+  claim: (m) => (isStr(m['runId']) ? undefined : 'claim needs runId'),
+  claimed: (m) => (isStr(m['agentId']) && isStr(m['runId']) ? undefined : 'claimed needs agentId and runId'),
+  release: (m) => (isStr(m['runId']) ? undefined : 'release needs runId'),
+  status: () => undefined,
+  'agent-status': (m) =>
+    isStr(m['agentId']) && isStr(m['host']) && isNum(m['workers']) && ['idle', 'reserved', 'running'].includes(m['state'] as string) && isStr(m['version']) && strRecord(m['tags']) && (m['runId'] === undefined || isStr(m['runId']))
+      ? undefined
+      : 'agent-status needs agentId, host, workers, state, version and tags',
+  'stop-run': (m) => (isStr(m['runId']) ? undefined : 'stop-run needs runId'),
+  stopping: (m) => (isStr(m['runId']) ? undefined : 'stopping needs runId'),
   assign: (m) =>
     isStr(m['runId']) && isStr(m['token']) && isObj(m['plan']) && Array.isArray(m['plan']['parts']) && isSegment(m['segment']) && isStr(m['gauntletVersion']) && isNum(m['protocolVersion'])
       ? undefined

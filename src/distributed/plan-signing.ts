@@ -93,8 +93,8 @@ export function verifyEnvelope(data: unknown, trusted: ReadonlySet<string>): Ver
   return { kind: 'refused', reason: 'bad signature' };
 }
 
-/** parseTrustedKey reads a `--trust` value: a base64 public key, or a file holding one (or a PEM public key). */
-export function parseTrustedKey(value: string): string {
+/** parseTrustedKey reads a `--trust` (or `--trust-agent`, named by `flag`) value: a base64 public key, or a file holding one (or a PEM public key). */
+export function parseTrustedKey(value: string, flag = '--trust'): string {
   let text = value.trim();
   if (existsSync(value)) text = readFileSync(value, 'utf8').trim();
   try {
@@ -102,6 +102,6 @@ export function parseTrustedKey(value: string): string {
     publicKeyFromRaw(text);
     return text;
   } catch {
-    throw usageError(`--trust ${value} is not an Ed25519 public key or a file holding one`, "print the coordinator user's key with: gauntlet key");
+    throw usageError(`${flag} ${value} is not an Ed25519 public key or a file holding one`, "print the coordinator user's key with: gauntlet key");
   }
 }

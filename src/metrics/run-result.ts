@@ -68,6 +68,8 @@ export interface RunResult {
   readonly stopReason: 'completed' | 'interrupted' | 'aborted' | 'failed' | 'threshold';
   /** error says why a run failed (stopReason 'failed'). */
   readonly error?: string;
+  /** incomplete says why a run that went on to its end did not run all of its plan (an agent lost with --on-agent-loss continue). */
+  readonly incomplete?: string;
   readonly model: 'closed' | 'open';
   readonly workers: number;
   readonly intervalMs: number;

@@ -121,7 +121,7 @@ function problems(result: RunResult, k: RunCounts): string[] {
  */
 export function closingLine(result: RunResult): string {
   const k = runCounts(result);
-  const early = result.stopReason === 'interrupted' || result.stopReason === 'aborted' ? ' (stopped early by the user)' : '';
+  const early = (result.stopReason === 'interrupted' || result.stopReason === 'aborted' ? ' (stopped early by the user)' : '') + (result.incomplete !== undefined ? ' (incomplete: part of the plan did not run, see above)' : '');
   const bad = problems(result, k);
   if (bad.length > 0) return `NOT OK: ${bad.join('; ')}${early}.`;
   const some: string[] = [];

@@ -12,9 +12,9 @@ export interface CliRun {
   stderr: string;
 }
 
-/** spawnCli starts the CLI with args; `wait` resolves when it exits (killed after timeoutMs). */
-export function spawnCli(args: string[], timeoutMs = 60_000): { child: ChildProcess; wait: Promise<CliRun> } {
-  const child = spawn(process.execPath, [CLI_PATH, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** spawnCli starts the CLI with args (and `env`, else this process's); `wait` resolves when it exits (killed after timeoutMs). */
+export function spawnCli(args: string[], timeoutMs = 60_000, env?: NodeJS.ProcessEnv): { child: ChildProcess; wait: Promise<CliRun> } {
+  const child = spawn(process.execPath, [CLI_PATH, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...(env !== undefined ? { env } : {}) });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));

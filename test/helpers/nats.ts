@@ -55,11 +55,14 @@ export async function startNatsOrSkip(t: TestContext, port?: number): Promise<Na
   return { url: `nats://127.0.0.1:${port}`, proc };
 }
 
-/** startAgents spawns n agents of the built CLI (killed after the test) and waits until each says it is waiting for runs (up to 30 s: a node start takes over 10 s on a loaded 2-core machine). */
-export async function startAgents(t: TestContext, nats: Nats, n: number, prefix = 'agent'): Promise<ChildProcess[]> {
+/**
+ * startAgents spawns n agents of the built CLI (killed after the test) and waits until each says it
+ * is waiting for runs; `extra` flags go to every agent, `env` replaces the environment (another user's config dir).
+ */
+export async function startAgents(t: TestContext, nats: Nats, n: number, prefix = 'agent', extra: readonly string[] = [], env?: NodeJS.ProcessEnv): Promise<ChildProcess[]> {
   return Promise.all(
     Array.from({ length: n }, async (_, i) => {
-      const { child } = spawnCli(['agent', '--nats', nats.url, '-w', '1', '--id', `${prefix}${i}`], 60_000);
+      const { child } = spawnCli(['agent', '--nats', nats.url, '-w', '1', '--id', `${prefix}${i}`, ...extra], 60_000, env);
       t.after(() => void child.kill('SIGKILL'));
       await new Promise<void>((resolve, reject) => {
         let text = '';

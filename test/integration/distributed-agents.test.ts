@@ -169,3 +169,17 @@ test('a script plan without its code cannot go to agents: a usage error up front
   const prepared = await prepareScriptRun({ file, connections: 1, iterationsPerUser: 1, workers: 1 });
   assert.throws(() => startDistributedRun(prepared.plan, { nats: 'nats://127.0.0.1:1', agents: 1 }), (e: unknown) => e instanceof GauntletError && e.exitCode === 2 && /does not carry its code/.test(e.message));
 });
+
+test('open model bounded by count (-r 100 -n 300) across 2 agents: all 300 run (an endless stage survives the trip over NATS)', { timeout: 60_000 }, async (t) => {
+  const nats = await startNatsOrSkip(t);
+  if (!nats) return;
+  const target = await startCountingTarget();
+  t.after(() => target.close());
+  await startAgents(t, nats, 2);
+  const plan = resolveBenchPlan({ url: `${target.url}/`, rate: 100, requests: 300, workers: 2 });
+  const r = await startDistributedRun(plan, { nats: nats.url, agents: 2, log: () => {} }).done;
+  assert.equal(r.stopReason, 'completed', r.error);
+  assert.equal(target.requests, 300);
+  assert.equal(r.metrics.counters['http_reqs'], 300);
+  assert.deepEqual(agentsOf(r).map((a) => a.requests), [150, 150]);
+});

@@ -21,6 +21,11 @@ process.env['GAUNTLET_CONFIG_DIR'] = join(mkdtempSync(join(tmpdir(), 'gauntlet-t
 
 const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
 const dec = (d: Uint8Array) => JSON.parse(new TextDecoder().decode(d)) as Record<string, unknown>;
+/** opened reads an agent's answer: agents sign what they send, so the message is the envelope's payload. */
+const opened = (d: Uint8Array) => {
+  const body = dec(d);
+  return typeof body['payload'] === 'string' ? (JSON.parse(body['payload']) as Record<string, unknown>) : body;
+};
 
 /** signedByStranger wraps a message in a well-formed envelope signed by a key no agent trusts. */
 function signedByStranger(msg: unknown): Uint8Array {
@@ -53,7 +58,7 @@ test('an unsigned plan and a plan signed by an untrusted key are refused: nothin
   const plan = { ...resolveBenchPlan({ url: `${target.url}/`, requests: 50, connections: 1, workers: 1 }), workers: 1 };
   const assign = (runId: string) => ({ type: 'assign', runId, token: 'x', plan, segment: { index: 0, count: 1 }, gauntletVersion: '0', protocolVersion: 0 });
   for (const [runId, data] of [['forged1', enc(assign('forged1'))], ['forged2', signedByStranger(assign('forged2'))]] as const) {
-    const reply = dec((await nc.request('gauntlet.agent.agent0', data, { timeout: 5000 })).data);
+    const reply = opened((await nc.request('gauntlet.agent.agent0', data, { timeout: 5000 })).data);
     assert.equal(reply['type'], 'rejected', `run ${runId}: ${JSON.stringify(reply)}`);
     // A start, should the agent have taken the plan anyway.
     nc.publish(`gauntlet.run.${runId}.control`, enc({ type: 'start', startEpochMs: { agent0: Date.now() } }));
@@ -153,7 +158,7 @@ test('a plan of another Gauntlet or protocol version, signed by a trusted key, i
   const nc = await client(t, nats);
   const plan = { ...resolveBenchPlan({ url: `${target.url}/`, requests: 50, connections: 1, workers: 1 }), workers: 1 };
   const msg = { type: 'assign', runId: 'old1', token: 'x', plan, segment: { index: 0, count: 1 }, gauntletVersion: '0.0.1', protocolVersion: 1 };
-  const reply = dec((await nc.request('gauntlet.agent.agent0', encodeSigned(msg as unknown as AgentMessage, loadSigningKey()), { timeout: 5000 })).data);
+  const reply = opened((await nc.request('gauntlet.agent.agent0', encodeSigned(msg as unknown as AgentMessage, loadSigningKey()), { timeout: 5000 })).data);
   assert.equal(reply['type'], 'rejected');
   assert.match(String(reply['reason']), new RegExp(`Gauntlet 0\\.0\\.1 \\(protocol 1\\), this agent Gauntlet ${GAUNTLET_VERSION.replace(/\./g, '\\.')} \\(protocol ${PROTOCOL_VERSION}\\)`));
   // The agent's log line travels through its stderr pipe: it may arrive after the reply.

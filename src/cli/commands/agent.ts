@@ -4,11 +4,13 @@ import { connectNatsForever } from '../../api/distributed-run.js';
 import { formatDuration, parseDuration } from '../../core/duration.js';
 import { ExitCode, usageError } from '../../core/errors.js';
 import { parsePositiveInt } from '../../core/units.js';
+import { keyFingerprint } from '../../distributed/agent-protocol.js';
 import { AgentService } from '../../distributed/agent-service.js';
 import { urlOf } from '../../distributed/nats-connection.js';
 import { loadSigningKey, parseTrustedKey } from '../../distributed/plan-signing.js';
 import { err, onStop, strictCommand } from '../io.js';
 import { addNatsFlags, natsOptionsOf, type NatsFlagValues } from './nats-flags.js';
+import { parseSubjectPrefix, parseTags, SUBJECT_PREFIX_HELP } from './fleet-flags.js';
 
 interface AgentFlags extends NatsFlagValues {
   nats: string;
@@ -18,6 +20,8 @@ interface AgentFlags extends NatsFlagValues {
   orphanTimeout: string;
   trust: string[];
   insecureAcceptUnsignedPlans?: boolean;
+  subjectPrefix?: string;
+  tag: string[];
 }
 
 /**
@@ -37,7 +41,9 @@ export function agentCommand(setExit: (code: number) => void): Command {
     .option('-q, --quiet', 'no log lines')
     .option('--orphan-timeout <duration>', "stop a run gracefully when its coordinator is silent this long (it died or is cut off)", '3s')
     .option('--trust <key|file>', "also run plans signed by this public key (see: gauntlet key); repeatable; this user's own key is always trusted", (v: string, acc: string[]) => [...acc, v], [] as string[])
-    .option('--insecure-accept-unsigned-plans', 'DANGEROUS: also run unsigned plans, so anyone who can publish to NATS runs code here');
+    .option('--insecure-accept-unsigned-plans', 'DANGEROUS: also run unsigned plans, so anyone who can publish to NATS runs code here')
+    .option('--tag <key=value>', 'a tag coordinators can pick this agent by (--agent-tag key=value); repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--subject-prefix <name>', SUBJECT_PREFIX_HELP);
   return addNatsFlags(cmd)
     .action(async (f: AgentFlags) => {
       const nats = natsOptionsOf(f.nats, f);
@@ -45,7 +51,10 @@ export function agentCommand(setExit: (code: number) => void): Command {
       if (f.id !== undefined && !/^[A-Za-z0-9_-]+$/.test(f.id)) throw usageError(`--id '${f.id}' has characters NATS subjects cannot carry`, 'use letters, digits, - and _');
       const orphanTimeoutMs = parseDuration(f.orphanTimeout, '--orphan-timeout');
       if (orphanTimeoutMs < 1000) throw usageError(`--orphan-timeout ${f.orphanTimeout} is shorter than a few coordinator heartbeats`, 'use 1s or more (default 3s)');
-      const trusted = new Set([loadSigningKey().publicKey, ...f.trust.map(parseTrustedKey)]);
+      const subjectPrefix = parseSubjectPrefix(f.subjectPrefix);
+      const tags = parseTags(f.tag, '--tag');
+      const key = loadSigningKey();
+      const trusted = new Set([key.publicKey, ...f.trust.map((k) => parseTrustedKey(k))]);
       const log = f.quiet ? undefined : (line: string) => err(`${new Date().toISOString()} ${line}\n`);
       if (f.insecureAcceptUnsignedPlans) err('warning: --insecure-accept-unsigned-plans: this agent runs unsigned plans; anyone who can publish to NATS runs code as this user\n');
       let signalled: NodeJS.Signals | undefined;
@@ -64,9 +73,22 @@ export function agentCommand(setExit: (code: number) => void): Command {
         setExit(ExitCode.interrupted);
         return;
       }
-      const agent = new AgentService(nc, { workers, orphanTimeoutMs, trusted, acceptUnsigned: f.insecureAcceptUnsignedPlans === true, ...(f.id !== undefined ? { agentId: f.id } : {}), ...(log ? { log } : {}) });
+      const agent = new AgentService(nc, {
+        workers,
+        orphanTimeoutMs,
+        trusted,
+        key,
+        tags,
+        acceptUnsigned: f.insecureAcceptUnsignedPlans === true,
+        ...(subjectPrefix !== undefined ? { subjectPrefix } : {}),
+        ...(f.id !== undefined ? { agentId: f.id } : {}),
+        ...(log ? { log } : {}),
+      });
       await agent.start();
-      log?.(`agent ${agent.agentId} on ${urlOf(nats)} offers ${workers} workers, orphan timeout ${formatDuration(orphanTimeoutMs)}; waiting for runs (Ctrl-C ends it)`);
+      // Coordinators count only agents whose key they trust: elsewhere than this user's, they need this one.
+      log?.(`agent ${agent.agentId} signs with public key ${key.publicKey} (${keyFingerprint(key.publicKey)}); a coordinator of another user needs: --trust-agent ${key.publicKey}`);
+      const tagText = Object.entries(tags).map(([k, v]) => ` ${k}=${v}`).join('');
+      log?.(`agent ${agent.agentId} on ${urlOf(nats)} offers ${workers} workers, orphan timeout ${formatDuration(orphanTimeoutMs)}${subjectPrefix !== undefined ? `, subject prefix ${subjectPrefix}` : ''}${tagText ? `, tags${tagText}` : ''}; waiting for runs (Ctrl-C ends it)`);
       const closed = nc.closed().then((e) => {
         if (e) log?.(`NATS connection closed: ${e.message}`);
       });

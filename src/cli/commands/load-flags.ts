@@ -2,8 +2,8 @@ import { usageError } from '../../core/errors.js';
 import { parsePositiveInt } from '../../core/units.js';
 import { parseThresholds, type Threshold } from '../../metrics/thresholds.js';
 import type { Command } from 'commander';
-import type { NatsConnectOptions } from '../../distributed/nats-connection.js';
 import { addNatsFlags, natsFlagsGiven, natsOptionsOf, type NatsFlagValues } from './nats-flags.js';
+import { addFleetFlags, fleetFlagGiven, fleetOptionsOf, type FleetFlagValues } from './fleet-flags.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -92,28 +92,31 @@ export function thresholdsOf(f: ThresholdFlagValues): Threshold[] {
 
 /** addAgentFlags adds the scale-out flags: run the plan on N agents found over NATS (with the NATS auth and TLS flags). */
 export function addAgentFlags(cmd: Command): Command {
-  cmd
-    .option('--agents <n>', 'run on N agents (gauntlet agent) found over NATS instead of local threads')
-    .option('--nats <url>', 'NATS server the agents listen on (default: nats://127.0.0.1:4222)');
-  return addNatsFlags(cmd);
+  return addNatsFlags(
+    addFleetFlags(
+      cmd
+        .option('--agents <n>', 'run on N agents (gauntlet agent) found over NATS instead of local threads')
+        .option('--nats <url>', 'NATS server the agents listen on (default: nats://127.0.0.1:4222)'),
+    ),
+  );
 }
 
 /** AgentFlagValues are the parsed values of addAgentFlags. */
-export interface AgentFlagValues extends NatsFlagValues {
+export interface AgentFlagValues extends NatsFlagValues, FleetFlagValues {
   agents?: string;
   nats?: string;
 }
 
 /** agentsOf reads the scale-out flags: undefined for a local run, else how many agents and where. */
-export function agentsOf(f: AgentFlagValues, csv: boolean): { agents: number; nats: NatsConnectOptions } | undefined {
+export function agentsOf(f: AgentFlagValues, csv: boolean) {
   if (f.agents === undefined) {
-    const given = f.nats !== undefined ? '--nats' : natsFlagsGiven(f)[0];
+    const given = f.nats !== undefined ? '--nats' : (natsFlagsGiven(f)[0] ?? fleetFlagGiven(f));
     if (given !== undefined) throw usageError(`${given} needs --agents N`, 'add --agents 2 (how many agents to run on)');
     return undefined;
   }
   const agents = parsePositiveInt(f.agents, '--agents');
   if (csv) throw usageError('--csv (one row per request) cannot go with --agents', 'use --json or --timeseries with --agents');
-  return { agents, nats: natsOptionsOf(f.nats ?? 'nats://127.0.0.1:4222', f) };
+  return { agents, nats: natsOptionsOf(f.nats ?? 'nats://127.0.0.1:4222', f), ...fleetOptionsOf(f) };
 }
 
 /** LoadFlagValues are the parsed values of addLoadFlags. */
