@@ -2,7 +2,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { GauntletError } from '../core/errors.js';
 import { encodeMessage, encodeSigned, keyFingerprint, openSigned, subjectsFor } from '../distributed/agent-protocol.js';
 import { loadSigningKey } from '../distributed/plan-signing.js';
-import { connectNats } from './distributed-run.js';
+import { connectNats, type NatsConnectOptions } from '../distributed/nats-connection.js';
 
 /** AgentListing is one agent as `gauntlet agents` lists it, from its signed status answer. */
 export interface AgentListing {
@@ -23,14 +23,15 @@ export interface AgentListing {
 
 /** FleetOptions say where to look: the NATS server, the subject prefix, and which other keys to trust. */
 export interface FleetOptions {
-  readonly nats: string;
+  /** nats: the server's URL, or the URL with credentials and TLS files. */
+  readonly nats: string | NatsConnectOptions;
   readonly subjectPrefix?: string;
   readonly trustAgents?: readonly string[];
   /** waitMs: how long to collect answers (default 1 s). */
   readonly waitMs?: number;
 }
 
-async function withNats<T>(url: string, name: string, use: (nc: NatsConnection) => Promise<T>): Promise<T> {
+async function withNats<T>(url: string | NatsConnectOptions, name: string, use: (nc: NatsConnection) => Promise<T>): Promise<T> {
   const nc = await connectNats(url, name);
   try {
     return await use(nc);

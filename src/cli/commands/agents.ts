@@ -1,10 +1,12 @@
 import { Command } from 'commander';
 import { listAgents } from '../../api/fleet.js';
 import { parseTrustedKey } from '../../distributed/plan-signing.js';
+import { urlOf } from '../../distributed/nats-connection.js';
+import { addNatsFlags, natsOptionsOf, type NatsFlagValues } from './nats-flags.js';
 import { out, outData, strictCommand } from '../io.js';
 import { addPrefixFlag, addTrustAgentFlag, parseSubjectPrefix } from './fleet-flags.js';
 
-interface AgentsFlags {
+interface AgentsFlags extends NatsFlagValues {
   nats?: string;
   subjectPrefix?: string;
   trustAgent: string[];
@@ -21,16 +23,16 @@ export function agentsCommand(setExit: (code: number) => void): Command {
     .description('list the agents on NATS (idle, reserved or running): state, workers, version, tags, run, key')
     .option('--nats <url>', 'NATS server the agents listen on (default: nats://127.0.0.1:4222)')
     .option('--json', 'print the list as JSON');
-  addTrustAgentFlag(addPrefixFlag(cmd));
+  addNatsFlags(addTrustAgentFlag(addPrefixFlag(cmd)));
   return cmd.action(async (f: AgentsFlags) => {
     const subjectPrefix = parseSubjectPrefix(f.subjectPrefix);
     const trustAgents = f.trustAgent.map((k) => parseTrustedKey(k, '--trust-agent'));
-    const nats = f.nats ?? 'nats://127.0.0.1:4222';
+    const nats = natsOptionsOf(f.nats ?? 'nats://127.0.0.1:4222', f);
     const agents = await listAgents({ nats, trustAgents, ...(subjectPrefix !== undefined ? { subjectPrefix } : {}) });
     if (f.json) {
       outData(`${JSON.stringify(agents, null, 1)}\n`);
     } else if (agents.length === 0) {
-      out(`No agents answered on ${nats}${subjectPrefix !== undefined ? ` under the prefix ${subjectPrefix}` : ''}.\n`);
+      out(`No agents answered on ${urlOf(nats)}${subjectPrefix !== undefined ? ` under the prefix ${subjectPrefix}` : ''}.\n`);
     } else {
       const rows = [
         ['ID', 'HOST', 'STATE', 'WORKERS', 'VERSION', 'TAGS', 'RUN', 'KEY'],
