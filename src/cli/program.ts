@@ -4,6 +4,7 @@
 import { Command } from 'commander';
 import { createRequire } from 'node:module';
 import { agentCommand } from './commands/agent.js';
+import { attachCommand } from './commands/attach.js';
 import { basicCommand } from './commands/basic.js';
 import { benchCommand } from './commands/bench.js';
 import { keyCommand } from './commands/key.js';
@@ -38,6 +39,7 @@ export async function main(argv: string[]): Promise<number> {
     .addCommand(serveAppCommand(setExit))
     .addCommand(reportCommand(setExit))
     .addCommand(agentCommand(setExit))
+    .addCommand(attachCommand(setExit))
     .addCommand(keyCommand());
   program.commands.forEach((c) => strictCommand(c));
   try {

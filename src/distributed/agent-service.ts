@@ -7,6 +7,11 @@ import type { Segment } from '../core/segments.js';
 import type { Plan } from '../load/plan.js';
 import { decodeSigned, encodeMessage, GAUNTLET_VERSION, HEARTBEAT_MS, ORPHAN_TIMEOUT_MS, PROTOCOL_VERSION, subjects, type AgentMessage } from './agent-protocol.js';
 import { LocalRunner } from '../runner/local-runner.js';
+import { LinkState } from './link-state.js';
+import { fetchPlan } from './plan-objects.js';
+import { RawRowsFile } from './raw-rows-file.js';
+import { RunStore, type ObjectRef } from './run-store.js';
+import { ensureRunStream, streamSubjects, StreamPublisher } from './snapshot-stream.js';
 
 /** AgentServiceOptions configure an agent: its id and how many worker threads it offers. */
 export interface AgentServiceOptions {
@@ -39,6 +44,15 @@ interface CurrentRun {
   endEarly?: (why: string) => void;
 }
 
+/** JetStreamParts are what an agent uses of JetStream: the object store (plans, data, raw rows) and the run stream. */
+interface JetStreamParts {
+  readonly store: RunStore;
+  readonly js: Awaited<ReturnType<typeof ensureRunStream>>;
+}
+
+/** DRAIN_MS bounds how long an agent waits, at the end of a run, for the stream to acknowledge its last messages. */
+const DRAIN_MS = 120_000;
+
 /**
  * AgentService is a stateless agent on a NATS connection: it answers discovers while idle, takes
  * one assignment at a time, runs its segment on worker threads (LocalRunner) from the start instant
@@ -50,6 +64,10 @@ export class AgentService {
   private readonly options: AgentServiceOptions;
   private readonly subs: Subscription[] = [];
   private current: CurrentRun | undefined;
+  /** claiming: the run whose plan is being fetched (the agent is busy with it). */
+  private claiming: string | undefined;
+  private jet: Promise<JetStreamParts> | undefined;
+  private link: LinkState | undefined;
   private idle: Promise<void> = Promise.resolve();
   /** ran holds the run ids this agent took, so a captured signed plan cannot be replayed to it. */
   private readonly ran = new Set<string>();
@@ -60,12 +78,17 @@ export class AgentService {
     this.agentId = options.agentId ?? `${hostname().replace(/[^A-Za-z0-9_-]/g, '_')}-${process.pid}-${randomBytes(3).toString('hex')}`;
   }
 
-  /** start subscribes to discovers and to the agent's own subject. */
+  /**
+   * start subscribes to discovers and to the agent's own subject. It checks JetStream at once: a
+   * server without it is logged (error and hint); the agent still waits and checks again per run.
+   */
   async start(): Promise<void> {
+    this.link = new LinkState(this.nc);
+    await this.jetStream().catch(() => undefined);
     this.subs.push(
       this.nc.subscribe(subjects.discover, {
         callback: (_err, msg) => {
-          if (this.current !== undefined) return; // busy: let the coordinator find someone else
+          if (this.current !== undefined || this.claiming !== undefined) return; // busy: let the coordinator find someone else
           msg.respond(encodeMessage({ type: 'hello', agentId: this.agentId, host: hostname(), workers: this.options.workers }));
         },
       }),
@@ -90,22 +113,57 @@ export class AgentService {
             msg.respond(encodeMessage({ type: 'rejected', agentId: this.agentId, reason: `run ${m.runId} ran here already` }));
             return;
           }
-          if (this.current !== undefined) {
-            msg.respond(encodeMessage({ type: 'rejected', agentId: this.agentId, reason: `busy with run ${this.current.runId}` }));
+          const busy = this.current?.runId ?? this.claiming;
+          if (busy !== undefined) {
+            msg.respond(encodeMessage({ type: 'rejected', agentId: this.agentId, reason: `busy with run ${busy}` }));
             return;
           }
-          const bad = m.plan.parts.find((p) => !SUPPORTED_SCENARIOS.includes(p.scenario.kind));
-          if (bad !== undefined) {
-            msg.respond(encodeMessage({ type: 'rejected', agentId: this.agentId, reason: `scenario kind '${bad.scenario.kind}' cannot run on agents` }));
-            return;
-          }
-          msg.respond(encodeMessage({ type: 'accepted', agentId: this.agentId, epochMs: performance.timeOrigin + performance.now() }));
           this.ran.add(m.runId);
-          this.idle = this.runAssignment(m.runId, m.token, m.plan, m.segment);
+          this.claiming = m.runId;
+          void this.take(m, (reply) => msg.respond(encodeMessage(reply)));
         },
       }),
     );
     await this.nc.flush();
+  }
+
+  /** jetStream opens the object store and the run stream once (again after a failure), logging a server without JetStream. */
+  private jetStream(): Promise<JetStreamParts> {
+    this.jet ??= (async () => ({ store: await RunStore.open(this.nc, 'running plans on agents'), js: await ensureRunStream(this.nc, 'running plans on agents') }))();
+    this.jet.catch((err: unknown) => {
+      this.jet = undefined;
+      const e = err as GauntletError;
+      this.options.log?.(`error: ${e.message}${e.hint !== undefined ? `\nhint: ${e.hint}` : ''}`);
+    });
+    return this.jet;
+  }
+
+  /**
+   * take fetches an assignment's plan and data rows from the object store (each checked against the
+   * signed assign's SHA-256, the plan's own signature verified), answers accepted or rejected, and runs it.
+   */
+  private async take(m: Extract<AgentMessage, { type: 'assign' }>, respond: (reply: AgentMessage) => void): Promise<void> {
+    const got = performance.now();
+    const log = this.options.log ?? (() => {});
+    try {
+      const jet = await this.jetStream();
+      const fetched = await fetchPlan(jet.store, m.planRef, m.data, this.options.trusted, this.options.acceptUnsigned);
+      const bad = fetched.plan.parts.find((p) => !SUPPORTED_SCENARIOS.includes(p.scenario.kind));
+      if (bad !== undefined) {
+        respond({ type: 'rejected', agentId: this.agentId, reason: `scenario kind '${bad.scenario.kind}' cannot run on agents` });
+        return;
+      }
+      log(`run ${m.runId}: fetched the plan (${m.planRef.size} bytes)${m.data.length > 0 ? ` and ${fetched.dataRows} data rows (${fetched.dataBytes} bytes)` : ''} from the object store`);
+      respond({ type: 'accepted', agentId: this.agentId, epochMs: performance.timeOrigin + performance.now(), heldMs: performance.now() - got });
+      this.claiming = undefined;
+      this.idle = this.runAssignment(m.runId, m.token, { ...fetched.plan, workers: m.workers }, m.segment, jet);
+    } catch (err) {
+      const reason = (err as Error).message;
+      log(`refused run ${m.runId}: ${reason}; nothing of it runs`);
+      respond({ type: 'rejected', agentId: this.agentId, reason: `plan refused: ${reason}` });
+    } finally {
+      if (this.claiming === m.runId) this.claiming = undefined;
+    }
   }
 
   /**
@@ -121,14 +179,19 @@ export class AgentService {
     this.stop(why);
     await this.idle;
     for (const s of this.subs) s.unsubscribe();
+    this.link?.close();
   }
 
   private send(runId: string, msg: AgentMessage): void {
     if (!this.nc.isClosed()) this.nc.publish(subjects.fromAgents(runId), encodeMessage(msg));
   }
 
-  private async runAssignment(runId: string, token: string, plan: Plan, segment: Segment): Promise<void> {
+  private async runAssignment(runId: string, token: string, plan: Plan, segment: Segment, jet: JetStreamParts): Promise<void> {
     const log = this.options.log ?? (() => {});
+    // Snapshots and the done go through the run's stream, acknowledged and in order (none lost in a NATS outage).
+    const publisher = new StreamPublisher(jet.js, (line) => log(`run ${runId}: ${line}`));
+    const toStream = (msg: AgentMessage, id: string) => publisher.push(streamSubjects.agent(runId, this.agentId), `${runId}.${this.agentId}.${id}`, encodeMessage(msg));
+    const rows = plan.rawRows ? new RawRowsFile() : undefined;
     let resolveStart!: (epochMs: number) => void;
     const start = new Promise<number>((r) => (resolveStart = r));
     const runner = new LocalRunner(plan, segment, {
@@ -149,9 +212,17 @@ export class AgentService {
     };
     // The coordinator says it is alive on the control subject; silent for orphanTimeoutMs, it is
     // gone (killed, cut off): stop the share gracefully and become idle for the next coordinator.
+    // While this agent's own link is down (or was, since the last check), silence proves nothing.
     const orphanMs = this.options.orphanTimeoutMs ?? ORPHAN_TIMEOUT_MS;
     let heardAt = performance.now();
+    let downMs = this.link?.downMs() ?? 0;
     const watch = setInterval(() => {
+      const down = this.link?.downMs() ?? 0;
+      if (this.link?.connected === false || down !== downMs) {
+        downMs = down;
+        heardAt = performance.now();
+        return;
+      }
       if (performance.now() - heardAt > orphanMs) cur.endEarly!(`no word from the coordinator for ${(orphanMs / 1000).toFixed(1)} s`);
     }, Math.min(250, orphanMs / 4));
     const control = this.nc.subscribe(subjects.control(runId), {
@@ -173,11 +244,13 @@ export class AgentService {
       },
     });
     cur.heartbeat = setInterval(() => this.send(runId, { type: 'heartbeat', agentId: this.agentId, token }), HEARTBEAT_MS);
-    runner.on('snapshot', (row, snapshot) => this.send(runId, { type: 'snapshot', agentId: this.agentId, token, index: row.index, endMs: row.startMs + row.durationMs, snapshot }));
+    runner.on('snapshot', (row, snapshot) => toStream({ type: 'snapshot', agentId: this.agentId, token, index: row.index, endMs: row.startMs + row.durationMs, snapshot }, String(row.index)));
+    if (rows) runner.on('rows', (worker, batch) => rows.append(worker, batch));
     log(`run ${runId}: segment ${segment.index}/${segment.count} on ${plan.workers} workers`);
     try {
       const result = await runner.run();
-      this.send(runId, {
+      const csv = rows ? await this.putRows(jet, runId, rows) : undefined;
+      toStream({
         type: 'done',
         agentId: this.agentId,
         token,
@@ -187,18 +260,34 @@ export class AgentService {
         errors: result.errors,
         ...(result.failures !== undefined ? { failures: result.failures } : {}),
         ...(cur.stopped !== undefined ? { stopped: cur.stopped } : {}),
-      });
+        ...(csv !== undefined ? { csv } : {}),
+      }, 'done');
       log(`run ${runId}: ${result.stopReason}, ${result.metrics.counters['iterations'] ?? 0} iterations in ${(result.durationMs / 1000).toFixed(2)} s`);
     } catch (err) {
       const message = err instanceof GauntletError || err instanceof Error ? err.message : String(err);
-      this.send(runId, { type: 'done', agentId: this.agentId, token, durationMs: 0, stopReason: 'failed', error: message, errors: [] });
+      toStream({ type: 'done', agentId: this.agentId, token, durationMs: 0, stopReason: 'failed', error: message, errors: [] }, 'done');
       log(`run ${runId}: failed: ${message}`);
     } finally {
+      rows?.remove();
+      if (!(await publisher.drained(DRAIN_MS))) log(`run ${runId}: ${publisher.pending} messages were not acknowledged by the stream within ${DRAIN_MS / 1000} s; given up`);
+      publisher.close();
       clearInterval(cur.heartbeat);
       clearInterval(watch);
       control.unsubscribe();
       await this.nc.flush().catch(() => {});
       this.current = undefined;
+    }
+  }
+
+  /** putRows puts the agent's raw rows in the object store (its done carries the ref); a failure is logged, the run's result still goes. */
+  private async putRows(jet: JetStreamParts, runId: string, rows: RawRowsFile): Promise<ObjectRef | undefined> {
+    try {
+      const ref = await jet.store.put(`${runId}/csv/${this.agentId}`, rows.bytes());
+      this.options.log?.(`run ${runId}: raw rows put in the object store (${ref.size} bytes)`);
+      return ref;
+    } catch (err) {
+      this.options.log?.(`run ${runId}: could not put the raw rows in the object store: ${(err as Error).message}`);
+      return undefined;
     }
   }
 }

@@ -101,14 +101,13 @@ export interface AgentFlagValues {
   nats?: string;
 }
 
-/** agentsOf reads the scale-out flags: undefined for a local run, else how many agents and where. */
-export function agentsOf(f: AgentFlagValues, csv: boolean): { agents: number; nats: string } | undefined {
+/** agentsOf reads the scale-out flags: undefined for a local run, else how many agents and where (--csv works too: agents put their raw rows in the object store). */
+export function agentsOf(f: AgentFlagValues): { agents: number; nats: string } | undefined {
   if (f.agents === undefined) {
     if (f.nats !== undefined) throw usageError('--nats needs --agents N', 'add --agents 2 (how many agents to run on)');
     return undefined;
   }
   const agents = parsePositiveInt(f.agents, '--agents');
-  if (csv) throw usageError('--csv (one row per request) cannot go with --agents', 'use --json or --timeseries with --agents');
   return { agents, nats: f.nats ?? 'nats://127.0.0.1:4222' };
 }
 
