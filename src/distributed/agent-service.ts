@@ -193,9 +193,12 @@ export class AgentService {
     const toStream = (msg: AgentMessage, id: string) => publisher.push(streamSubjects.agent(runId, this.agentId), `${runId}.${this.agentId}.${id}`, encodeMessage(msg));
     const rows = plan.rawRows ? new RawRowsFile() : undefined;
     let resolveStart!: (epochMs: number) => void;
-    const start = new Promise<number>((r) => (resolveStart = r));
+    let ready = false;
+    let started = false;
+    const start = new Promise<number>((r) => (resolveStart = r)).then((epochMs) => ((started = true), epochMs));
     const runner = new LocalRunner(plan, segment, {
       startEpochMs: () => {
+        ready = true;
         this.send(runId, { type: 'ready', agentId: this.agentId, token });
         return start;
       },
@@ -243,7 +246,8 @@ export class AgentService {
         }
       },
     });
-    cur.heartbeat = setInterval(() => this.send(runId, { type: 'heartbeat', agentId: this.agentId, token }), HEARTBEAT_MS);
+    // Ready until the start comes, then heartbeat: a ready lost in a NATS outage is said again.
+    cur.heartbeat = setInterval(() => this.send(runId, { type: ready && !started ? 'ready' : 'heartbeat', agentId: this.agentId, token }), HEARTBEAT_MS);
     runner.on('snapshot', (row, snapshot) => toStream({ type: 'snapshot', agentId: this.agentId, token, index: row.index, endMs: row.startMs + row.durationMs, snapshot }, String(row.index)));
     if (rows) runner.on('rows', (worker, batch) => rows.append(worker, batch));
     log(`run ${runId}: segment ${segment.index}/${segment.count} on ${plan.workers} workers`);

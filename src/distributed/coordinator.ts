@@ -18,7 +18,7 @@ import { LinkState } from './link-state.js';
 import { shipPlan, type ShippedPlan } from './plan-objects.js';
 import { readRawRows } from './raw-rows-file.js';
 import { RunStore, sha256Hex, type ObjectRef } from './run-store.js';
-import { ensureRunStream, readRun, streamSubjects, StreamPublisher, type RunReader, type RunRecord } from './snapshot-stream.js';
+import { ensureRunStream, lastSeqOf, readRun, streamSubjects, StreamPublisher, type RunReader, type RunRecord } from './snapshot-stream.js';
 
 /** START_DELAY_MS leaves the agents time to receive the start (over the network) before t0. */
 const START_DELAY_MS = 250;
@@ -41,7 +41,7 @@ export interface CoordinatorOptions {
 }
 
 /** AgentEntry is what the coordinator tracks of one agent (the token kept as its SHA-256, which is what `attach` knows too). */
-type AgentEntry = AgentOutcome & { tokenSha256: string; offsetMs: number; lastSeen: number; lastIndex: number; ready: boolean; csv?: ObjectRef };
+type AgentEntry = AgentOutcome & { tokenSha256: string; offsetMs: number; lastSeen: number; lastIndex: number; ready: boolean; csv?: ObjectRef; streamSeq?: number; checking?: boolean };
 
 /** ASSIGN_TIMEOUT_MS bounds an agent's answer to its assign (it fetches the plan and data rows from the object store first). */
 const ASSIGN_TIMEOUT_MS = 30_000;
@@ -192,7 +192,7 @@ export class Coordinator extends EventEmitter<RunEvents> {
   /** readStream follows this run's stream: agents' snapshots and dones to onMessage, the coordinator's records to onRecord. */
   private readStream(): Promise<RunReader> {
     const own = streamSubjects.coordinator(this.runId);
-    return readRun(this.js, this.runId, (subject, data) => (subject === own ? this.onRecord(data) : this.onMessage(data, true)));
+    return readRun(this.js, this.runId, (subject, data, seq) => (subject === own ? this.onRecord(data) : this.onMessage(data, true, seq)));
   }
 
   private onRecord(data: Uint8Array): void {
@@ -350,7 +350,7 @@ export class Coordinator extends EventEmitter<RunEvents> {
   }
 
   /** onMessage takes an agent's message: ready and heartbeat on the run's subject, snapshot and done from its stream (`viaStream`). */
-  private onMessage(data: Uint8Array, viaStream: boolean): void {
+  private onMessage(data: Uint8Array, viaStream: boolean, seq = 0): void {
     const v = decodeMessage(data);
     if (v.kind === 'bad') return this.drop(`a message: ${v.reason}`);
     const m = v.msg;
@@ -361,6 +361,7 @@ export class Coordinator extends EventEmitter<RunEvents> {
     if (a.tokenSha256 !== sha256Hex(m.token)) return this.drop(`a '${m.type}' said to be from ${m.agentId}, without the token this run gave it`);
     if (a.state === 'lost' || (m.type === 'done' && a.state !== 'running')) return;
     a.lastSeen = performance.now();
+    if (viaStream) a.streamSeq = Math.max(a.streamSeq ?? 0, seq);
     switch (m.type) {
       case 'ready':
         a.ready = true;
@@ -422,12 +423,25 @@ export class Coordinator extends EventEmitter<RunEvents> {
       return;
     }
     for (const a of this.agents.values()) {
-      if (a.state !== 'running' || now - a.lastSeen <= limit) continue;
-      a.state = 'lost';
-      a.error = `silent for ${(limit / 1000).toFixed(1)} s`;
-      this.fail(`agent ${a.agentId} on ${a.host} was lost (no heartbeat for ${(limit / 1000).toFixed(1)} s); the result holds what it sent before`);
-      this.flushIntervals(false);
+      if (a.state !== 'running' || now - a.lastSeen <= limit || a.checking === true) continue;
+      // Its heartbeats stopped; before calling it lost, ask the stream whether it stored more from the
+      // agent than this coordinator's consumer delivered yet (the consumer lags after a NATS restart).
+      a.checking = true;
+      void lastSeqOf(this.js, streamSubjects.agent(this.runId, a.agentId)).then((last) => {
+        a.checking = false;
+        if (last === undefined || last > (a.streamSeq ?? 0)) a.lastSeen = performance.now();
+        else if (a.state === 'running' && performance.now() - a.lastSeen > limit) this.markLost(a, limit);
+      });
     }
+    this.wake();
+  }
+
+  /** markLost marks a silent agent lost and stops the run. */
+  private markLost(a: AgentEntry, limit: number): void {
+    a.state = 'lost';
+    a.error = `silent for ${(limit / 1000).toFixed(1)} s`;
+    this.fail(`agent ${a.agentId} on ${a.host} was lost (no heartbeat for ${(limit / 1000).toFixed(1)} s); the result holds what it sent before`);
+    this.flushIntervals(false);
     this.wake();
   }
 

@@ -37,7 +37,7 @@ export function isObjectRef(v: unknown): v is ObjectRef {
  */
 export function noJetStream(err: unknown, what: string): GauntletError {
   const message = (err as Error)?.message ?? String(err);
-  const missing = /jetstream not enabled|no responders|JetStream not enabled|503/i.test(message);
+  const missing = /jetstream (is )?not enabled|no responders|503/i.test(message);
   return new GauntletError('GAUNTLET_RUNTIME', missing ? `the NATS server has no JetStream, which ${what} needs` : `JetStream failed (${what}): ${message}`, {
     hint: missing ? 'start nats-server with -js (and -sd DIR to keep its store), e.g. nats-server -js -sd /var/lib/nats' : 'check the NATS server and its JetStream store (nats-server -js -sd DIR)',
     cause: err,

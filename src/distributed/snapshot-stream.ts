@@ -20,6 +20,8 @@ const DUPLICATE_WINDOW_MS = 10 * 60 * 1000;
 export const MAX_UNACKED = 10_000;
 /** PUBLISH_TIMEOUT_MS: how long one publish waits for the stream's ack before it is tried again. */
 const PUBLISH_TIMEOUT_MS = 3000;
+/** CONSUME_EXPIRES_MS: how long one pull of the run's consumer waits (and the retry delay after an outage). */
+const CONSUME_EXPIRES_MS = 2000;
 /** RETRY_MS: the wait before a failed publish is tried again. */
 const RETRY_MS = 500;
 
@@ -155,11 +157,13 @@ export interface RunReader {
  * replayed in order, then live; after a NATS outage the consumer is re-created where it left off, so
  * nothing is skipped or seen twice. `onMessage` gets each message's subject and data.
  */
-export async function readRun(js: JetStreamClient, runId: string, onMessage: (subject: string, data: Uint8Array) => void): Promise<RunReader> {
+export async function readRun(js: JetStreamClient, runId: string, onMessage: (subject: string, data: Uint8Array, seq: number) => void): Promise<RunReader> {
   const consumer = await js.consumers.get(RUN_STREAM, { filter_subjects: streamSubjects.run(runId), deliver_policy: DeliverPolicy.All });
-  const msgs: ConsumerMessages = await consumer.consume();
+  // Short pulls: after a NATS restart the client checks (and if need be re-creates) the consumer
+  // every `expires`, so a run's messages flow again within seconds, not the default 30 s.
+  const msgs: ConsumerMessages = await consumer.consume({ expires: CONSUME_EXPIRES_MS });
   void (async () => {
-    for await (const m of msgs) onMessage(m.subject, m.data);
+    for await (const m of msgs) onMessage(m.subject, m.data, m.seq);
   })().catch(() => {});
   return { stop: () => void msgs.stop() };
 }
@@ -178,4 +182,19 @@ export async function readRunStarted(js: JetStreamClient, runId: string, timeout
     if (r.type === 'run-started' && r.runId === runId) return r;
   }
   return undefined;
+}
+
+/**
+ * lastSeqOf is the stream sequence of the last message stored on a subject (0 when none), or
+ * undefined when JetStream cannot say (it is restarting): a coordinator asks before it calls a silent
+ * agent lost, since its own consumer may lag behind what the agent already stored.
+ */
+export async function lastSeqOf(js: JetStreamClient, subject: string): Promise<number | undefined> {
+  try {
+    const jsm = await js.jetstreamManager();
+    const m = await jsm.streams.getMessage(RUN_STREAM, { last_by_subj: subject });
+    return m?.seq ?? 0;
+  } catch (err) {
+    return /no message found/i.test((err as Error).message) ? 0 : undefined;
+  }
 }
