@@ -19,7 +19,8 @@ export interface DistributedRunOptions extends StartRunOptions {
 /** connectNats connects to a NATS server, turning a failure into a GauntletError with a hint. */
 export async function connectNats(url: string, name: string): Promise<NatsConnection> {
   try {
-    return await connect({ servers: url, name, timeout: 5000 });
+    // Reconnect every 0.5 s for about a minute: a NATS restart mid-run loses nothing (see snapshot-stream.ts).
+    return await connect({ servers: url, name, timeout: 5000, reconnectTimeWait: 500, maxReconnectAttempts: 120 });
   } catch (err) {
     throw new GauntletError('GAUNTLET_RUNTIME', `cannot connect to NATS at ${url}: ${(err as Error).message}`, {
       hint: 'start a NATS server (nats-server -a 127.0.0.1 -p 4222) and give its URL with --nats',

@@ -79,12 +79,12 @@ export class AgentService {
   }
 
   /**
-   * start subscribes to discovers and to the agent's own subject. It checks JetStream at once: a
-   * server without it is logged (error and hint); the agent still waits and checks again per run.
+   * start subscribes to discovers and to the agent's own subject. It checks JetStream at once (in the
+   * background): a server without it is logged (error and hint); the agent still waits and checks again per run.
    */
   async start(): Promise<void> {
     this.link = new LinkState(this.nc);
-    await this.jetStream().catch(() => undefined);
+    void this.jetStream().catch(() => undefined);
     this.subs.push(
       this.nc.subscribe(subjects.discover, {
         callback: (_err, msg) => {

@@ -303,7 +303,8 @@ export class Coordinator extends EventEmitter<RunEvents> {
         const workers = Math.max(1, Math.min(h.workers, perAgentUsers));
         const sent = performance.timeOrigin + performance.now();
         const token = randomBytes(16).toString('hex');
-        this.agents.set(h.agentId, { tokenSha256: sha256Hex(token), agentId: h.agentId, host: h.host, workers, segment, state: 'running', offsetMs: 0, lastSeen: performance.now(), lastIndex: -1, ready: false, counters: {} });
+        // Not timed for silence until it answers (it fetches the plan first; the request has its own timeout).
+        this.agents.set(h.agentId, { tokenSha256: sha256Hex(token), agentId: h.agentId, host: h.host, workers, segment, state: 'running', offsetMs: 0, lastSeen: Number.POSITIVE_INFINITY, lastIndex: -1, ready: false, counters: {} });
         try {
           const assign: AgentMessage = { type: 'assign', runId: this.runId, token, planRef: this.shipped!.planRef, data: this.shipped!.dataFor[i]!, workers, segment, gauntletVersion: GAUNTLET_VERSION, protocolVersion: PROTOCOL_VERSION };
           const reply = await this.nc.request(subjects.agent(h.agentId), encodeSigned(assign, this.key), { timeout: ASSIGN_TIMEOUT_MS });
@@ -311,6 +312,7 @@ export class Coordinator extends EventEmitter<RunEvents> {
           const v = decodeMessage(reply.data);
           const m = v.kind === 'ok' ? v.msg : undefined;
           // NTP-style, less the time the agent held the request (fetching the plan).
+          this.agents.get(h.agentId)!.lastSeen = performance.now();
           if (m?.type === 'accepted') this.agents.get(h.agentId)!.offsetMs = m.epochMs - (sent + got + (m.heldMs ?? 0)) / 2;
           return m?.type === 'accepted' ? undefined : `agent ${h.agentId} refused the run: ${m?.type === 'rejected' ? m.reason : 'no answer'}`;
         } catch (err) {
@@ -416,6 +418,11 @@ export class Coordinator extends EventEmitter<RunEvents> {
     const now = performance.now();
     // While this coordinator's own link is down (or went down since the last check), agents' silence
     // proves nothing: loss timing starts again once it is back.
+    if (this.nc.isClosed()) {
+      // The connection gave up reconnecting: no agent can be heard any more.
+      for (const a of this.agents.values()) if (a.state === 'running') this.markLost(a, limit);
+      return;
+    }
     const down = this.link?.downMs() ?? 0;
     if (this.link?.connected === false || down !== this.lastDownMs) {
       this.lastDownMs = down;

@@ -95,15 +95,16 @@ export async function startNatsOrSkip(t: TestContext, port?: number, options: { 
   return nats;
 }
 
-/** startAgents spawns n agents of the built CLI (killed after the test) and waits until each says it is waiting for runs. */
-export async function startAgents(t: TestContext, nats: Nats, n: number, prefix = 'agent'): Promise<ChildProcess[]> {
+/** startAgents spawns n agents of the built CLI (killed after the test; `extraArgs` go to each) and waits until each says it is waiting for runs. */
+export async function startAgents(t: TestContext, nats: Nats, n: number, prefix = 'agent', extraArgs: readonly string[] = []): Promise<ChildProcess[]> {
   return Promise.all(
     Array.from({ length: n }, async (_, i) => {
-      const { child } = spawnCli(['agent', '--nats', nats.url, '-w', '1', '--id', `${prefix}${i}`], 60_000);
+      const { child } = spawnCli(['agent', '--nats', nats.url, '-w', '1', '--id', `${prefix}${i}`, ...extraArgs], 120_000);
       t.after(() => void child.kill('SIGKILL'));
       await new Promise<void>((resolve, reject) => {
         let text = '';
-        const timer = setTimeout(() => reject(new Error(`${prefix}${i} did not start: ${text}`)), 10_000);
+        // Generous: a busy 2-core machine takes seconds to start each node process.
+        const timer = setTimeout(() => reject(new Error(`${prefix}${i} did not start: ${text}`)), 30_000);
         child.stderr!.on('data', (d: Buffer) => {
           text += d.toString();
           if (text.includes('waiting for runs')) {
@@ -115,4 +116,20 @@ export async function startAgents(t: TestContext, nats: Nats, n: number, prefix 
       return child;
     }),
   );
+}
+
+/** stderrLog collects a child's stderr from now on (agents log what they fetched, stopped, refused). */
+export function stderrLog(child: ChildProcess): { text: string } {
+  const out = { text: '' };
+  child.stderr!.on('data', (d: Buffer) => (out.text += d.toString()));
+  return out;
+}
+
+/** waitFor polls cond every 50 ms until it holds, or fails after timeoutMs (a generous bound, never a proof by sleeping). */
+export async function waitFor(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!cond()) {
+    if (performance.now() > deadline) assert.fail(`${what} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }

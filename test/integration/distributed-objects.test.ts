@@ -1,38 +1,16 @@
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 import type { RunResult } from '../../src/metrics/run-result.js';
 import { RAW_CSV_HEADER } from '../../src/report/raw-csv.js';
 import { runCli, spawnCli } from '../helpers/cli.js';
 import { startCountingTarget } from '../helpers/counting-target.js';
-import { startAgents, startNatsOrSkip } from '../helpers/nats.js';
+import { startAgents, startNatsOrSkip, stderrLog as logOf, waitFor } from '../helpers/nats.js';
 
-// Plans, data rows, snapshots and raw rows travel through JetStream (object store and a per-run-subject
-// stream) on a real nats-server started with -js: no 1 MB payload limit, nothing lost in a NATS
-// outage, a run rebuilt by `gauntlet attach`, and --csv with agents.
-
-type AgentRow = { id: string; state: string; requests: number };
-const agentsOf = (r: RunResult) => r.sections?.agents as AgentRow[];
-
-/** waitFor polls cond every 50 ms until it holds, or fails after timeoutMs. */
-async function waitFor(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!cond()) {
-    if (performance.now() > deadline) assert.fail(`${what} within ${timeoutMs} ms`);
-    await sleep(50);
-  }
-}
-
-/** logOf collects a child's stderr from now on. */
-function logOf(child: ChildProcess): { text: string } {
-  const out = { text: '' };
-  child.stderr!.on('data', (d: Buffer) => (out.text += d.toString()));
-  return out;
-}
+// Plans, data rows and raw rows travel through the JetStream object store on a real nats-server
+// started with -js: no 1 MB payload limit, each agent fetches only its users' rows, --csv with agents.
 
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'gauntlet-js-'));
@@ -118,85 +96,6 @@ test('a 5 MB CSV in unique mode over 3 agents: each row goes to one user only, e
   for (const b of bytes) assert.ok(b < 10_000, `an agent fetched ${b} bytes of data`);
 });
 
-test('a NATS restart mid-run (kill -9, back on the same port and store after 2 s): the run completes, no interval missing, every request counted', { timeout: 120_000 }, async (t) => {
-  const nats = await startNatsOrSkip(t);
-  if (!nats) return;
-  const target = await startCountingTarget();
-  t.after(() => target.close());
-  await startAgents(t, nats, 2);
-  const dir = tempDir();
-  const json = join(dir, 'r.json');
-  const { child, wait } = spawnCli(['bench', `${target.url}/`, '-r', '100', '-d', '8s', '--agents', '2', '--nats', nats.url, '-q', '--json', json], 90_000);
-  t.after(() => void child.kill('SIGKILL'));
-  await waitFor(() => target.requests >= 150, 20_000, 'the target saw requests');
-  await nats.kill();
-  await sleep(2000);
-  await nats.restart();
-  const run = await wait;
-  assert.equal(run.code, 0, run.stderr + run.stdout);
-  const r = JSON.parse(readFileSync(json, 'utf8')) as RunResult;
-  assert.equal(r.stopReason, 'completed', r.error);
-  assert.deepEqual(agentsOf(r).map((a) => a.state), ['done', 'done']);
-  assert.equal(r.metrics.counters['http_reqs'], target.requests, 'every request the target saw was counted');
-  assert.ok(r.intervals.length >= 8, `${r.intervals.length} intervals`);
-  assert.deepEqual(r.intervals.map((i) => i.index), r.intervals.map((_, k) => k), 'no interval missing');
-  assert.equal(r.intervals.reduce((s, i) => s + (i.counters['http_reqs'] ?? 0), 0), target.requests, 'the intervals add up to the whole');
-});
-
-test('gauntlet attach rebuilds a run whose coordinator was SIGKILLed: the agents stop after the orphan timeout, attach counts every request', { timeout: 120_000 }, async (t) => {
-  const nats = await startNatsOrSkip(t);
-  if (!nats) return;
-  const target = await startCountingTarget();
-  t.after(() => target.close());
-  const agents = await startAgents(t, nats, 2);
-  const logs = agents.map(logOf);
-  const { child, wait } = spawnCli(['bench', `${target.url}/`, '-r', '100', '-d', '60s', '--agents', '2', '--nats', nats.url, '-q'], 70_000);
-  t.after(() => void child.kill('SIGKILL'));
-  const coord = logOf(child);
-  await waitFor(() => target.requests >= 100, 20_000, 'the target saw requests');
-  child.kill('SIGKILL');
-  await wait;
-  const runId = /gauntlet: run ([0-9a-f]+) on 2 agents/.exec(coord.text)?.[1];
-  assert.ok(runId, coord.text);
-  // The agents stop on their own (orphan timeout) and report done through the stream.
-  await waitFor(() => logs.every((l) => /run [0-9a-f]+: stopped, \d+ iterations/.test(l.text) || /run [0-9a-f]+: interrupted, \d+ iterations/.test(l.text)), 30_000, `both agents ended their share: ${logs.map((l) => l.text).join('\n')}`);
-  const json = join(tempDir(), 'a.json');
-  const a = await runCli(['attach', runId, '--nats', nats.url, '-q', '--json', json], 60_000);
-  assert.notEqual(a.code, 2, a.stderr);
-  assert.match(a.stdout, /agent0/);
-  const r = JSON.parse(readFileSync(json, 'utf8')) as RunResult;
-  assert.equal(r.metrics.counters['http_reqs'], target.requests, 'attach counted every request the target saw');
-  assert.deepEqual(agentsOf(r).map((x) => x.state), ['stopped', 'stopped']);
-  assert.deepEqual(r.intervals.map((i) => i.index), r.intervals.map((_, k) => k));
-});
-
-test('gauntlet attach of a finished run reports what its coordinator reported (the same merge)', { timeout: 90_000 }, async (t) => {
-  const nats = await startNatsOrSkip(t);
-  if (!nats) return;
-  const target = await startCountingTarget();
-  t.after(() => target.close());
-  await startAgents(t, nats, 2);
-  const dir = tempDir();
-  const run = await runCli(['bench', `${target.url}/`, '-c', '4', '-n', '300', '--interval', '200ms', '--agents', '2', '--nats', nats.url, '-q', '--json', join(dir, 'run.json')], 60_000);
-  assert.equal(run.code, 0, run.stderr);
-  const runId = /gauntlet: run ([0-9a-f]+) on 2 agents/.exec(run.stderr)![1]!;
-  const a = await runCli(['attach', runId, '--nats', nats.url, '-q', '--json', join(dir, 'attach.json'), '--timeseries', join(dir, 'ts.csv')], 60_000);
-  assert.equal(a.code, 0, a.stderr);
-  const r1 = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as RunResult;
-  const r2 = JSON.parse(readFileSync(join(dir, 'attach.json'), 'utf8')) as RunResult;
-  assert.equal(r2.stopReason, 'completed');
-  assert.equal(r2.metrics.counters['http_reqs'], 300);
-  assert.deepEqual(r2.metrics.counters, r1.metrics.counters);
-  assert.deepEqual(r2.intervals.map((i) => i.counters), r1.intervals.map((i) => i.counters));
-  assert.deepEqual(r2.summary, r1.summary);
-  assert.equal(readFileSync(join(dir, 'ts.csv'), 'utf8').trim().split('\n').length, r1.intervals.length + 1);
-  // An unknown run: one error and one hint, exit 2.
-  const none = await runCli(['attach', 'feedfeedfeed', '--nats', nats.url], 30_000);
-  assert.equal(none.code, 2, none.stderr);
-  assert.match(none.stderr, /^error: no run feedfeedfeed on /m);
-  assert.match(none.stderr, /^hint: /m);
-});
-
 test('--csv with agents: every agent\'s raw rows land whole in one file, the header once', { timeout: 90_000 }, async (t) => {
   const nats = await startNatsOrSkip(t);
   if (!nats) return;
@@ -223,7 +122,7 @@ test('a NATS server without JetStream: the coordinator says so in one error and 
   const { child } = spawnCli(['agent', '--nats', nats.url, '-w', '1', '--id', 'nojs0'], 30_000);
   t.after(() => void child.kill('SIGKILL'));
   const log = logOf(child);
-  await waitFor(() => log.text.includes('waiting for runs'), 15_000, 'the agent started');
+  await waitFor(() => log.text.includes('waiting for runs') && log.text.includes('hint:'), 30_000, 'the agent started and said why it cannot run plans');
   assert.match(log.text, /error: the NATS server has no JetStream/);
   assert.match(log.text, /hint: start nats-server with -js/);
   const r = await runCli(['bench', 'http://127.0.0.1:1/', '-n', '10', '--agents', '1', '--nats', nats.url, '-q'], 30_000);
