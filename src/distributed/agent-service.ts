@@ -50,6 +50,12 @@ interface JetStreamParts {
   readonly js: Awaited<ReturnType<typeof ensureRunStream>>;
 }
 
+/** ControlInbox is a run's control subject, subscribed at the assign; `handle` takes what came since and what comes next. */
+interface ControlInbox {
+  handle(h: (data: Uint8Array) => void): void;
+  unsubscribe(): void;
+}
+
 /** DRAIN_MS bounds how long an agent waits, at the end of a run, for the stream to acknowledge its last messages. */
 const DRAIN_MS = 120_000;
 
@@ -145,6 +151,9 @@ export class AgentService {
   private async take(m: Extract<AgentMessage, { type: 'assign' }>, respond: (reply: AgentMessage) => void): Promise<void> {
     const got = performance.now();
     const log = this.options.log ?? (() => {});
+    // Listen to the run's control subject from the assign on: what comes while the plan is fetched waits.
+    const control = this.controlInbox(m.runId);
+    let taken = false;
     try {
       const jet = await this.jetStream();
       const fetched = await fetchPlan(jet.store, m.planRef, m.data, this.options.trusted, this.options.acceptUnsigned);
@@ -156,14 +165,35 @@ export class AgentService {
       log(`run ${m.runId}: fetched the plan (${m.planRef.size} bytes)${m.data.length > 0 ? ` and ${fetched.dataRows} data rows (${fetched.dataBytes} bytes)` : ''} from the object store`);
       respond({ type: 'accepted', agentId: this.agentId, epochMs: performance.timeOrigin + performance.now(), heldMs: performance.now() - got });
       this.claiming = undefined;
-      this.idle = this.runAssignment(m.runId, m.token, { ...fetched.plan, workers: m.workers }, m.segment, jet);
+      taken = true;
+      this.idle = this.runAssignment(m.runId, m.token, { ...fetched.plan, workers: m.workers }, m.segment, jet, control);
     } catch (err) {
       const reason = (err as Error).message;
       log(`refused run ${m.runId}: ${reason}; nothing of it runs`);
       respond({ type: 'rejected', agentId: this.agentId, reason: `plan refused: ${reason}` });
     } finally {
       if (this.claiming === m.runId) this.claiming = undefined;
+      if (!taken) control.unsubscribe();
     }
+  }
+
+  /** controlInbox subscribes to a run's control subject and keeps what arrives until a handler is set. */
+  private controlInbox(runId: string): ControlInbox {
+    const early: Uint8Array[] = [];
+    let handler: ((data: Uint8Array) => void) | undefined;
+    const sub = this.nc.subscribe(subjects.control(runId), {
+      callback: (_err, msg) => {
+        if (handler) handler(msg.data);
+        else if (early.length < 1000) early.push(msg.data);
+      },
+    });
+    return {
+      handle(h) {
+        handler = h;
+        for (const d of early.splice(0)) h(d);
+      },
+      unsubscribe: () => sub.unsubscribe(),
+    };
   }
 
   /**
@@ -186,7 +216,7 @@ export class AgentService {
     if (!this.nc.isClosed()) this.nc.publish(subjects.fromAgents(runId), encodeMessage(msg));
   }
 
-  private async runAssignment(runId: string, token: string, plan: Plan, segment: Segment, jet: JetStreamParts): Promise<void> {
+  private async runAssignment(runId: string, token: string, plan: Plan, segment: Segment, jet: JetStreamParts, control: ControlInbox): Promise<void> {
     const log = this.options.log ?? (() => {});
     // Snapshots and the done go through the run's stream, acknowledged and in order (none lost in a NATS outage).
     const publisher = new StreamPublisher(jet.js, (line) => log(`run ${runId}: ${line}`));
@@ -228,23 +258,21 @@ export class AgentService {
       }
       if (performance.now() - heardAt > orphanMs) cur.endEarly!(`no word from the coordinator for ${(orphanMs / 1000).toFixed(1)} s`);
     }, Math.min(250, orphanMs / 4));
-    const control = this.nc.subscribe(subjects.control(runId), {
-      callback: (_err, msg) => {
-        const v = decodeSigned(msg.data, this.options.trusted, this.options.acceptUnsigned);
-        if (v.kind === 'bad') return log(`run ${runId}: dropped a control message: ${v.reason}`);
-        const m = v.msg;
-        if (!('runId' in m) || m.runId !== runId) return log(`run ${runId}: dropped a '${m.type}' of another run`);
-        // Only a verified message of this run proves the coordinator is alive.
-        heardAt = performance.now();
-        if (m.type === 'start') resolveStart(m.startEpochMs[this.agentId] ?? performance.timeOrigin + performance.now());
-        else if (m.type === 'stop' || m.type === 'abort') {
-          log(`run ${runId}: ${m.type} requested by the coordinator`);
-          if (m.type === 'stop') runner.stop();
-          else runner.abort();
-          // A stop before the start: start now, so the workers report an empty run and exit.
-          resolveStart(performance.timeOrigin + performance.now());
-        }
-      },
+    control.handle((data) => {
+      const v = decodeSigned(data, this.options.trusted, this.options.acceptUnsigned);
+      if (v.kind === 'bad') return log(`run ${runId}: dropped a control message: ${v.reason}`);
+      const m = v.msg;
+      if (!('runId' in m) || m.runId !== runId) return log(`run ${runId}: dropped a '${m.type}' of another run`);
+      // Only a verified message of this run proves the coordinator is alive.
+      heardAt = performance.now();
+      if (m.type === 'start') resolveStart(m.startEpochMs[this.agentId] ?? performance.timeOrigin + performance.now());
+      else if (m.type === 'stop' || m.type === 'abort') {
+        log(`run ${runId}: ${m.type} requested by the coordinator`);
+        if (m.type === 'stop') runner.stop();
+        else runner.abort();
+        // A stop before the start: start now, so the workers report an empty run and exit.
+        resolveStart(performance.timeOrigin + performance.now());
+      }
     });
     // Ready until the start comes, then heartbeat: a ready lost in a NATS outage is said again.
     cur.heartbeat = setInterval(() => this.send(runId, { type: ready && !started ? 'ready' : 'heartbeat', agentId: this.agentId, token }), HEARTBEAT_MS);
