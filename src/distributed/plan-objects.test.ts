@@ -14,8 +14,8 @@ test('segmentRows: over 3 agents the rows of 10 users split 4/3/3, each row in o
     [1, 4, 7],
     [2, 5, 8],
   ]);
-  // Two parts, the second's users after the first's (userOffset 4).
-  assert.deepEqual(segmentRows([closed(4), closed(3, 4)], segments[1]!, 1000), [1, 4, 5]);
+  // Two parts, the second's 3 users after the first's 4 (userOffset 4): segment 1 runs user 1 of each.
+  assert.deepEqual(segmentRows([closed(4), closed(3, 4)], segments[1]!, 1000), [1, 5]);
   // Never past the table's end.
   assert.deepEqual(segmentRows([closed(10)], segments[0]!, 5), [0, 3]);
 });

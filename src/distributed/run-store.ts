@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { Objm, type ObjectStore } from '@nats-io/obj';
+import type { ObjectStore } from '@nats-io/obj';
 import { GauntletError } from '../core/errors.js';
 
 /** RUN_BUCKET is the JetStream object store bucket that holds the plans, data rows and raw rows of runs. */
@@ -59,6 +59,8 @@ export class RunStore {
   /** open opens (creating it on first use) the run bucket; a server without JetStream is a GauntletError with a hint. */
   static async open(nc: NatsConnection, what = 'shipping plans to agents'): Promise<RunStore> {
     try {
+      // Loaded on first use: the CLI's other commands do not pay for the object store client.
+      const { Objm } = await import('@nats-io/obj');
       const objm = new Objm(nc);
       return new RunStore(await objm.create(RUN_BUCKET, { ttl: RUN_OBJECTS_TTL_MS * 1_000_000, description: 'Gauntlet runs: plans, data rows, raw rows' }));
     } catch (err) {

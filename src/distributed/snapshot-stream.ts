@@ -1,5 +1,5 @@
 import type { NatsConnection } from '@nats-io/transport-node';
-import { DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages, type JetStreamClient } from '@nats-io/jetstream';
+import type { ConsumerMessages, DeliverPolicy, JetStreamClient } from '@nats-io/jetstream';
 import type { Segment } from '../core/segments.js';
 import type { RunResult } from '../metrics/run-result.js';
 import type { ObjectRef } from './run-store.js';
@@ -24,6 +24,9 @@ const PUBLISH_TIMEOUT_MS = 3000;
 const CONSUME_EXPIRES_MS = 2000;
 /** RETRY_MS: the wait before a failed publish is tried again. */
 const RETRY_MS = 500;
+
+/** ALL delivers a subject's messages from the first (DeliverPolicy.All, without loading the client for its value). */
+const ALL = 'all' as DeliverPolicy;
 
 /** streamSubjects names the subjects of RUN_STREAM. */
 export const streamSubjects = {
@@ -56,6 +59,8 @@ export type RunRecord =
 /** ensureRunStream creates RUN_STREAM (or checks it is there); a server without JetStream is a GauntletError with a hint. */
 export async function ensureRunStream(nc: NatsConnection, what: string): Promise<JetStreamClient> {
   try {
+    // Loaded on first use: the CLI's other commands do not pay for the JetStream client.
+    const { jetstream, jetstreamManager } = await import('@nats-io/jetstream');
     const jsm = await jetstreamManager(nc, { timeout: 5000 });
     try {
       await jsm.streams.info(RUN_STREAM);
@@ -158,7 +163,7 @@ export interface RunReader {
  * nothing is skipped or seen twice. `onMessage` gets each message's subject and data.
  */
 export async function readRun(js: JetStreamClient, runId: string, onMessage: (subject: string, data: Uint8Array, seq: number) => void): Promise<RunReader> {
-  const consumer = await js.consumers.get(RUN_STREAM, { filter_subjects: streamSubjects.run(runId), deliver_policy: DeliverPolicy.All });
+  const consumer = await js.consumers.get(RUN_STREAM, { filter_subjects: streamSubjects.run(runId), deliver_policy: ALL });
   // Short pulls: after a NATS restart the client checks (and if need be re-creates) the consumer
   // every `expires`, so a run's messages flow again within seconds, not the default 30 s.
   const msgs: ConsumerMessages = await consumer.consume({ expires: CONSUME_EXPIRES_MS });
@@ -173,7 +178,7 @@ export async function readRun(js: JetStreamClient, runId: string, onMessage: (su
  * or undefined when there is none within timeoutMs (no such run, or it expired).
  */
 export async function readRunStarted(js: JetStreamClient, runId: string, timeoutMs: number): Promise<Extract<RunRecord, { type: 'run-started' }> | undefined> {
-  const consumer = await js.consumers.get(RUN_STREAM, { filter_subjects: streamSubjects.coordinator(runId), deliver_policy: DeliverPolicy.All });
+  const consumer = await js.consumers.get(RUN_STREAM, { filter_subjects: streamSubjects.coordinator(runId), deliver_policy: ALL });
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const m = await consumer.next({ expires: Math.max(1000, Math.min(5000, deadline - Date.now())) });

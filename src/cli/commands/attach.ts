@@ -1,5 +1,4 @@
 import { Command } from 'commander';
-import { attachRun } from '../../api/attach-run.js';
 import { parseDuration } from '../../core/duration.js';
 import { renderAgents } from '../../distributed/agents-summary.js';
 import { renderTextSummary } from '../../report/text-summary.js';
@@ -36,6 +35,7 @@ export function attachCommand(setExit: (code: number) => void): Command {
       const lostAfterMs = parseDuration(f.lostAfter ?? '3s', '--lost-after');
       const outputs = openOutputs({ ...(f.json !== undefined ? { json: f.json } : {}), ...(f.timeseries !== undefined ? { timeseries: f.timeseries } : {}), ...(f.html !== undefined ? { html: f.html } : {}) });
       const reporters = [...outputs.reporters];
+      const { attachRun } = await import('../../api/attach-run.js');
       const handle = await attachRun(runId, { nats: f.nats, lostAfterMs, reporters });
       for (const r of progressReporter(handle.plan, f.quiet)) reporters.push(r);
       const result = await awaitWithSignals(handle, f.quiet);
