@@ -23,7 +23,7 @@ export async function connectNats(url: string, name: string): Promise<NatsConnec
     return await connect({ servers: url, name, timeout: 5000, reconnectTimeWait: 500, maxReconnectAttempts: 120 });
   } catch (err) {
     throw new GauntletError('GAUNTLET_RUNTIME', `cannot connect to NATS at ${url}: ${(err as Error).message}`, {
-      hint: 'start a NATS server (nats-server -a 127.0.0.1 -p 4222) and give its URL with --nats',
+      hint: 'start a NATS server with JetStream (nats-server -a 127.0.0.1 -p 4222 -js -sd DIR) and give its URL with --nats',
       cause: err,
     });
   }
