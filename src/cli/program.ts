@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { createRequire } from 'node:module';
 import { agentCommand } from './commands/agent.js';
 import { agentsCommand } from './commands/agents.js';
+import { attachCommand } from './commands/attach.js';
 import { basicCommand } from './commands/basic.js';
 import { benchCommand } from './commands/bench.js';
 import { keyCommand } from './commands/key.js';
@@ -42,7 +43,8 @@ export async function main(argv: string[]): Promise<number> {
     .addCommand(agentCommand(setExit))
     .addCommand(keyCommand())
     .addCommand(agentsCommand(setExit))
-    .addCommand(stopCommand(setExit));
+    .addCommand(stopCommand(setExit))
+    .addCommand(attachCommand(setExit));
   program.commands.forEach((c) => strictCommand(c));
   try {
     await program.parseAsync(argv);

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { Segment } from '../core/segments.js';
-import type { Plan } from '../load/plan.js';
 import type { MetricsSnapshot } from '../metrics/registry.js';
 import type { ErrorSampleSummary, FailureSummary, RunResult } from '../metrics/run-result.js';
 import { validateMessage, type Validation } from './message-validation.js';
 import { signPayload, verifyEnvelope, type SigningKey } from './plan-signing.js';
+import type { DataRef } from './plan-objects.js';
+import type { ObjectRef } from './run-store.js';
 
 /** PROTOCOL_VERSION changes whenever a message changes shape; agents refuse plans of another version. */
 export const PROTOCOL_VERSION = 3;
@@ -46,19 +47,28 @@ export type AgentMessage =
   | { readonly type: 'stop-run'; readonly runId: string }
   /** stopping: the coordinator took the stop-run (or `rejected` when it refused it). */
   | { readonly type: 'stopping'; readonly runId: string }
-  /** assign: a coordinator hands an agent its plan and segment (request on the agent's subject). */
+  /**
+   * assign: a coordinator hands an agent its plan and segment (request on the agent's subject). The
+   * plan and its data rows are in the JetStream object store (run-store.ts, plan-objects.ts): the
+   * assign carries their refs and SHA-256s, the plan object is signed too.
+   */
   | {
       readonly type: 'assign';
       readonly runId: string;
       /** token: the coordinator's secret for this agent in this run; every message the agent sends carries it. */
       readonly token: string;
-      readonly plan: Plan;
+      /** planRef: the signed plan (its data rows left out) in the object store. */
+      readonly planRef: ObjectRef;
+      /** data: this agent's data rows, per data table (only its users' rows in `unique` mode). */
+      readonly data: readonly DataRef[];
+      /** workers: the worker threads this agent runs the plan on. */
+      readonly workers: number;
       readonly segment: Segment;
       readonly gauntletVersion: string;
       readonly protocolVersion: number;
     }
-  /** accepted: the agent took the assignment; `epochMs` is its clock when it answered. */
-  | { readonly type: 'accepted'; readonly agentId: string; readonly epochMs: number }
+  /** accepted: the agent took the assignment; `epochMs` is its clock when it answered, `heldMs` how long it took (fetching the plan) since the assign came. */
+  | { readonly type: 'accepted'; readonly agentId: string; readonly epochMs: number; readonly heldMs?: number }
   /** rejected: the agent is busy or the plan cannot run there. */
   | { readonly type: 'rejected'; readonly agentId: string; readonly reason: string }
   /** ready: the agent's workers are built and wait for the start. */
@@ -72,7 +82,7 @@ export type AgentMessage =
   | { readonly type: 'alive'; readonly runId: string }
   /** heartbeat: an agent is alive (every HEARTBEAT_MS while it holds a run). */
   | { readonly type: 'heartbeat'; readonly agentId: string; readonly token: string }
-  /** snapshot: one interval of one agent, merged over its workers (exact, encoded histograms). */
+  /** snapshot: one interval of one agent, merged over its workers (exact, encoded histograms); snapshots and done go through the run's JetStream stream (snapshot-stream.ts). */
   | { readonly type: 'snapshot'; readonly agentId: string; readonly token: string; readonly index: number; readonly endMs: number; readonly snapshot: MetricsSnapshot }
   /** done: the agent's run is over; every snapshot was sent before it. */
   | {
@@ -90,6 +100,8 @@ export type AgentMessage =
        * absent when it ran its share to the end or its coordinator asked it to stop.
        */
       readonly stopped?: string;
+      /** csv: the agent's raw request rows (plan.rawRows) in the object store (RawRowsFile frames). */
+      readonly csv?: ObjectRef;
     };
 
 /** HEARTBEAT_MS is how often an agent says it is alive during a run. */

@@ -8,6 +8,11 @@ import type { Plan } from '../load/plan.js';
 import { CLAIM_TTL_MS, decodeSigned, encodeSigned, GAUNTLET_VERSION, HEARTBEAT_MS, ORPHAN_TIMEOUT_MS, PROTOCOL_VERSION, subjectsFor, type AgentMessage, type Subjects } from './agent-protocol.js';
 import { loadSigningKey, type SigningKey } from './plan-signing.js';
 import { LocalRunner } from '../runner/local-runner.js';
+import { LinkState } from './link-state.js';
+import { fetchPlan } from './plan-objects.js';
+import { RawRowsFile } from './raw-rows-file.js';
+import { RunStore, type ObjectRef } from './run-store.js';
+import { ensureRunStream, streamSubjects, StreamPublisher } from './snapshot-stream.js';
 
 /** AgentServiceOptions configure an agent: its id and how many worker threads it offers. */
 export interface AgentServiceOptions {
@@ -47,6 +52,21 @@ interface CurrentRun {
   endEarly?: (why: string) => void;
 }
 
+/** JetStreamParts are what an agent uses of JetStream: the object store (plans, data, raw rows) and the run stream. */
+interface JetStreamParts {
+  readonly store: RunStore;
+  readonly js: Awaited<ReturnType<typeof ensureRunStream>>;
+}
+
+/** ControlInbox is a run's control subject, subscribed at the assign; `handle` takes what came since and what comes next. */
+interface ControlInbox {
+  handle(h: (data: Uint8Array) => void): void;
+  unsubscribe(): void;
+}
+
+/** DRAIN_MS bounds how long an agent waits, at the end of a run, for the stream to acknowledge its last messages. */
+const DRAIN_MS = 120_000;
+
 /**
  * AgentService is a stateless agent on a NATS connection: it answers discovers while idle, takes
  * one assignment at a time, runs its segment on worker threads (LocalRunner) from the start instant
@@ -58,6 +78,10 @@ export class AgentService {
   private readonly options: AgentServiceOptions;
   private readonly subs: Subscription[] = [];
   private current: CurrentRun | undefined;
+  /** claiming: the run whose plan is being fetched (the agent is busy with it). */
+  private claiming: string | undefined;
+  private jet: Promise<JetStreamParts> | undefined;
+  private link: LinkState | undefined;
   private idle: Promise<void> = Promise.resolve();
   /** ran holds the run ids this agent took, so a captured signed plan cannot be replayed to it. */
   private readonly ran = new Set<string>();
@@ -81,7 +105,7 @@ export class AgentService {
 
   /** state is what `gauntlet agents` shows: running a run, reserved by a claim, or idle. */
   get state(): 'idle' | 'reserved' | 'running' {
-    if (this.current !== undefined) return 'running';
+    if (this.current !== undefined || this.claiming !== undefined) return 'running';
     return this.reserved !== undefined && this.reserved.until > performance.now() ? 'reserved' : 'idle';
   }
 
@@ -91,7 +115,8 @@ export class AgentService {
 
   /** refusal says why this agent cannot be claimed for `runId` now, or undefined when it can. */
   private refusal(runId: string): string | undefined {
-    if (this.current !== undefined) return `busy with run ${this.current.runId}`;
+    const busy = this.current?.runId ?? this.claiming;
+    if (busy !== undefined) return `busy with run ${busy}`;
     if (this.ran.has(runId)) return `run ${runId} ran here already`;
     if (this.state === 'reserved' && this.reserved!.runId !== runId) return `reserved for run ${this.reserved!.runId}`;
     return undefined;
@@ -115,9 +140,15 @@ export class AgentService {
     respond(this.sign({ type: 'claimed', agentId: this.agentId, runId: m.runId }));
   }
 
-  /** start subscribes to discovers, status requests and the agent's own subject. */
+  /**
+   * start subscribes to discovers, status requests and the agent's own subject. It checks JetStream at
+   * once (in the background): a server without it is logged (error and hint); the agent still waits
+   * and checks again per run.
+   */
   async start(): Promise<void> {
     const tags = this.options.tags ?? {};
+    this.link = new LinkState(this.nc);
+    void this.jetStream().catch(() => undefined);
     this.subs.push(
       this.nc.subscribe(this.subjects.discover, {
         callback: (_err, msg) => {
@@ -153,27 +184,86 @@ export class AgentService {
             msg.respond(this.sign({ type: 'rejected', agentId: this.agentId, reason: `run ${m.runId} ran here already` }));
             return;
           }
-          if (this.current !== undefined) {
-            msg.respond(this.sign({ type: 'rejected', agentId: this.agentId, reason: `busy with run ${this.current.runId}` }));
+          const busy = this.current?.runId ?? this.claiming;
+          if (busy !== undefined) {
+            msg.respond(this.sign({ type: 'rejected', agentId: this.agentId, reason: `busy with run ${busy}` }));
             return;
           }
           if (this.reserved?.runId !== m.runId) {
             msg.respond(this.sign({ type: 'rejected', agentId: this.agentId, reason: `run ${m.runId} did not claim this agent first` }));
             return;
           }
-          const bad = m.plan.parts.find((p) => !SUPPORTED_SCENARIOS.includes(p.scenario.kind));
-          if (bad !== undefined) {
-            msg.respond(this.sign({ type: 'rejected', agentId: this.agentId, reason: `scenario kind '${bad.scenario.kind}' cannot run on agents` }));
-            return;
-          }
-          msg.respond(this.sign({ type: 'accepted', agentId: this.agentId, epochMs: performance.timeOrigin + performance.now() }));
           this.ran.add(m.runId);
           this.reserved = undefined;
-          this.idle = this.runAssignment(m.runId, m.token, m.plan, m.segment);
+          this.claiming = m.runId;
+          void this.take(m, (reply) => msg.respond(this.sign(reply)));
         },
       }),
     );
     await this.nc.flush();
+  }
+
+  /** jetStream opens the object store and the run stream once (again after a failure), logging a server without JetStream. */
+  private jetStream(): Promise<JetStreamParts> {
+    this.jet ??= (async () => ({ store: await RunStore.open(this.nc, 'running plans on agents'), js: await ensureRunStream(this.nc, 'running plans on agents') }))();
+    this.jet.catch((err: unknown) => {
+      this.jet = undefined;
+      const e = err as GauntletError;
+      this.options.log?.(`error: ${e.message}${e.hint !== undefined ? `\nhint: ${e.hint}` : ''}`);
+    });
+    return this.jet;
+  }
+
+  /**
+   * take fetches an assignment's plan and data rows from the object store (each checked against the
+   * signed assign's SHA-256, the plan's own signature verified), answers accepted or rejected, and runs it.
+   */
+  private async take(m: Extract<AgentMessage, { type: 'assign' }>, respond: (reply: AgentMessage) => void): Promise<void> {
+    const got = performance.now();
+    const log = this.options.log ?? (() => {});
+    // Listen to the run's control subject from the assign on: what comes while the plan is fetched waits.
+    const control = this.controlInbox(m.runId);
+    let taken = false;
+    try {
+      const jet = await this.jetStream();
+      const fetched = await fetchPlan(jet.store, m.planRef, m.data, this.options.trusted, this.options.acceptUnsigned);
+      const bad = fetched.plan.parts.find((p) => !SUPPORTED_SCENARIOS.includes(p.scenario.kind));
+      if (bad !== undefined) {
+        respond({ type: 'rejected', agentId: this.agentId, reason: `scenario kind '${bad.scenario.kind}' cannot run on agents` });
+        return;
+      }
+      log(`run ${m.runId}: fetched the plan (${m.planRef.size} bytes)${m.data.length > 0 ? ` and ${fetched.dataRows} data rows (${fetched.dataBytes} bytes)` : ''} from the object store`);
+      respond({ type: 'accepted', agentId: this.agentId, epochMs: performance.timeOrigin + performance.now(), heldMs: performance.now() - got });
+      this.claiming = undefined;
+      taken = true;
+      this.idle = this.runAssignment(m.runId, m.token, { ...fetched.plan, workers: m.workers }, m.segment, jet, control);
+    } catch (err) {
+      const reason = (err as Error).message;
+      log(`refused run ${m.runId}: ${reason}; nothing of it runs`);
+      respond({ type: 'rejected', agentId: this.agentId, reason: `plan refused: ${reason}` });
+    } finally {
+      if (this.claiming === m.runId) this.claiming = undefined;
+      if (!taken) control.unsubscribe();
+    }
+  }
+
+  /** controlInbox subscribes to a run's control subject and keeps what arrives until a handler is set. */
+  private controlInbox(runId: string): ControlInbox {
+    const early: Uint8Array[] = [];
+    let handler: ((data: Uint8Array) => void) | undefined;
+    const sub = this.nc.subscribe(this.subjects.control(runId), {
+      callback: (_err, msg) => {
+        if (handler) handler(msg.data);
+        else if (early.length < 1000) early.push(msg.data);
+      },
+    });
+    return {
+      handle(h) {
+        handler = h;
+        for (const d of early.splice(0)) h(d);
+      },
+      unsubscribe: () => sub.unsubscribe(),
+    };
   }
 
   /**
@@ -189,18 +279,26 @@ export class AgentService {
     this.stop(why);
     await this.idle;
     for (const s of this.subs) s.unsubscribe();
+    this.link?.close();
   }
 
   private send(runId: string, msg: AgentMessage): void {
     if (!this.nc.isClosed()) this.nc.publish(this.subjects.fromAgents(runId), this.sign(msg));
   }
 
-  private async runAssignment(runId: string, token: string, plan: Plan, segment: Segment): Promise<void> {
+  private async runAssignment(runId: string, token: string, plan: Plan, segment: Segment, jet: JetStreamParts, control: ControlInbox): Promise<void> {
     const log = this.options.log ?? (() => {});
+    // Snapshots and the done go through the run's stream, acknowledged and in order (none lost in a NATS outage).
+    const publisher = new StreamPublisher(jet.js, (line) => log(`run ${runId}: ${line}`));
+    const toStream = (msg: AgentMessage, id: string) => publisher.push(streamSubjects.agent(runId, this.agentId), `${runId}.${this.agentId}.${id}`, this.sign(msg));
+    const rows = plan.rawRows ? new RawRowsFile() : undefined;
     let resolveStart!: (epochMs: number) => void;
-    const start = new Promise<number>((r) => (resolveStart = r));
+    let ready = false;
+    let started = false;
+    const start = new Promise<number>((r) => (resolveStart = r)).then((epochMs) => ((started = true), epochMs));
     const runner = new LocalRunner(plan, segment, {
       startEpochMs: () => {
+        ready = true;
         this.send(runId, { type: 'ready', agentId: this.agentId, token });
         return start;
       },
@@ -217,35 +315,44 @@ export class AgentService {
     };
     // The coordinator says it is alive on the control subject; silent for orphanTimeoutMs, it is
     // gone (killed, cut off): stop the share gracefully and become idle for the next coordinator.
+    // While this agent's own link is down (or was, since the last check), silence proves nothing.
     const orphanMs = this.options.orphanTimeoutMs ?? ORPHAN_TIMEOUT_MS;
     let heardAt = performance.now();
+    let downMs = this.link?.downMs() ?? 0;
     const watch = setInterval(() => {
+      const down = this.link?.downMs() ?? 0;
+      if (this.link?.connected === false || down !== downMs) {
+        downMs = down;
+        heardAt = performance.now();
+        return;
+      }
       if (performance.now() - heardAt > orphanMs) cur.endEarly!(`no word from the coordinator for ${(orphanMs / 1000).toFixed(1)} s`);
     }, Math.min(250, orphanMs / 4));
-    const control = this.nc.subscribe(this.subjects.control(runId), {
-      callback: (_err, msg) => {
-        const v = decodeSigned(msg.data, this.options.trusted, this.options.acceptUnsigned);
-        if (v.kind === 'bad') return log(`run ${runId}: dropped a control message: ${v.reason}`);
-        const m = v.msg;
-        if (!('runId' in m) || m.runId !== runId) return log(`run ${runId}: dropped a '${m.type}' of another run`);
-        // Only a verified message of this run proves the coordinator is alive.
-        heardAt = performance.now();
-        if (m.type === 'start') resolveStart(m.startEpochMs[this.agentId] ?? performance.timeOrigin + performance.now());
-        else if (m.type === 'stop' || m.type === 'abort') {
-          log(`run ${runId}: ${m.type} requested by the coordinator`);
-          if (m.type === 'stop') runner.stop();
-          else runner.abort();
-          // A stop before the start: start now, so the workers report an empty run and exit.
-          resolveStart(performance.timeOrigin + performance.now());
-        }
-      },
+    control.handle((data) => {
+      const v = decodeSigned(data, this.options.trusted, this.options.acceptUnsigned);
+      if (v.kind === 'bad') return log(`run ${runId}: dropped a control message: ${v.reason}`);
+      const m = v.msg;
+      if (!('runId' in m) || m.runId !== runId) return log(`run ${runId}: dropped a '${m.type}' of another run`);
+      // Only a verified message of this run proves the coordinator is alive.
+      heardAt = performance.now();
+      if (m.type === 'start') resolveStart(m.startEpochMs[this.agentId] ?? performance.timeOrigin + performance.now());
+      else if (m.type === 'stop' || m.type === 'abort') {
+        log(`run ${runId}: ${m.type} requested by the coordinator`);
+        if (m.type === 'stop') runner.stop();
+        else runner.abort();
+        // A stop before the start: start now, so the workers report an empty run and exit.
+        resolveStart(performance.timeOrigin + performance.now());
+      }
     });
-    cur.heartbeat = setInterval(() => this.send(runId, { type: 'heartbeat', agentId: this.agentId, token }), HEARTBEAT_MS);
-    runner.on('snapshot', (row, snapshot) => this.send(runId, { type: 'snapshot', agentId: this.agentId, token, index: row.index, endMs: row.startMs + row.durationMs, snapshot }));
+    // Ready until the start comes, then heartbeat: a ready lost in a NATS outage is said again.
+    cur.heartbeat = setInterval(() => this.send(runId, { type: ready && !started ? 'ready' : 'heartbeat', agentId: this.agentId, token }), HEARTBEAT_MS);
+    runner.on('snapshot', (row, snapshot) => toStream({ type: 'snapshot', agentId: this.agentId, token, index: row.index, endMs: row.startMs + row.durationMs, snapshot }, String(row.index)));
+    if (rows) runner.on('rows', (worker, batch) => rows.append(worker, batch));
     log(`run ${runId}: segment ${segment.index}/${segment.count} on ${plan.workers} workers`);
     try {
       const result = await runner.run();
-      this.send(runId, {
+      const csv = rows ? await this.putRows(jet, runId, rows) : undefined;
+      toStream({
         type: 'done',
         agentId: this.agentId,
         token,
@@ -255,18 +362,34 @@ export class AgentService {
         errors: result.errors,
         ...(result.failures !== undefined ? { failures: result.failures } : {}),
         ...(cur.stopped !== undefined ? { stopped: cur.stopped } : {}),
-      });
+        ...(csv !== undefined ? { csv } : {}),
+      }, 'done');
       log(`run ${runId}: ${result.stopReason}, ${result.metrics.counters['iterations'] ?? 0} iterations in ${(result.durationMs / 1000).toFixed(2)} s`);
     } catch (err) {
       const message = err instanceof GauntletError || err instanceof Error ? err.message : String(err);
-      this.send(runId, { type: 'done', agentId: this.agentId, token, durationMs: 0, stopReason: 'failed', error: message, errors: [] });
+      toStream({ type: 'done', agentId: this.agentId, token, durationMs: 0, stopReason: 'failed', error: message, errors: [] }, 'done');
       log(`run ${runId}: failed: ${message}`);
     } finally {
+      rows?.remove();
+      if (!(await publisher.drained(DRAIN_MS))) log(`run ${runId}: ${publisher.pending} messages were not acknowledged by the stream within ${DRAIN_MS / 1000} s; given up`);
+      publisher.close();
       clearInterval(cur.heartbeat);
       clearInterval(watch);
       control.unsubscribe();
       await this.nc.flush().catch(() => {});
       this.current = undefined;
+    }
+  }
+
+  /** putRows puts the agent's raw rows in the object store (its done carries the ref); a failure is logged, the run's result still goes. */
+  private async putRows(jet: JetStreamParts, runId: string, rows: RawRowsFile): Promise<ObjectRef | undefined> {
+    try {
+      const ref = await jet.store.put(`${runId}/csv/${this.agentId}`, rows.bytes());
+      this.options.log?.(`run ${runId}: raw rows put in the object store (${ref.size} bytes)`);
+      return ref;
+    } catch (err) {
+      this.options.log?.(`run ${runId}: could not put the raw rows in the object store: ${(err as Error).message}`);
+      return undefined;
     }
   }
 }

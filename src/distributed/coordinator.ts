@@ -13,6 +13,12 @@ import { buildDistributedResult, type AgentOutcome } from './coordinator-result.
 import type { RunEvents } from '../runner/run-handle.js';
 import type { RunResult } from '../metrics/run-result.js';
 import { IntervalMerger } from '../metrics/interval-merger.js';
+import type { JetStreamClient } from '@nats-io/jetstream';
+import { LinkState } from './link-state.js';
+import { shipPlan, type ShippedPlan } from './plan-objects.js';
+import { readRawRows } from './raw-rows-file.js';
+import { RunStore, sha256Hex, type ObjectRef } from './run-store.js';
+import { encodeRecord, ensureRunStream, lastSeqOf, openRecord, readRun, streamSubjects, StreamPublisher, type RunReader, type RunRecord } from './snapshot-stream.js';
 
 /** START_DELAY_MS leaves the agents time to receive the start (over the network) before t0. */
 const START_DELAY_MS = 250;
@@ -38,12 +44,20 @@ export interface CoordinatorOptions {
   readonly agentTags?: Readonly<Record<string, string>>;
   /** onAgentLoss: `fail` (default) stops the run when an agent is lost; `continue` goes on without it and says so in the result. */
   readonly onAgentLoss?: 'fail' | 'continue';
+  /** runId names the run (default: a fresh random id; `attach` gives the id of the run it follows). */
+  readonly runId?: string;
 }
 
 type Hello = Extract<AgentMessage, { type: 'hello' }> & { readonly key: string };
 
 /** READY_TIMEOUT_MS: the least time agents get to build their workers after the assignment. */
 const READY_TIMEOUT_MS = 10_000;
+
+/** AgentEntry is what the coordinator tracks of one agent (the token kept as its SHA-256, which is what `attach` knows too; `key` the agent's signing key). */
+type AgentEntry = AgentOutcome & { tokenSha256: string; key: string; offsetMs: number; lastSeen: number; lastIndex: number; ready: boolean; csv?: ObjectRef; streamSeq?: number; checking?: boolean };
+
+/** ASSIGN_TIMEOUT_MS bounds an agent's answer to its assign (it fetches the plan and data rows from the object store first). */
+const ASSIGN_TIMEOUT_MS = 30_000;
 
 /** MAX_DROP_LOGS bounds the lines logged for dropped messages, so a flood cannot flood stderr. */
 const MAX_DROP_LOGS = 10;
@@ -56,10 +70,18 @@ const MAX_DROP_LOGS = 10;
  */
 export class Coordinator extends EventEmitter<RunEvents> {
   readonly plan: Plan;
-  readonly runId = randomBytes(6).toString('hex');
+  readonly runId: string;
   private nc!: NatsConnection;
   private readonly options: CoordinatorOptions;
-  private readonly agents = new Map<string, AgentOutcome & { token: string; key: string; offsetMs: number; lastSeen: number; lastIndex: number; ready: boolean }>();
+  private readonly agents = new Map<string, AgentEntry>();
+  private store!: RunStore;
+  private js!: JetStreamClient;
+  private records: StreamPublisher | undefined;
+  private shipped: ShippedPlan | undefined;
+  private link: LinkState | undefined;
+  private lastDownMs = 0;
+  /** ended: the coordinator's run-ended record, when `follow` read one. */
+  private ended: Extract<RunRecord, { type: 'run-ended' }> | undefined;
   private started = false;
   private requested: 'stop' | 'abort' | undefined;
   private failure: string | undefined;
@@ -79,13 +101,13 @@ export class Coordinator extends EventEmitter<RunEvents> {
     super();
     this.plan = plan;
     this.options = options;
+    this.runId = options.runId ?? randomBytes(6).toString('hex');
     this.merger = new IntervalMerger(plan.intervalMs);
     this.subjects = subjectsFor(options.subjectPrefix);
     const bad = plan.parts.find((p) => !SUPPORTED_SCENARIOS.includes(p.scenario.kind));
     if (bad !== undefined) throw usageError(`--agents runs bench, script and durability plans; this plan has a '${bad.scenario.kind}' scenario`, 'run it without --agents');
     const codeless = plan.parts.find((p) => p.scenario.kind === 'script' && typeof p.scenario['code'] !== 'string');
     if (codeless !== undefined) throw usageError(`the script plan part '${codeless.name}' does not carry its code for the agents`, 'prepare it with prepareScriptRun({ ..., shipCode: true })');
-    if (plan.rawRows) throw usageError('--csv (one row per request) cannot go with --agents', 'use --json or --timeseries with --agents');
   }
 
   /** run finds the agents over `nc` (which stays open: the caller owns it), runs the plan on them and resolves with the merged result. */
@@ -99,18 +121,23 @@ export class Coordinator extends EventEmitter<RunEvents> {
     this.log(`gauntlet: run ${this.runId}: looking for ${this.options.agents} agent${this.options.agents === 1 ? '' : 's'} (stop it with: gauntlet stop ${this.runId} --nats ${this.options.natsUrl ?? 'URL'}${prefix})`);
     let hellos: Hello[];
     try {
+      await this.openJetStream();
       hellos = await this.discover(timeoutMs);
     } catch (err) {
       stopSub.unsubscribe();
       throw err;
     }
-    const sub = this.nc.subscribe(this.subjects.fromAgents(this.runId), { callback: (_e, msg) => this.onMessage(msg.data) });
+    const sub = this.nc.subscribe(this.subjects.fromAgents(this.runId), { callback: (_e, msg) => this.onMessage(msg.data, false) });
+    const reader = await this.readStream();
+    this.link = new LinkState(nc);
     const check = setInterval(() => this.checkSilence(), 200);
     // Say we are alive to the agents, from the assignment to the end: an agent whose coordinator
     // goes silent (killed, cut off) stops its share gracefully instead of loading the target on.
     const alive = setInterval(() => this.publish({ type: 'alive', runId: this.runId }), HEARTBEAT_MS);
     try {
       await this.assign(hellos);
+      const prefixFlag = this.options.subjectPrefix !== undefined ? ` --subject-prefix ${this.options.subjectPrefix}` : '';
+      this.log(`gauntlet: run ${this.runId} on ${hellos.length} agents (follow it with: gauntlet attach ${this.runId} --nats ${this.options.natsUrl ?? 'URL'}${prefixFlag})`);
       // Building workers can take seconds on a busy machine: readiness gets at least READY_TIMEOUT_MS.
       const readyMs = Math.max(timeoutMs, READY_TIMEOUT_MS);
       await this.until(() => [...this.agents.values()].every((a) => a.ready || a.state !== 'running'), readyMs, 'agents did not get ready');
@@ -126,25 +153,129 @@ export class Coordinator extends EventEmitter<RunEvents> {
       this.started = true;
       this.publish({ type: 'start', runId: this.runId, startEpochMs: perAgent });
       if (this.requested !== undefined) this.publish({ type: this.requested, runId: this.runId });
+      this.record({
+        type: 'run-started',
+        runId: this.runId,
+        planRef: this.shipped!.planRef,
+        startEpochMs,
+        agents: [...this.agents.values()].map((a) => ({ agentId: a.agentId, host: a.host, workers: a.workers, segment: a.segment, tokenSha256: a.tokenSha256, key: a.key })),
+      });
       this.emit('started', t0);
       await this.until(() => [...this.agents.values()].every((a) => a.state !== 'running'));
-      this.flushIntervals(true);
-      return buildDistributedResult({
-        plan: this.plan,
-        startEpochMs,
-        fallbackDurationMs: systemClock.now() - t0,
-        totals: this.merger.totals,
-        intervals: this.merger.rows,
-        agents: [...this.agents.values()],
-        stopReason: this.failure !== undefined ? 'failed' : (this.interrupted ?? 'completed'),
-        ...(this.failure !== undefined ? { error: this.failure } : {}),
-      });
+      return await this.finish(startEpochMs, t0);
     } finally {
       clearInterval(check);
       clearInterval(alive);
       sub.unsubscribe();
       stopSub.unsubscribe();
+      reader.stop();
+      this.link.close();
+      // The plan stays for `attach` (it expires with the bucket); the data rows are no longer needed.
+      if (this.shipped !== undefined) await this.store.remove(this.shipped.dataObjects);
+      if (this.records !== undefined && !(await this.records.drained(10_000))) this.drop(`${this.records.pending} run records the stream did not acknowledge`);
+      this.records?.close();
     }
+  }
+
+  /**
+   * follow rebuilds a run from its stream (`gauntlet attach`): the agents and their segments from the
+   * coordinator's run-started record, then every snapshot and done, replayed from the start and
+   * live, merged the same way as `run`. With `adopt`, it says the run is alive (signed `alive`, with
+   * this user's key) while agents still run, so a run whose coordinator died goes on; stop() asks
+   * the agents to stop. It resolves when every agent is done (or lost), or the coordinator's
+   * run-ended record says how the run ended.
+   */
+  async follow(nc: NatsConnection, started: Extract<RunRecord, { type: 'run-started' }>, adopt: boolean): Promise<RunResult> {
+    this.nc = nc;
+    this.key = this.options.key ?? loadSigningKey();
+    this.trustedAgents = this.options.trustedAgents ?? new Set([this.key.publicKey]);
+    await this.openJetStream(false);
+    const now = performance.now();
+    for (const a of started.agents) this.agents.set(a.agentId, { ...a, state: 'running', offsetMs: 0, lastSeen: now, lastIndex: -1, ready: true, counters: {} });
+    this.started = true;
+    const sub = this.nc.subscribe(this.subjects.fromAgents(this.runId), { callback: (_e, msg) => this.onMessage(msg.data, false) });
+    this.link = new LinkState(nc);
+    const reader = await this.readStream();
+    const check = setInterval(() => this.checkSilence(), 200);
+    const alive = adopt ? setInterval(() => [...this.agents.values()].some((a) => a.state === 'running') && this.publish({ type: 'alive', runId: this.runId }), HEARTBEAT_MS) : undefined;
+    const t0 = epochToLocal(started.startEpochMs);
+    this.emit('started', t0);
+    try {
+      await this.until(() => this.ended !== undefined || [...this.agents.values()].every((a) => a.state !== 'running'));
+      if (this.ended !== undefined) {
+        for (const a of this.agents.values()) if (a.state === 'running') a.state = 'lost';
+        if (this.ended.error !== undefined) this.failure ??= this.ended.error;
+        if (this.ended.stopReason === 'interrupted' || this.ended.stopReason === 'aborted') this.interrupted ??= this.ended.stopReason;
+      }
+      return await this.finish(started.startEpochMs, t0);
+    } finally {
+      clearInterval(check);
+      clearInterval(alive);
+      sub.unsubscribe();
+      reader.stop();
+      this.link.close();
+    }
+  }
+
+  /** openJetStream opens the object store and the run stream before anything else, so a server without JetStream fails at once. */
+  private async openJetStream(write = true): Promise<void> {
+    const what = write ? 'running on agents' : 'attaching to a run';
+    this.store = await RunStore.open(this.nc, what);
+    this.js = await ensureRunStream(this.nc, what);
+    if (write) this.records = new StreamPublisher(this.js, (line) => this.drop(`a run record: ${line}`));
+  }
+
+  /** readStream follows this run's stream: agents' snapshots and dones to onMessage, the coordinator's records to onRecord. */
+  private readStream(): Promise<RunReader> {
+    const own = streamSubjects.coordinator(this.runId);
+    return readRun(this.js, this.runId, (subject, data, seq) => (subject === own ? this.onRecord(data) : this.onMessage(data, true, seq)));
+  }
+
+  private onRecord(data: Uint8Array): void {
+    const r = openRecord(data, this.trustedAgents);
+    if (r === undefined) return this.drop('a run record that is not signed by a trusted key');
+    if (r.type === 'run-ended' && r.runId === this.runId) this.ended = r;
+    this.wake();
+  }
+
+  /** record writes one of the coordinator's decisions to the run's stream (for attach). */
+  private record(r: RunRecord): void {
+    this.records?.push(streamSubjects.coordinator(this.runId), `${this.runId}.coordinator.${r.type}`, encodeRecord(r, this.key));
+  }
+
+  /** finish flushes the last intervals, hands the agents' raw rows to the reporters and builds the result. */
+  private async finish(startEpochMs: number, t0: number): Promise<RunResult> {
+    this.flushIntervals(true);
+    await this.collectRawRows();
+    const stopReason = this.failure !== undefined ? 'failed' : (this.interrupted ?? 'completed');
+    this.record({ type: 'run-ended', runId: this.runId, stopReason, ...(this.failure !== undefined ? { error: this.failure } : {}) });
+    return buildDistributedResult({
+      plan: this.plan,
+      startEpochMs,
+      fallbackDurationMs: systemClock.now() - t0,
+      totals: this.merger.totals,
+      intervals: this.merger.rows,
+      agents: [...this.agents.values()],
+      stopReason,
+      ...(this.failure !== undefined ? { error: this.failure } : {}),
+    });
+  }
+
+  /** collectRawRows reads each agent's raw rows from the object store, in agent order, and emits them whole (`rows`) for --csv. */
+  private async collectRawRows(): Promise<void> {
+    if (!this.plan.rawRows) return;
+    for (const a of this.agents.values()) {
+      if (a.csv === undefined) {
+        if (a.state !== 'lost') this.drop(`no raw rows from ${a.agentId}`);
+        continue;
+      }
+      try {
+        readRawRows(await this.store.get(a.csv), (worker, rows) => this.emit('rows', worker, rows));
+      } catch (err) {
+        this.drop(`the raw rows of ${a.agentId}: ${(err as Error).message}`);
+      }
+    }
+    if (this.records !== undefined) await this.store.remove([...this.agents.values()].flatMap((a) => (a.csv !== undefined ? [a.csv.name] : [])));
   }
 
   /** stop ends the run early on every agent; in-flight iterations get the grace period. */
@@ -275,19 +406,25 @@ export class Coordinator extends EventEmitter<RunEvents> {
     const segments = splitSegment(wholeSegment, hellos.length);
     const users = Math.max(...this.plan.parts.map((p) => (p.executor.kind === 'open' ? p.executor.connections : Math.max(...p.executor.steps.map((s) => s.users)))));
     const perAgentUsers = Math.ceil(users / hellos.length);
+    // The plan (signed) and its data rows go to the object store; the assigns carry their refs.
+    this.shipped = await shipPlan(this.store, this.runId, this.plan, this.key, segments);
     const answers = await Promise.all(
       hellos.map(async (h, i) => {
         const segment: Segment = segments[i]!;
-        const plan: Plan = { ...this.plan, workers: Math.max(1, Math.min(h.workers, perAgentUsers)) };
+        const workers = Math.max(1, Math.min(h.workers, perAgentUsers));
         const sent = performance.timeOrigin + performance.now();
         const token = randomBytes(16).toString('hex');
-        this.agents.set(h.agentId, { token, key: h.key, agentId: h.agentId, host: h.host, workers: plan.workers, segment, state: 'running', offsetMs: 0, lastSeen: performance.now(), lastIndex: -1, ready: false, counters: {} });
+        // Not timed for silence until it answers (it fetches the plan first; the request has its own timeout).
+        this.agents.set(h.agentId, { tokenSha256: sha256Hex(token), key: h.key, agentId: h.agentId, host: h.host, workers, segment, state: 'running', offsetMs: 0, lastSeen: Number.POSITIVE_INFINITY, lastIndex: -1, ready: false, counters: {} });
         try {
-          const reply = await this.nc.request(this.subjects.agent(h.agentId), encodeSigned({ type: 'assign', runId: this.runId, token, plan, segment, gauntletVersion: GAUNTLET_VERSION, protocolVersion: PROTOCOL_VERSION }, this.key), { timeout: 5000 });
+          const assign: AgentMessage = { type: 'assign', runId: this.runId, token, planRef: this.shipped!.planRef, data: this.shipped!.dataFor[i]!, workers, segment, gauntletVersion: GAUNTLET_VERSION, protocolVersion: PROTOCOL_VERSION };
+          const reply = await this.nc.request(this.subjects.agent(h.agentId), encodeSigned(assign, this.key), { timeout: ASSIGN_TIMEOUT_MS });
           const got = performance.timeOrigin + performance.now();
           const v = openSigned(reply.data);
           const m = v.kind === 'ok' && v.key === h.key ? v.msg : undefined;
-          if (m?.type === 'accepted') this.agents.get(h.agentId)!.offsetMs = m.epochMs - (sent + got) / 2;
+          // NTP-style, less the time the agent held the request (fetching the plan).
+          this.agents.get(h.agentId)!.lastSeen = performance.now();
+          if (m?.type === 'accepted') this.agents.get(h.agentId)!.offsetMs = m.epochMs - (sent + got + (m.heldMs ?? 0)) / 2;
           return m?.type === 'accepted' ? undefined : `agent ${h.agentId} refused the run: ${m?.type === 'rejected' ? m.reason : 'no answer'}`;
         } catch (err) {
           return `agent ${h.agentId} did not take the run: ${(err as Error).message}`;
@@ -325,22 +462,27 @@ export class Coordinator extends EventEmitter<RunEvents> {
     log(`gauntlet: run ${this.runId}: dropped ${what}${this.dropped === MAX_DROP_LOGS ? ' (further drops are not logged)' : ''}`);
   }
 
-  private onMessage(data: Uint8Array): void {
+  /** onMessage takes an agent's message: ready and heartbeat on the run's subject, snapshot and done from its stream (`viaStream`). */
+  private onMessage(data: Uint8Array, viaStream: boolean, seq = 0): void {
     const v = openSigned(data);
     if (v.kind === 'bad') return this.drop(`a message: ${v.reason}`);
     const m = v.msg;
+    if ((m.type === 'snapshot' || m.type === 'done') !== viaStream) return this.drop(`a '${m.type}' ${viaStream ? 'in' : 'outside'} the run's stream`);
     if (!('agentId' in m) || !('token' in m)) return this.drop(`a '${m.type}' message that agents do not send`);
     const a = this.agents.get(m.agentId);
     if (a === undefined) return this.drop(`a '${m.type}' from '${m.agentId}', which is not an agent this run claimed`);
-    if (a.token !== m.token) return this.drop(`a '${m.type}' said to be from ${m.agentId}, without the token this run gave it`);
+    if (a.tokenSha256 !== sha256Hex(m.token)) return this.drop(`a '${m.type}' said to be from ${m.agentId}, without the token this run gave it`);
     if (a.key !== v.key) return this.drop(`a '${m.type}' said to be from ${m.agentId}, signed by another key than its hello (${keyFingerprint(v.key)})`);
-    if (a.state === 'lost') return;
+    if (a.state === 'lost' || (m.type === 'done' && a.state !== 'running')) return;
     a.lastSeen = performance.now();
+    if (viaStream) a.streamSeq = Math.max(a.streamSeq ?? 0, seq);
     switch (m.type) {
       case 'ready':
         a.ready = true;
         break;
       case 'snapshot': {
+        // The stream delivers each agent's snapshots in order; one seen before (sent again) is not merged twice.
+        if (m.index <= a.lastIndex) break;
         try {
           this.merger.add(m.index, m.snapshot, m.endMs);
         } catch (err) {
@@ -358,6 +500,7 @@ export class Coordinator extends EventEmitter<RunEvents> {
         a.errors = m.errors;
         if (m.failures !== undefined) a.failures = m.failures;
         if (m.error !== undefined) a.error = m.error;
+        if (m.csv !== undefined) a.csv = m.csv;
         if (m.stopReason === 'failed') this.fail(`agent ${a.agentId} failed: ${m.error ?? 'unknown error'}`);
         else if (m.stopped !== undefined) {
           // The agent ended its share early on its own (SIGTERM from systemd or Kubernetes): the run
@@ -385,19 +528,45 @@ export class Coordinator extends EventEmitter<RunEvents> {
   private checkSilence(): void {
     const limit = this.options.lostAfterMs ?? LOST_AFTER_MS;
     const now = performance.now();
-    for (const a of this.agents.values()) {
-      if (a.state !== 'running' || now - a.lastSeen <= limit) continue;
-      a.state = 'lost';
-      a.error = `silent for ${(limit / 1000).toFixed(1)} s`;
-      if (this.options.onAgentLoss === 'continue') {
-        // The run goes on without it (the user chose so); the result dates the loss and says what did not run.
-        a.lostAtMs = this.t0 !== undefined ? Math.max(0, a.lastSeen - this.t0) : 0;
-        this.log(`gauntlet: run ${this.runId}: agent ${a.agentId} on ${a.host} was lost (no heartbeat for ${(limit / 1000).toFixed(1)} s); going on without it (--on-agent-loss continue)`);
-        // Should it only be cut off and come back, it must not load the target uncounted: release it.
-        this.nc.publish(this.subjects.agent(a.agentId), encodeSigned({ type: 'release', runId: this.runId }, this.key));
-      } else this.fail(`agent ${a.agentId} on ${a.host} was lost (no heartbeat for ${(limit / 1000).toFixed(1)} s); the result holds what it sent before`);
-      this.flushIntervals(false);
+    // While this coordinator's own link is down (or went down since the last check), agents' silence
+    // proves nothing: loss timing starts again once it is back.
+    if (this.nc.isClosed()) {
+      // The connection gave up reconnecting: no agent can be heard any more.
+      for (const a of this.agents.values()) if (a.state === 'running') this.markLost(a, limit);
+      return;
     }
+    const down = this.link?.downMs() ?? 0;
+    if (this.link?.connected === false || down !== this.lastDownMs) {
+      this.lastDownMs = down;
+      for (const a of this.agents.values()) a.lastSeen = now;
+      return;
+    }
+    for (const a of this.agents.values()) {
+      if (a.state !== 'running' || now - a.lastSeen <= limit || a.checking === true) continue;
+      // Its heartbeats stopped; before calling it lost, ask the stream whether it stored more from the
+      // agent than this coordinator's consumer delivered yet (the consumer lags after a NATS restart).
+      a.checking = true;
+      void lastSeqOf(this.js, streamSubjects.agent(this.runId, a.agentId)).then((last) => {
+        a.checking = false;
+        if (last === undefined || last > (a.streamSeq ?? 0)) a.lastSeen = performance.now();
+        else if (a.state === 'running' && performance.now() - a.lastSeen > limit) this.markLost(a, limit);
+      });
+    }
+    this.wake();
+  }
+
+  /** markLost marks a silent agent lost: it stops the run, or with --on-agent-loss continue dates the loss and goes on. */
+  private markLost(a: AgentEntry, limit: number): void {
+    a.state = 'lost';
+    a.error = `silent for ${(limit / 1000).toFixed(1)} s`;
+    if (this.options.onAgentLoss === 'continue') {
+      // The run goes on without it (the user chose so); the result dates the loss and says what did not run.
+      a.lostAtMs = this.t0 !== undefined ? Math.max(0, a.lastSeen - this.t0) : 0;
+      this.log(`gauntlet: run ${this.runId}: agent ${a.agentId} on ${a.host} was lost (no heartbeat for ${(limit / 1000).toFixed(1)} s); going on without it (--on-agent-loss continue)`);
+      // Should it only be cut off and come back, it must not load the target uncounted: release it.
+      if (!this.nc.isClosed()) this.nc.publish(this.subjects.agent(a.agentId), encodeSigned({ type: 'release', runId: this.runId }, this.key));
+    } else this.fail(`agent ${a.agentId} on ${a.host} was lost (no heartbeat for ${(limit / 1000).toFixed(1)} s); the result holds what it sent before`);
+    this.flushIntervals(false);
     this.wake();
   }
 

@@ -1,4 +1,6 @@
 import type { AgentMessage } from './agent-protocol.js';
+import { isDataRefs } from './plan-objects.js';
+import { isObjectRef } from './run-store.js';
 
 /** Validation is a message of the protocol whose shape was checked, or why it was dropped. */
 export type Validation = { readonly kind: 'ok'; readonly msg: AgentMessage } | { readonly kind: 'bad'; readonly reason: string };
@@ -29,10 +31,11 @@ const FIELDS: Record<AgentMessage['type'], (m: Obj) => string | undefined> = {
   'stop-run': (m) => (isStr(m['runId']) ? undefined : 'stop-run needs runId'),
   stopping: (m) => (isStr(m['runId']) ? undefined : 'stopping needs runId'),
   assign: (m) =>
-    isStr(m['runId']) && isStr(m['token']) && isObj(m['plan']) && Array.isArray(m['plan']['parts']) && isSegment(m['segment']) && isStr(m['gauntletVersion']) && isNum(m['protocolVersion'])
+    // Refs since protocol 3; an older coordinator's assign is read far enough to be refused by its version.
+    isStr(m['runId']) && isStr(m['token']) && isSegment(m['segment']) && isStr(m['gauntletVersion']) && isNum(m['protocolVersion']) && (m['protocolVersion'] < 3 || (isObjectRef(m['planRef']) && isDataRefs(m['data']) && isNum(m['workers']) && m['workers'] >= 1))
       ? undefined
-      : 'assign needs runId, token, plan, segment, gauntletVersion and protocolVersion',
-  accepted: (m) => (isStr(m['agentId']) && isNum(m['epochMs']) ? undefined : 'accepted needs agentId and epochMs'),
+      : 'assign needs runId, token, planRef, data, workers, segment, gauntletVersion and protocolVersion',
+  accepted: (m) => (isStr(m['agentId']) && isNum(m['epochMs']) && (m['heldMs'] === undefined || isNum(m['heldMs'])) ? undefined : 'accepted needs agentId and epochMs'),
   rejected: (m) => (isStr(m['agentId']) && isStr(m['reason']) ? undefined : 'rejected needs agentId and reason'),
   ready: (m) => (isStr(m['agentId']) && isStr(m['token']) ? undefined : 'ready needs agentId and token'),
   start: (m) => (isStr(m['runId']) && numRecord(m['startEpochMs']) ? undefined : 'start needs runId and startEpochMs'),
@@ -45,7 +48,7 @@ const FIELDS: Record<AgentMessage['type'], (m: Obj) => string | undefined> = {
       ? undefined
       : 'snapshot needs agentId, token, an index, endMs and metrics (counters, trends)',
   done: (m) =>
-    isStr(m['agentId']) && isStr(m['token']) && isNum(m['durationMs']) && isStr(m['stopReason']) && Array.isArray(m['errors']) && (m['error'] === undefined || isStr(m['error'])) && (m['failures'] === undefined || Array.isArray(m['failures'])) && (m['stopped'] === undefined || isStr(m['stopped']))
+    isStr(m['agentId']) && isStr(m['token']) && isNum(m['durationMs']) && isStr(m['stopReason']) && Array.isArray(m['errors']) && (m['error'] === undefined || isStr(m['error'])) && (m['failures'] === undefined || Array.isArray(m['failures'])) && (m['stopped'] === undefined || isStr(m['stopped'])) && (m['csv'] === undefined || isObjectRef(m['csv']))
       ? undefined
       : 'done needs agentId, token, durationMs, stopReason and errors',
 };

@@ -230,7 +230,7 @@ export function describeNatsError(err: unknown, nats: ResolvedNats): { message: 
   if (nats.tls) {
     return { message: `cannot connect to NATS at ${nats.url} over TLS: ${raw}`, hint: 'a server that verifies clients drops one without a certificate it trusts: check --nats-tls-cert/--nats-tls-key against its tls block (ca_file, verify)', auth: false };
   }
-  return { message: `cannot connect to NATS at ${nats.url}: ${raw}`, hint: 'start a NATS server (nats-server -a 127.0.0.1 -p 4222) and give its URL with --nats', auth: false };
+  return { message: `cannot connect to NATS at ${nats.url}: ${raw}`, hint: 'start a NATS server with JetStream (nats-server -a 127.0.0.1 -p 4222 -js -sd DIR) and give its URL with --nats', auth: false };
 }
 
 /**
@@ -240,7 +240,8 @@ export function describeNatsError(err: unknown, nats: ResolvedNats): { message: 
 export async function connectNats(options: NatsConnectOptions | string, name: string): Promise<NatsConnection> {
   const nats = natsConnectionOptions(options);
   try {
-    return await connect({ ...nats.connection, name, timeout: 5000 });
+    // Reconnect every 0.5 s for about a minute: a NATS restart mid-run loses nothing (see snapshot-stream.ts).
+    return await connect({ ...nats.connection, name, timeout: 5000, reconnectTimeWait: 500, maxReconnectAttempts: 120 });
   } catch (err) {
     const d = describeNatsError(err, nats);
     throw new GauntletError(d.auth ? 'GAUNTLET_CONFIG_INVALID' : 'GAUNTLET_RUNTIME', d.message, { hint: d.hint });

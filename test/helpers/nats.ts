@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { spawnCli } from './cli.js';
 
@@ -15,10 +18,18 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** Nats is a nats-server a test started on 127.0.0.1. */
+/** Nats is a nats-server a test started on 127.0.0.1, with JetStream on (its store in `storeDir`). */
 export interface Nats {
   url: string;
+  /** proc is the running server (replaced by restart). */
   proc: ChildProcess;
+  port: number;
+  /** storeDir is this test's JetStream store (removed after the test). */
+  storeDir: string;
+  /** kill stops the server at once (SIGKILL), as a crash would, and waits for it to exit. */
+  kill(): Promise<void>;
+  /** restart starts the server again on the same port and store (after kill), as an outage ends. */
+  restart(): Promise<void>;
 }
 
 async function waitForPort(port: number, timeoutMs: number): Promise<void> {
@@ -45,14 +56,43 @@ export function haveNatsOrSkip(t: TestContext): boolean {
   return true;
 }
 
-/** startNatsOrSkip starts nats-server on a free port, or on `port` (killed after the test); missing, it fails in CI and skips elsewhere. */
-export async function startNatsOrSkip(t: TestContext, port?: number): Promise<Nats | undefined> {
+/**
+ * startNatsOrSkip starts nats-server with JetStream (`-js -sd <a fresh store dir>`) on a free port, or
+ * on `port` (killed after the test); `jetstream: false` starts it without JetStream. Missing, it fails
+ * in CI and skips elsewhere.
+ */
+export async function startNatsOrSkip(t: TestContext, port?: number, options: { jetstream?: boolean } = {}): Promise<Nats | undefined> {
   if (!haveNatsOrSkip(t)) return undefined;
-  port ??= await freePort();
-  const proc = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
-  t.after(() => void proc.kill('SIGKILL'));
-  await waitForPort(port, 5000);
-  return { url: `nats://127.0.0.1:${port}`, proc };
+  const p = port ?? (await freePort());
+  const storeDir = mkdtempSync(join(tmpdir(), 'gauntlet-nats-'));
+  const args = ['-a', '127.0.0.1', '-p', String(p), ...(options.jetstream === false ? [] : ['-js', '-sd', storeDir])];
+  const launch = async () => {
+    const proc = spawn('nats-server', args, { stdio: 'ignore' });
+    await waitForPort(p, 10_000);
+    return proc;
+  };
+  const nats: Nats = {
+    url: `nats://127.0.0.1:${p}`,
+    proc: await launch(),
+    port: p,
+    storeDir,
+    async kill() {
+      const proc = nats.proc;
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      await new Promise<void>((resolve) => {
+        proc.once('exit', () => resolve());
+        proc.kill('SIGKILL');
+      });
+    },
+    async restart() {
+      nats.proc = await launch();
+    },
+  };
+  t.after(() => {
+    nats.proc.kill('SIGKILL');
+    rmSync(storeDir, { recursive: true, force: true });
+  });
+  return nats;
 }
 
 /**
@@ -78,4 +118,20 @@ export async function startAgents(t: TestContext, nats: Nats, n: number, prefix 
       return child;
     }),
   );
+}
+
+/** stderrLog collects a child's stderr from now on (agents log what they fetched, stopped, refused). */
+export function stderrLog(child: ChildProcess): { text: string } {
+  const out = { text: '' };
+  child.stderr!.on('data', (d: Buffer) => (out.text += d.toString()));
+  return out;
+}
+
+/** waitFor polls cond every 50 ms until it holds, or fails after timeoutMs (a generous bound, never a proof by sleeping). */
+export async function waitFor(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!cond()) {
+    if (performance.now() > deadline) assert.fail(`${what} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }

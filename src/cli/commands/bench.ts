@@ -42,7 +42,7 @@ export function benchCommand(setExit: (code: number) => void): Command {
       insecure: f.insecure === true,
       rawRows: f.csv !== undefined,
     });
-    const distributed = agentsOf(f, f.csv !== undefined);
+    const distributed = agentsOf(f);
     const thresholds = thresholdsOf(f);
     // Connections beyond the descriptor limit fail as `local`; say so before the run.
     const fdWarning = distributed === undefined ? fdLimitWarning(plan) : undefined;

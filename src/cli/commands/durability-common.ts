@@ -94,7 +94,7 @@ export interface PlacementFlagValues extends AgentFlagValues {
  * and the server's host. `csv`: a raw --csv was asked for, which cannot go with agents.
  */
 export function placementOf(f: PlacementFlagValues, csv: boolean): Pick<CellHooks, 'agents' | 'host'> {
-  const agents = agentsOf(f, csv);
+  const agents = agentsOf(f);
   return { ...(agents !== undefined ? { agents } : {}), ...(f.serverHost !== undefined ? { host: f.serverHost } : {}) };
 }
 

@@ -107,15 +107,14 @@ export interface AgentFlagValues extends NatsFlagValues, FleetFlagValues {
   nats?: string;
 }
 
-/** agentsOf reads the scale-out flags: undefined for a local run, else how many agents and where. */
-export function agentsOf(f: AgentFlagValues, csv: boolean) {
+/** agentsOf reads the scale-out flags: undefined for a local run, else how many agents and where (--csv works too: agents put their raw rows in the object store). */
+export function agentsOf(f: AgentFlagValues) {
   if (f.agents === undefined) {
     const given = f.nats !== undefined ? '--nats' : (natsFlagsGiven(f)[0] ?? fleetFlagGiven(f));
     if (given !== undefined) throw usageError(`${given} needs --agents N`, 'add --agents 2 (how many agents to run on)');
     return undefined;
   }
   const agents = parsePositiveInt(f.agents, '--agents');
-  if (csv) throw usageError('--csv (one row per request) cannot go with --agents', 'use --json or --timeseries with --agents');
   return { agents, nats: natsOptionsOf(f.nats ?? 'nats://127.0.0.1:4222', f), ...fleetOptionsOf(f) };
 }
 

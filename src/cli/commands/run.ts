@@ -81,7 +81,7 @@ export function runCommand(setExit: (code: number) => void): Command {
   cmd.action(async (file: string, f: RunFlags) => {
     if (f.dataMode !== undefined && !(FEEDER_MODES as readonly string[]).includes(f.dataMode)) throw usageError(`--data-mode '${f.dataMode}' is not ${FEEDER_MODES.join(', ')}`, `for example --data-mode ${FEEDER_MODES[0]}`);
     const headers = headersOf(f.header);
-    const distributed = agentsOf(f, f.csv !== undefined);
+    const distributed = agentsOf(f);
     const prepared = await prepareScriptRun({
       file,
       ...(distributed ? { shipCode: true } : {}),

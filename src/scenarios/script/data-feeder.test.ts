@@ -75,3 +75,10 @@ test('round-robin walks the file from a staggered start; random is reproducible 
   assert.equal(counts.size, 5);
   for (const n of counts.values()) assert.ok(n > 800 && n < 1200, `roughly uniform: ${[...counts.values()]}`);
 });
+
+test('DataFeeder with rowIndexes (an agent\'s share in unique mode) gives global user u row u, and refuses a user it holds no row for', () => {
+  const feeder = new DataFeeder({ file: 'd.csv', columns: ['id'], rows: [['r3'], ['r6']], rowIndexes: [3, 6], mode: 'unique', seed: 1 });
+  assert.deepEqual(feeder.row(3, 0), { id: 'r3' });
+  assert.deepEqual(feeder.row(6, 5), { id: 'r6' });
+  assert.throws(() => feeder.row(0, 0), /each need their own row/);
+});

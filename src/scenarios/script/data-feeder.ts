@@ -16,6 +16,11 @@ export interface DataSpec {
   readonly mode: FeederMode;
   /** seed makes `random` reproducible. */
   readonly seed: number;
+  /**
+   * rowIndexes, when present, are the row numbers (in the whole file) of `rows`: an agent in `unique`
+   * mode gets only the rows of the users its segment runs (see plan-objects.ts).
+   */
+  readonly rowIndexes?: readonly number[];
 }
 
 /**
@@ -54,6 +59,8 @@ export async function readDataFile(file: string, mode: FeederMode = 'unique', se
 export class DataFeeder {
   readonly spec: DataSpec;
   private readonly objects: Readonly<Record<string, string>>[];
+  /** byRow maps a row number of the whole file to its object, when the spec holds only some rows. */
+  private readonly byRow: Map<number, Readonly<Record<string, string>>> | undefined;
 
   constructor(spec: DataSpec) {
     this.spec = spec;
@@ -62,6 +69,7 @@ export class DataFeeder {
       spec.columns.forEach((c, k) => (o[c] = r[k] ?? ''));
       return Object.freeze(o);
     });
+    this.byRow = spec.rowIndexes === undefined ? undefined : new Map(spec.rowIndexes.map((n, k) => [n, this.objects[k]!]));
   }
 
   /** checkUsers throws a usage error when `unique` mode has fewer rows than users. */
@@ -74,7 +82,7 @@ export class DataFeeder {
     const n = this.objects.length;
     switch (this.spec.mode) {
       case 'unique': {
-        const r = this.objects[userIndex];
+        const r = this.byRow !== undefined ? this.byRow.get(userIndex) : this.objects[userIndex];
         if (r === undefined) throw notEnoughRows(this.spec, userIndex + 1);
         return r;
       }
