@@ -29,7 +29,7 @@ export function basicCommand(setExit: (code: number) => void): Command {
   addThresholdFlags(cmd);
   return addPlacementFlags(cmd).action(async (f: BasicFlags) => {
       const thresholds = thresholdsOf(f);
-      const placement = placementOf(f, false);
+      const placement = placementOf(f);
       const cell = resolveBasic({ server: f.server, ...(f.seed !== undefined ? { seed: f.seed } : {}), ...(f.workers !== undefined ? { workers: f.workers } : {}) });
       await ensureAvailable(cell.server);
       const flags = { ...(f.json !== undefined ? { json: f.json } : {}), ...(f.quiet !== undefined ? { quiet: f.quiet } : {}) };

@@ -91,9 +91,9 @@ export interface PlacementFlagValues extends AgentFlagValues {
 
 /**
  * placementOf reads the placement flags into a cell's hooks: the agents (undefined for local threads)
- * and the server's host. `csv`: a raw --csv was asked for, which cannot go with agents.
+ * and the server's host (a raw --csv works with agents too: they put their rows in the object store).
  */
-export function placementOf(f: PlacementFlagValues, csv: boolean): Pick<CellHooks, 'agents' | 'host'> {
+export function placementOf(f: PlacementFlagValues): Pick<CellHooks, 'agents' | 'host'> {
   const agents = agentsOf(f);
   return { ...(agents !== undefined ? { agents } : {}), ...(f.serverHost !== undefined ? { host: f.serverHost } : {}) };
 }

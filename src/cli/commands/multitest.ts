@@ -38,7 +38,7 @@ export function multitestCommand(setExit: (code: number) => void): Command {
       return setExit(0);
     }
     const thresholds = thresholdsOf(f);
-    const placement = placementOf(f, false); // multitest's --csv is the matrix, one row per cell
+    const placement = placementOf(f); // multitest's --csv is the matrix, one row per cell
     const m = await resolveMultiTest({
       ...durabilityOptionsOf(f),
       servers: f.server,

@@ -91,7 +91,7 @@ export function singletestCommand(setExit: (code: number) => void): Command {
       rawRows: f.csv !== undefined,
     });
     const thresholds = thresholdsOf(f);
-    const placement = placementOf(f, f.csv !== undefined);
+    const placement = placementOf(f);
     if (f.serveOnly && placement.agents !== undefined) throw usageError('--serve-only sends no requests, so it takes no --agents', 'drop --agents, or drop --serve-only to run the test on agents');
     await ensureAvailable(cell.server);
     if (f.serveOnly) return setExit(await serveOnly(cell, placement.host));
