@@ -6,6 +6,7 @@ import { startRun, type RunHandle } from '../api/start-run.js';
 import { HtmlReporter } from '../report/html-report.js';
 import { JsonReporter } from '../report/json-result.js';
 import { outputFailureHint, type OutputFailure } from '../report/output-file.js';
+import { metricOutputs } from '../report/outputs/metric-outputs.js';
 import { ProgressReporter } from '../report/progress.js';
 import { RawCsvReporter } from '../report/raw-csv.js';
 import type { Reporter } from '../report/reporter.js';
@@ -21,6 +22,8 @@ export interface OutputFlags {
   csv?: string;
   timeseries?: string;
   html?: string;
+  /** out: the `--out` specs (json=FILE, prometheus=URL, otlp=URL), repeatable. */
+  out?: string[];
   quiet?: boolean;
 }
 
@@ -51,6 +54,7 @@ export function openOutputs(o: OutputFlags): Outputs {
     if (o.json === STDOUT) reporters.push(stdoutJson());
     else if (o.json) reporters.push(new JsonReporter(o.json, { onFailure }));
     if (o.html) reporters.push(new HtmlReporter(o.html, { onFailure }));
+    if (o.out !== undefined && o.out.length > 0) reporters.push(...metricOutputs(o.out, { onFailure, warn: err }));
   } catch (e) {
     for (const r of reporters) void r.onAbort?.(e);
     throw e;

@@ -7,7 +7,7 @@ import type { Reporter } from '../../report/reporter.js';
 import { err, out, strictCommand } from '../io.js';
 import { exitCodeOf, openOutputs, progressReporter, renderOutputFailures } from '../run-and-report.js';
 import { addDurabilityFlags, DURABILITY_LOAD_DEFAULTS, durabilityOptionsOf, onStopSignals, printTests, untilSignal, type DurabilityFlagValues } from './durability-common.js';
-import { addLoadFlags, addThresholdFlags, thresholdsOf, type LoadFlagValues, type ThresholdFlagValues } from './load-flags.js';
+import { addLoadFlags, addOutputFlags, addThresholdFlags, thresholdsOf, type LoadFlagValues, type ThresholdFlagValues } from './load-flags.js';
 import type { Threshold } from '../../metrics/thresholds.js';
 import { renderThresholdVerdicts } from '../../report/verdict.js';
 
@@ -71,6 +71,7 @@ export function singletestCommand(setExit: (code: number) => void): Command {
     .option('--serve-only', 'start the server, print its URL and wait for Ctrl-C (no test)');
   addDurabilityFlags(cmd);
   addLoadFlags(cmd, DURABILITY_LOAD_DEFAULTS);
+  addOutputFlags(cmd);
   addThresholdFlags(cmd);
   cmd.action(async (f: SingleTestFlags) => {
     if (f.test === 'list') {
