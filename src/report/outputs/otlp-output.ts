@@ -106,7 +106,8 @@ export class OtlpOutput implements Reporter {
       selectAggregationTemporality: () => AggregationTemporality.CUMULATIVE,
     };
     const producer: MetricProducer = { collect: () => Promise.resolve(this.collect()) };
-    const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: spec.everyMs, exportTimeoutMillis: EXPORT_TIMEOUT_MS, metricProducers: [producer] });
+    // The SDK wants an export to time out within the period.
+    const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: spec.everyMs, exportTimeoutMillis: Math.min(EXPORT_TIMEOUT_MS, spec.everyMs), metricProducers: [producer] });
     this.provider = new MeterProvider({ resource: resourceFromAttributes({ 'service.name': 'gauntlet' }), readers: [reader] });
   }
 
