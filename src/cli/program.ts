@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { createRequire } from 'node:module';
 import { agentCommand } from './commands/agent.js';
 import { basicCommand } from './commands/basic.js';
+import { compareCommand } from './commands/compare.js';
 import { benchCommand } from './commands/bench.js';
 import { keyCommand } from './commands/key.js';
 import { demoCommand } from './commands/demo.js';
@@ -37,6 +38,7 @@ export async function main(argv: string[]): Promise<number> {
     .addCommand(serversCommand(setExit))
     .addCommand(serveAppCommand(setExit))
     .addCommand(reportCommand(setExit))
+    .addCommand(compareCommand(setExit))
     .addCommand(agentCommand(setExit))
     .addCommand(keyCommand());
   program.commands.forEach((c) => strictCommand(c));
