@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { after, before, test } from 'node:test';
+import { chromium } from 'playwright-core';
 import { runCli } from '../helpers/cli.js';
 import { startCountingTarget, type CountingTarget } from '../helpers/counting-target.js';
 
@@ -69,6 +71,29 @@ test('compare --html: one self-contained page with uPlot inlined and every run i
   for (const s of data.series) assert.equal(s.ys.length, 2);
   const [baseP, slowP] = data.distribution.ys;
   assert.ok(slowP![3]! >= 300 && baseP![3]! < slowP![3]!, `median by percentile: ${baseP![3]} vs ${slowP![3]}`);
+});
+
+test('compare --html in a real browser: four uPlot charts, one line per run, no script error', async (t) => {
+  const browserPath = '/usr/bin/chromium';
+  if (!existsSync(browserPath)) {
+    const message = 'chromium is not installed; install with: apt-get install -y chromium';
+    if (process.env['CI'] === 'true') assert.fail(message);
+    return t.skip(message);
+  }
+  const html = join(dir, 'browser.html');
+  const r = await runCli(['compare', base, again, slower, '--html', html]);
+  assert.equal(r.code, 0, r.stderr);
+  const browser = await chromium.launch({ executablePath: browserPath, args: ['--no-sandbox'] });
+  t.after(() => browser.close());
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(pathToFileURL(html).href);
+  await page.locator('canvas').nth(3).waitFor({ timeout: 15_000 });
+  assert.deepEqual(await page.locator('.u-title').allTextContents(), ['throughput (http_reqs/s)', 'http_req_duration p50 per interval', 'http_req_duration p99 per interval', 'http_req_duration by percentile']);
+  // Each chart's legend: the x series and one per run.
+  assert.deepEqual(await page.locator('.uplot').first().locator('.u-series .u-label').allTextContents(), ['seconds from start', 'base.json', 'again.json', 'slower.json']);
+  assert.deepEqual(errors, []);
 });
 
 test('compare: a malformed gate is one error and one hint, exit 2', async () => {

@@ -22,10 +22,12 @@ interface ComparisonCharts {
 
 function timeSeries(runs: readonly RunResult[], title: string, unit: string, value: (r: RunResult, i: number) => number | undefined): ComparisonCharts['series'][number] {
   const xs = new Set<number>();
-  for (const r of runs) for (const row of r.intervals) xs.add((row.startMs + row.durationMs) / 1000);
+  // A last interval cut short (a few ms) would plot as a spike: the charts take whole intervals.
+  const whole = (r: RunResult) => r.intervals.map((row, i) => [row, i] as const).filter(([row]) => row.durationMs >= r.intervalMs / 2);
+  for (const r of runs) for (const [row] of whole(r)) xs.add((row.startMs + row.durationMs) / 1000);
   const x = [...xs].sort((a, b) => a - b);
   const ys = runs.map((r) => {
-    const at = new Map(r.intervals.map((row, i) => [(row.startMs + row.durationMs) / 1000, value(r, i) ?? null]));
+    const at = new Map(whole(r).map(([row, i]) => [(row.startMs + row.durationMs) / 1000, value(r, i) ?? null]));
     return x.map((t) => at.get(t) ?? null);
   });
   return { title, unit, x, ys };
@@ -56,18 +58,20 @@ const PAGE_SCRIPT = `
 const data = JSON.parse(document.getElementById('data').textContent);
 const colors = ${JSON.stringify(COLORS)};
 const width = Math.min(1000, document.body.clientWidth - 20);
-function chart(title, unit, x, ys, xlabel, xvalues) {
+function chart(title, unit, x, ys, xlabel, xvalues, xsplits) {
   const el = document.createElement('div');
   document.getElementById('charts').appendChild(el);
   const series = [{ label: xlabel }].concat(data.labels.map((l, i) => ({ label: l, stroke: colors[i % colors.length], width: 2, spanGaps: true, value: (u, v) => v == null ? '-' : v.toFixed(3) + ' ' + unit })));
   const axes = [{ label: xlabel }, { label: unit }];
   if (xvalues) axes[0].values = xvalues;
+  if (xsplits) axes[0].splits = xsplits;
   new uPlot({ title, width, height: 300, series, axes, scales: { x: { time: false } } }, [x].concat(ys), el);
 }
 for (const s of data.series) chart(s.title, s.unit, s.x, s.ys, 'seconds from start');
 const pct = ${JSON.stringify(DISTRIBUTION_PERCENTILES)};
 chart(data.distribution.trend + ' by percentile', 'ms', data.distribution.x, data.distribution.ys, 'percentile',
-  (u, splits) => splits.map((v) => { const i = data.distribution.x.findIndex((x) => Math.abs(x - v) < 1e-9); return i >= 0 ? 'p' + pct[i] : (100 - 100 / Math.pow(10, v)).toPrecision(4); }));
+  (u, splits) => splits.map((v) => { const i = data.distribution.x.findIndex((x) => Math.abs(x - v) < 1e-9); return i >= 0 ? 'p' + pct[i] : ''; }),
+  () => data.distribution.x.filter((_, i) => [0, 50, 90, 99, 99.9, 99.99, 100].includes(pct[i])));
 `;
 
 /**
