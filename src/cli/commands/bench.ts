@@ -48,7 +48,7 @@ export function benchCommand(setExit: (code: number) => void): Command {
     // Connections beyond the descriptor limit fail as `local`; say so before the run.
     const fdWarning = distributed === undefined ? fdLimitWarning(plan) : undefined;
     if (fdWarning !== undefined) err(fdWarning);
-    const outputs = openOutputs(f);
+    const outputs = await openOutputs(f);
     const reporters = [...outputs.reporters, ...progressReporter(plan, f.quiet)];
     const result =
       distributed === undefined

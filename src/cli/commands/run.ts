@@ -102,7 +102,7 @@ export function runCommand(setExit: (code: number) => void): Command {
       ...(f.csv !== undefined ? { csv: f.csv } : {}),
       ...(f.timeseries !== undefined ? { timeseries: f.timeseries } : {}),
     });
-    const outputs = openOutputs({ ...prepared.outputs, ...(f.html !== undefined ? { html: f.html } : {}), ...(f.out !== undefined ? { out: f.out } : {}) });
+    const outputs = await openOutputs({ ...prepared.outputs, ...(f.html !== undefined ? { html: f.html } : {}), ...(f.out !== undefined ? { out: f.out } : {}) });
     const reporters = [...outputs.reporters, ...progressReporter(prepared.plan, f.quiet)];
     const handle = await duringStartup(() => startScriptRun(prepared, { reporters, ...(distributed ? { distributed } : {}) }), f.quiet);
     const result = await awaitWithSignals(handle, f.quiet);

@@ -22,7 +22,7 @@ interface SingleTestFlags extends LoadFlagValues, DurabilityFlagValues, Threshol
  * then the durability figures; it returns the exit code (130 after Ctrl-C, once the server is stopped).
  */
 export async function runCell(cell: ResolvedCell, f: LoadFlagValues, heading: string, withFigures = true, thresholds: readonly Threshold[] = []): Promise<number> {
-  const outputs = openOutputs(f); // opened now: a bad path fails before the server starts
+  const outputs = await openOutputs(f); // opened now: a bad path fails before the server starts
   out(`${heading}\n`);
   const run = new CellRun(cell, { reporters: (plan): Reporter[] => [...outputs.reporters, ...progressReporter(plan, f.quiet)], thresholds });
   const off = onStopSignals(run, cell.planFor('http://127.0.0.1:1').graceMs, f.quiet);
