@@ -127,6 +127,16 @@ test('--out otlp: what the official exporter sends decodes with the official .pr
   assert.equal(point.positive.bucketCounts.reduce((a, b) => a + b, 0) + point.zeroCount, point.count, 'the buckets hold every value');
 });
 
+test('--out otlp to a port where nothing listens: at most three warnings and a count, the summary, exit 0', async () => {
+  const port = await freePort();
+  const r = await runCli(['bench', target.url, '-c', '2', '-d', '3s', '-w', '1', '-q', '--out', `otlp=http://127.0.0.1:${port}/v1/metrics?every=1s`]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^Test of \d+ requests complete/m);
+  const failures = r.stderr.match(/push failed: .*ECONNREFUSED/g) ?? [];
+  assert.ok(failures.length >= 1 && failures.length <= 3, r.stderr);
+  assert.match(r.stderr, /(\d+) of \1 pushes failed/);
+});
+
 test('--out json: k6 NDJSON Metric and Point lines whose sums and counts equal the run', async () => {
   const json = join(dir, 'points-run.json');
   const points = join(dir, 'points.ndjson');

@@ -91,7 +91,9 @@ export class OtlpOutput implements Reporter {
     warn: (line: string) => void,
   ) {
     this.warnings = new PushWarnings(describeOutput(spec), warn);
-    const inner = new OTLPMetricExporter({ url: spec.url, timeoutMillis: EXPORT_TIMEOUT_MS });
+    // An export (with the exporter's retries) ends within the period, so a dead receiver delays the end by one period at most.
+    const timeoutMs = Math.min(EXPORT_TIMEOUT_MS, spec.everyMs);
+    const inner = new OTLPMetricExporter({ url: spec.url, timeoutMillis: timeoutMs });
     const warnings = this.warnings;
     const exporter: PushMetricExporter = {
       export: (metrics, done) =>
@@ -106,8 +108,7 @@ export class OtlpOutput implements Reporter {
       selectAggregationTemporality: () => AggregationTemporality.CUMULATIVE,
     };
     const producer: MetricProducer = { collect: () => Promise.resolve(this.collect()) };
-    // The SDK wants an export to time out within the period.
-    const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: spec.everyMs, exportTimeoutMillis: Math.min(EXPORT_TIMEOUT_MS, spec.everyMs), metricProducers: [producer] });
+    const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: spec.everyMs, exportTimeoutMillis: timeoutMs, metricProducers: [producer] });
     this.provider = new MeterProvider({ resource: resourceFromAttributes({ 'service.name': 'gauntlet' }), readers: [reader] });
   }
 
