@@ -174,6 +174,28 @@ test('--out json with --agents: the coordinator writes the merged points once', 
   assert.equal(lines.filter((l) => l.type === 'Point' && l.metric === 'http_req_duration').length, 200);
 });
 
+test('--out with credentials in the URL: they go as a Basic header and are never printed', async (t) => {
+  const seen: string[] = [];
+  const receiver = http.createServer((req, res) => {
+    seen.push(`${req.url} ${req.headers['authorization'] ?? '(none)'}`);
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(401);
+      res.end('unauthorized');
+    });
+  });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  t.after(() => receiver.close());
+  const port = (receiver.address() as AddressInfo).port;
+  const r = await runCli(['bench', target.url, '-c', '2', '-d', '2s', '-w', '1', '-q', '--out', `prometheus=http://gauntlet:s3cret-token@127.0.0.1:${port}/api/v1/write`, '--out', `otlp=http://gauntlet:s3cret-token@127.0.0.1:${port}/v1/metrics`]);
+  assert.equal(r.code, 0, r.stderr);
+  const basic = `Basic ${Buffer.from('gauntlet:s3cret-token').toString('base64')}`;
+  assert.ok(seen.includes(`/api/v1/write ${basic}`), seen.join('\n'));
+  assert.ok(seen.includes(`/v1/metrics ${basic}`), seen.join('\n'));
+  assert.match(r.stderr, /--out prometheus=http:\/\/127\.0\.0\.1:\d+\/api\/v1\/write: push failed: HTTP 401/);
+  assert.doesNotMatch(r.stdout + r.stderr, /s3cret-token/);
+});
+
 test('--out with a bad spec is one error and one hint, exit 2, before any request', async () => {
   const before = target.requests;
   for (const spec of ['influx=http://x', 'prometheus=not a url', 'prometheus=http://127.0.0.1:9090/api/v1/write?names=k7', 'json=']) {

@@ -20,7 +20,7 @@ import type { IntervalRow, RunResult } from '../../metrics/run-result.js';
 import type { PlanInfo, Reporter } from '../reporter.js';
 import { exponentialBuckets } from './exponential-buckets.js';
 import { metricPrefix, metricSeries, sanitizeName } from './metric-series.js';
-import { describeOutput, type OutputSpec } from './output-spec.js';
+import { describeOutput, endpointOf, type OutputSpec } from './output-spec.js';
 import { PushWarnings } from './push-warnings.js';
 
 type OtlpSpec = Extract<OutputSpec, { kind: 'otlp' }>;
@@ -93,7 +93,8 @@ export class OtlpOutput implements Reporter {
     this.warnings = new PushWarnings(describeOutput(spec), warn);
     // An export (with the exporter's retries) ends within the period, so a dead receiver delays the end by one period at most.
     const timeoutMs = Math.min(EXPORT_TIMEOUT_MS, spec.everyMs);
-    const inner = new OTLPMetricExporter({ url: spec.url, timeoutMillis: timeoutMs });
+    const endpoint = endpointOf(spec.url);
+    const inner = new OTLPMetricExporter({ url: endpoint.url, headers: endpoint.headers, timeoutMillis: timeoutMs });
     const warnings = this.warnings;
     const exporter: PushMetricExporter = {
       export: (metrics, done) =>

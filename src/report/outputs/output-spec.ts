@@ -55,6 +55,20 @@ function takeParam<T extends string>(url: URL, name: string, allowed: readonly T
   return v as T;
 }
 
+/**
+ * endpointOf splits a receiver URL into the URL to send to and its headers: credentials written in
+ * the URL (`https://user:token@host/…`) become an `Authorization: Basic` header, so they are never
+ * part of a URL that an error message could print.
+ */
+export function endpointOf(url: string): { url: string; headers: Record<string, string> } {
+  const u = new URL(url);
+  if (u.username === '' && u.password === '') return { url, headers: {} };
+  const auth = Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64');
+  u.username = '';
+  u.password = '';
+  return { url: u.toString(), headers: { authorization: `Basic ${auth}` } };
+}
+
 /** describeOutput names an output for messages without its URL's credentials or query. */
 export function describeOutput(spec: OutputSpec): string {
   if (spec.kind === 'json') return `--out json=${spec.path}`;

@@ -6,7 +6,7 @@ import type { IntervalRow, RunResult } from '../../metrics/run-result.js';
 import type { Reporter } from '../reporter.js';
 import { exponentialBuckets } from './exponential-buckets.js';
 import { metricPrefix, metricSeries, sanitizeName } from './metric-series.js';
-import { describeOutput, type OutputSpec } from './output-spec.js';
+import { describeOutput, endpointOf, type OutputSpec } from './output-spec.js';
 import { WriteRequestType } from './prompb.js';
 import { PushWarnings } from './push-warnings.js';
 
@@ -93,6 +93,7 @@ export class PrometheusOutput implements Reporter {
   private lastTimestamp = 0;
   private inFlight: Promise<void> | undefined;
   private trends: PrometheusSpec['trends'];
+  private readonly endpoint: { url: string; headers: Record<string, string> };
 
   constructor(
     private readonly spec: PrometheusSpec,
@@ -100,6 +101,7 @@ export class PrometheusOutput implements Reporter {
   ) {
     this.warnings = new PushWarnings(describeOutput(spec), warn);
     this.trends = spec.trends;
+    this.endpoint = endpointOf(spec.url);
   }
 
   onStart(): void {
@@ -142,9 +144,9 @@ export class PrometheusOutput implements Reporter {
   /** send posts one body: undefined when taken, else why not. */
   private async send(body: Uint8Array): Promise<string | undefined> {
     try {
-      const res = await fetch(this.spec.url, {
+      const res = await fetch(this.endpoint.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy', 'x-prometheus-remote-write-version': '0.1.0', 'user-agent': 'gauntlet' },
+        headers: { ...this.endpoint.headers, 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy', 'x-prometheus-remote-write-version': '0.1.0', 'user-agent': 'gauntlet' },
         body,
         signal: AbortSignal.timeout(PUSH_TIMEOUT_MS),
       });
