@@ -7,6 +7,7 @@ import { agentCommand } from './commands/agent.js';
 import { agentsCommand } from './commands/agents.js';
 import { attachCommand } from './commands/attach.js';
 import { basicCommand } from './commands/basic.js';
+import { compareCommand } from './commands/compare.js';
 import { benchCommand } from './commands/bench.js';
 import { keyCommand } from './commands/key.js';
 import { demoCommand } from './commands/demo.js';
@@ -40,6 +41,7 @@ export async function main(argv: string[]): Promise<number> {
     .addCommand(serversCommand(setExit))
     .addCommand(serveAppCommand(setExit))
     .addCommand(reportCommand(setExit))
+    .addCommand(compareCommand(setExit))
     .addCommand(agentCommand(setExit))
     .addCommand(keyCommand())
     .addCommand(agentsCommand(setExit))

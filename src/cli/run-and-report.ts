@@ -6,6 +6,7 @@ import { startRun, type RunHandle } from '../api/start-run.js';
 import { HtmlReporter } from '../report/html-report.js';
 import { JsonReporter } from '../report/json-result.js';
 import { outputFailureHint, type OutputFailure } from '../report/output-file.js';
+import { metricOutputs } from '../report/outputs/metric-outputs.js';
 import { ProgressReporter } from '../report/progress.js';
 import { RawCsvReporter } from '../report/raw-csv.js';
 import type { Reporter } from '../report/reporter.js';
@@ -21,6 +22,8 @@ export interface OutputFlags {
   csv?: string;
   timeseries?: string;
   html?: string;
+  /** out: the `--out` specs (json=FILE, prometheus=URL, otlp=URL), repeatable. */
+  out?: string[];
   quiet?: boolean;
 }
 
@@ -38,7 +41,7 @@ export interface Outputs {
  * opened before it are closed again). A file that fails during the run is reported on stderr once,
  * ends at its last whole row (CSV) or is not written at all (JSON, HTML), and lands in `failures`.
  */
-export function openOutputs(o: OutputFlags): Outputs {
+export async function openOutputs(o: OutputFlags): Promise<Outputs> {
   const failures: OutputFailure[] = [];
   const onFailure = (f: OutputFailure): void => {
     failures.push(f);
@@ -51,6 +54,7 @@ export function openOutputs(o: OutputFlags): Outputs {
     if (o.json === STDOUT) reporters.push(stdoutJson());
     else if (o.json) reporters.push(new JsonReporter(o.json, { onFailure }));
     if (o.html) reporters.push(new HtmlReporter(o.html, { onFailure }));
+    if (o.out !== undefined && o.out.length > 0) reporters.push(...(await metricOutputs(o.out, { onFailure, warn: err })));
   } catch (e) {
     for (const r of reporters) void r.onAbort?.(e);
     throw e;
@@ -145,7 +149,7 @@ export function exitCodeOf(result: RunResult, failedOutputs: readonly OutputFail
 
 /** runAndReport runs a plan with progress and output files, prints the summary, returns the exit code. */
 export async function runAndReport(plan: Plan, flags: OutputFlags): Promise<number> {
-  const outputs = openOutputs(flags);
+  const outputs = await openOutputs(flags);
   const reporters = [...outputs.reporters, ...progressReporter(plan, flags.quiet)];
   const result = await runWithSignals(plan, reporters, flags.quiet);
   out(renderTextSummary(result));

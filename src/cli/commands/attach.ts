@@ -36,7 +36,7 @@ export function attachCommand(setExit: (code: number) => void): Command {
     .option('-q, --quiet', 'no progress output');
   return addNatsFlags(addPrefixFlag(cmd)).action(async (runId: string, f: AttachFlags) => {
       const lostAfterMs = parseDuration(f.lostAfter ?? '3s', '--lost-after');
-      const outputs = openOutputs({ ...(f.json !== undefined ? { json: f.json } : {}), ...(f.timeseries !== undefined ? { timeseries: f.timeseries } : {}), ...(f.html !== undefined ? { html: f.html } : {}) });
+      const outputs = await openOutputs({ ...(f.json !== undefined ? { json: f.json } : {}), ...(f.timeseries !== undefined ? { timeseries: f.timeseries } : {}), ...(f.html !== undefined ? { html: f.html } : {}) });
       const reporters = [...outputs.reporters];
       const { attachRun } = await import('../../api/attach-run.js');
       const subjectPrefix = parseSubjectPrefix(f.subjectPrefix);

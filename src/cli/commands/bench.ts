@@ -6,7 +6,7 @@ import { renderTextSummary } from '../../report/text-summary.js';
 import { fdLimitWarning } from '../fd-limit.js';
 import { err, out, strictCommand } from '../io.js';
 import { awaitWithSignals, exitCodeOf, openOutputs, progressReporter, renderOutputFailures, runWithSignals } from '../run-and-report.js';
-import { addAgentFlags, addHttpFlags, addLoadFlags, addThresholdFlags, agentsOf, loadOptionsOf, thresholdsOf, type AgentFlagValues, type LoadFlagValues, type ThresholdFlagValues } from './load-flags.js';
+import { addAgentFlags, addHttpFlags, addLoadFlags, addOutputFlags, addThresholdFlags, agentsOf, loadOptionsOf, thresholdsOf, type AgentFlagValues, type LoadFlagValues, type ThresholdFlagValues } from './load-flags.js';
 
 interface BenchFlags extends LoadFlagValues, AgentFlagValues, ThresholdFlagValues {
   method?: string;
@@ -25,6 +25,7 @@ export function benchCommand(setExit: (code: number) => void): Command {
     .description('hammer one URL: closed model (-c, -n/-d) or open model (-r); HDR percentiles, CSV, JSON, time series')
     .argument('<url>', 'the URL to request, e.g. http://127.0.0.1:8080/');
   addLoadFlags(cmd);
+  addOutputFlags(cmd);
   addHttpFlags(cmd);
   addThresholdFlags(cmd);
   addAgentFlags(cmd);
@@ -47,7 +48,7 @@ export function benchCommand(setExit: (code: number) => void): Command {
     // Connections beyond the descriptor limit fail as `local`; say so before the run.
     const fdWarning = distributed === undefined ? fdLimitWarning(plan) : undefined;
     if (fdWarning !== undefined) err(fdWarning);
-    const outputs = openOutputs(f);
+    const outputs = await openOutputs(f);
     const reporters = [...outputs.reporters, ...progressReporter(plan, f.quiet)];
     const result =
       distributed === undefined

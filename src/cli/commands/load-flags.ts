@@ -54,6 +54,11 @@ export function addLoadFlags(cmd: Command, defaults: LoadFlagDefaults = BENCH_DE
   return cmd.option('-q, --quiet', 'no progress output');
 }
 
+/** addOutputFlags adds `--out` (repeatable): metrics to a k6-style NDJSON file, Prometheus remote write or OTLP as the run goes. */
+export function addOutputFlags(cmd: Command): Command {
+  return cmd.option('--out <kind=target>', "stream metrics as the run goes: json=FILE (k6 NDJSON), prometheus=URL (remote write), otlp=URL (OTLP/HTTP); ?names=k6 for k6's names (repeatable)", collect);
+}
+
 /** addHttpFlags adds the request flags of bench. */
 export function addHttpFlags(cmd: Command): Command {
   return cmd
@@ -137,6 +142,7 @@ export interface LoadFlagValues {
   csv?: string;
   timeseries?: string;
   html?: string;
+  out?: string[];
   quiet?: boolean;
 }
 

@@ -8,7 +8,7 @@ import { ExitCode } from '../../core/errors.js';
 import type { RunHandle } from '../../api/start-run.js';
 import { err, onStop, out, strictCommand } from '../io.js';
 import { awaitWithSignals, exitCodeOf, openOutputs, progressReporter, renderOutputFailures } from '../run-and-report.js';
-import { addAgentFlags, addLoadFlags, addThresholdFlags, agentsOf, loadOptionsOf, type AgentFlagValues, type LoadFlagValues, type ThresholdFlagValues } from './load-flags.js';
+import { addAgentFlags, addLoadFlags, addOutputFlags, addThresholdFlags, agentsOf, loadOptionsOf, type AgentFlagValues, type LoadFlagValues, type ThresholdFlagValues } from './load-flags.js';
 import { renderAgents } from '../../distributed/agents-summary.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -76,6 +76,7 @@ export function runCommand(setExit: (code: number) => void): Command {
     .option('--hook-timeout <time>', 'how long each startup and shutdown may take (default: 60s)')
     .option('-k, --insecure', 'do not verify TLS certificates');
   addLoadFlags(cmd, { connections: '10', duration: '10s when no -n or -i' });
+  addOutputFlags(cmd);
   addThresholdFlags(cmd);
   addAgentFlags(cmd);
   cmd.action(async (file: string, f: RunFlags) => {
@@ -101,7 +102,7 @@ export function runCommand(setExit: (code: number) => void): Command {
       ...(f.csv !== undefined ? { csv: f.csv } : {}),
       ...(f.timeseries !== undefined ? { timeseries: f.timeseries } : {}),
     });
-    const outputs = openOutputs({ ...prepared.outputs, ...(f.html !== undefined ? { html: f.html } : {}) });
+    const outputs = await openOutputs({ ...prepared.outputs, ...(f.html !== undefined ? { html: f.html } : {}), ...(f.out !== undefined ? { out: f.out } : {}) });
     const reporters = [...outputs.reporters, ...progressReporter(prepared.plan, f.quiet)];
     const handle = await duringStartup(() => startScriptRun(prepared, { reporters, ...(distributed ? { distributed } : {}) }), f.quiet);
     const result = await awaitWithSignals(handle, f.quiet);

@@ -10,7 +10,7 @@ import { addDurabilityFlags, addPlacementFlags, DURABILITY_LOAD_DEFAULTS, durabi
 import { usageError } from '../../core/errors.js';
 import { renderAgents } from '../../distributed/agents-summary.js';
 import type { CellHooks } from '../../api/durability.js';
-import { addLoadFlags, addThresholdFlags, thresholdsOf, type LoadFlagValues, type ThresholdFlagValues } from './load-flags.js';
+import { addLoadFlags, addOutputFlags, addThresholdFlags, thresholdsOf, type LoadFlagValues, type ThresholdFlagValues } from './load-flags.js';
 import type { Threshold } from '../../metrics/thresholds.js';
 import { renderThresholdVerdicts } from '../../report/verdict.js';
 
@@ -26,7 +26,7 @@ interface SingleTestFlags extends LoadFlagValues, DurabilityFlagValues, Threshol
  * the exit code (130 after Ctrl-C, once the server is stopped).
  */
 export async function runCell(cell: ResolvedCell, f: LoadFlagValues, heading: string, withFigures = true, thresholds: readonly Threshold[] = [], placement: Pick<CellHooks, 'agents' | 'host'> = {}): Promise<number> {
-  const outputs = openOutputs(f); // opened now: a bad path fails before the server starts
+  const outputs = await openOutputs(f); // opened now: a bad path fails before the server starts
   out(`${heading}\n`);
   const run = new CellRun(cell, { reporters: (plan): Reporter[] => [...outputs.reporters, ...progressReporter(plan, f.quiet)], thresholds, ...placement });
   const off = onStopSignals(run, cell.planFor('http://127.0.0.1:1').graceMs, f.quiet);
@@ -77,6 +77,7 @@ export function singletestCommand(setExit: (code: number) => void): Command {
     .option('--serve-only', 'start the server, print its URL and wait for Ctrl-C (no test)');
   addDurabilityFlags(cmd);
   addLoadFlags(cmd, DURABILITY_LOAD_DEFAULTS);
+  addOutputFlags(cmd);
   addThresholdFlags(cmd);
   addPlacementFlags(cmd);
   cmd.action(async (f: SingleTestFlags) => {
