@@ -43,7 +43,7 @@ export interface CoordinatorOptions {
 type Hello = Extract<AgentMessage, { type: 'hello' }> & { readonly key: string };
 
 /** READY_TIMEOUT_MS: the least time agents get to build their workers after the assignment. */
-const READY_TIMEOUT_MS = 10_000;
+const READY_TIMEOUT_MS = 30_000;
 
 /** MAX_DROP_LOGS bounds the lines logged for dropped messages, so a flood cannot flood stderr. */
 const MAX_DROP_LOGS = 10;
