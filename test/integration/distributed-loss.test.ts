@@ -85,7 +85,8 @@ test('--on-agent-loss continue: an agent that was only frozen (SIGSTOP) and come
   if (!nats) return;
   const target = await startCountingTarget();
   t.after(() => target.close());
-  const [, frozen] = await startAgents(t, nats, 2);
+  // A long orphan timeout: the frozen agent's own watch must not stop it first; the release must.
+  const [, frozen] = await startAgents(t, nats, 2, 'agent', ['--orphan-timeout', '30s']);
   t.after(() => void frozen!.kill('SIGCONT'));
   let log = '';
   frozen!.stderr!.on('data', (d: Buffer) => (log += d.toString()));
