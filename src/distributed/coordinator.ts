@@ -51,7 +51,7 @@ export interface CoordinatorOptions {
 type Hello = Extract<AgentMessage, { type: 'hello' }> & { readonly key: string };
 
 /** READY_TIMEOUT_MS: the least time agents get to build their workers after the assignment. */
-const READY_TIMEOUT_MS = 10_000;
+const READY_TIMEOUT_MS = 30_000;
 
 /** AgentEntry is what the coordinator tracks of one agent (the token kept as its SHA-256, which is what `attach` knows too; `key` the agent's signing key). */
 type AgentEntry = AgentOutcome & { tokenSha256: string; key: string; offsetMs: number; lastSeen: number; lastIndex: number; ready: boolean; csv?: ObjectRef; streamSeq?: number; checking?: boolean };
