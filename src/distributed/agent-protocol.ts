@@ -178,6 +178,15 @@ function toJson(msg: AgentMessage): string {
   return JSON.stringify(msg, replacer);
 }
 
+/** wireStringify and wireParse are JSON for anything else that travels (the plan object): non-finite numbers survive. */
+export function wireStringify(value: unknown): string {
+  return JSON.stringify(value, replacer);
+}
+
+export function wireParse(text: string): unknown {
+  return JSON.parse(text, reviver) as unknown;
+}
+
 /** encodeMessage turns a message into a NATS payload. */
 export function encodeMessage(msg: AgentMessage): Uint8Array {
   return encoder.encode(toJson(msg));

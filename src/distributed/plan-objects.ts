@@ -1,6 +1,7 @@
 import type { Segment } from '../core/segments.js';
 import type { Plan, PlanPart, ScenarioSpec } from '../load/plan.js';
 import { signPayload, verifyEnvelope, type SigningKey } from './plan-signing.js';
+import { wireParse, wireStringify } from './agent-protocol.js';
 import { isObjectRef, type ObjectRef, type RunStore } from './run-store.js';
 
 /** DataSpec is a script part's data table (scenarios/script/data-feeder.ts), named through the plan's types (this layer imports no scenario). */
@@ -80,7 +81,7 @@ export async function shipPlan(store: RunStore, runId: string, plan: Plan, key: 
     if (data) dataObjects.push(name);
     return ref;
   };
-  const planRef = await put(`${runId}/plan`, signPayload(JSON.stringify(stripped), key), false);
+  const planRef = await put(`${runId}/plan`, signPayload(wireStringify(stripped), key), false);
   const dataFor: DataRef[][] = segments.map(() => []);
   let k = 0;
   for (const { spec, parts } of tables.values()) {
@@ -110,9 +111,9 @@ export interface FetchedPlan {
 /** readPlanObject reads a plan from its (checked) envelope bytes; `trusted` undefined reads without verifying the signer (attach: nothing runs). */
 export function readPlanObject(bytes: Uint8Array, trusted: ReadonlySet<string> | undefined, acceptUnsigned = false): Plan {
   const raw = JSON.parse(decoder.decode(bytes)) as unknown;
-  if (trusted === undefined) return JSON.parse((raw as { payload: string }).payload) as Plan;
+  if (trusted === undefined) return wireParse((raw as { payload: string }).payload) as Plan;
   const env = verifyEnvelope(raw, trusted);
-  if (env.kind === 'ok') return JSON.parse(env.payload) as Plan;
+  if (env.kind === 'ok') return wireParse(env.payload) as Plan;
   if (acceptUnsigned && typeof raw === 'object' && raw !== null && !('payload' in raw)) return raw as Plan;
   throw new Error(`the plan object was refused: ${env.reason}`);
 }
