@@ -264,13 +264,11 @@ export async function proveMode(t: TestContext, mode: Mode): Promise<AuthNats | 
   if (!nats) return undefined;
   const target = await startCountingTarget();
   t.after(() => target.close());
-  // The good agent, the stray one (wrong credentials) and the refused coordinator start together.
+  // The good agent and the stray one (wrong credentials) start together; then the refused coordinator runs.
   const agent = spawnAgent(t, ['--nats', (mode.agentUrl ?? mode.url)(nats), '--id', 'auth0', ...mode.agentArgs], mode.env);
   const stray = spawnAgent(t, ['--nats', mode.wrong.url(nats), '--id', 'stray0', ...mode.wrong.args], mode.wrong.env);
-  const [refused] = await Promise.all([
-    runGauntlet(t, ['bench', `${target.url}/`, '-n', '200', '--agents', '1', '--nats', mode.wrong.url(nats), ...mode.wrong.args, '--json', '-', '-q'], mode.wrong.env),
-    waitForText(agent.output, /waiting for runs/, 30_000, `the agent connected (nats-server: ${nats.log.text})`),
-  ]);
+  await waitForText(agent.output, /waiting for runs/, 30_000, `the agent connected (nats-server: ${nats.log.text})`);
+  const refused = await runGauntlet(t, ['bench', `${target.url}/`, '-n', '200', '--agents', '1', '--nats', mode.wrong.url(nats), ...mode.wrong.args, '--json', '-', '-q'], mode.wrong.env);
   assert.ok(agent.output.text.includes(` on ${redactUrl((mode.agentUrl ?? mode.url)(nats))} offers`), `the agent names its server, redacted:\n${agent.output.text}`);
 
   // A coordinator with wrong credentials: one error line and one hint, exit 2, the target untouched.
