@@ -3,8 +3,9 @@ import { ensureAvailable, resolveBasic } from '../../api/durability.js';
 import { strictCommand } from '../io.js';
 import { runCell } from './singletest.js';
 import { addThresholdFlags, thresholdsOf, type ThresholdFlagValues } from './load-flags.js';
+import { addDashboardFlag, type DashboardFlagValues } from '../dashboard.js';
 
-interface BasicFlags extends ThresholdFlagValues {
+interface BasicFlags extends ThresholdFlagValues, DashboardFlagValues {
   server: string;
   seed?: string;
   workers?: string;
@@ -25,11 +26,11 @@ export function basicCommand(setExit: (code: number) => void): Command {
     .option('-w, --workers <n>', 'worker threads (default: one per core, at most one per connection)')
     .option('--json <file>', "write the whole result as JSON ('-': to stdout, and the text summary to stderr)")
     .option('-q, --quiet', 'no progress output');
-  return addThresholdFlags(cmd).action(async (f: BasicFlags) => {
+  return addDashboardFlag(addThresholdFlags(cmd)).action(async (f: BasicFlags) => {
       const thresholds = thresholdsOf(f);
       const cell = resolveBasic({ server: f.server, ...(f.seed !== undefined ? { seed: f.seed } : {}), ...(f.workers !== undefined ? { workers: f.workers } : {}) });
       await ensureAvailable(cell.server);
-      const flags = { ...(f.json !== undefined ? { json: f.json } : {}), ...(f.quiet !== undefined ? { quiet: f.quiet } : {}) };
+      const flags = { ...(f.json !== undefined ? { json: f.json } : {}), ...(f.quiet !== undefined ? { quiet: f.quiet } : {}), ...(f.dashboard !== undefined ? { dashboard: f.dashboard } : {}), ...(f.dashboardKeep !== undefined ? { dashboardKeep: f.dashboardKeep } : {}) };
       setExit(await runCell(cell, flags, `Running basic test against ${cell.server.text}.`, false, thresholds));
     });
 }

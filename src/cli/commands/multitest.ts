@@ -8,8 +8,12 @@ import { printOutputFailure, progressReporter, renderOutputFailures, STDOUT } fr
 import { addDurabilityFlags, DURABILITY_LOAD_DEFAULTS, durabilityOptionsOf, onStopSignals, printTests, repeatable, type DurabilityFlagValues } from './durability-common.js';
 import { addLoadFlags, addThresholdFlags, thresholdsOf, type LoadFlagValues, type ThresholdFlagValues } from './load-flags.js';
 import { thresholdsFailed } from '../../report/verdict.js';
+import { cellRunId, matrixGrid, matrixPageDoc } from '../../scenarios/durability/matrix-page.js';
+import { renderPage } from '../../report/dashboard-page.js';
+import type { MatrixCell } from '../../scenarios/durability/matrix.js';
+import { addDashboardFlag, openDashboard, type DashboardFlagValues } from '../dashboard.js';
 
-interface MultiTestFlags extends LoadFlagValues, DurabilityFlagValues, ThresholdFlagValues {
+interface MultiTestFlags extends LoadFlagValues, DurabilityFlagValues, ThresholdFlagValues, DashboardFlagValues {
   server: string[];
   test: string[];
   cellTimeLimit?: string;
@@ -29,7 +33,9 @@ export function multitestCommand(setExit: (code: number) => void): Command {
     .option('--cell-time-limit <time>', 'end a cell after this long even if not all its requests were sent, 0 for none (default: 60s; -d replaces it)');
   addDurabilityFlags(cmd);
   addLoadFlags(cmd, { ...DURABILITY_LOAD_DEFAULTS, oneRunOutputs: false });
+  cmd.option('--html <file>', "write the matrix and every cell's charts as one self-contained HTML page");
   addThresholdFlags(cmd);
+  addDashboardFlag(cmd);
   cmd.action(async (f: MultiTestFlags) => {
     if (f.test.includes('list')) {
       printTests();
@@ -47,20 +53,36 @@ export function multitestCommand(setExit: (code: number) => void): Command {
     if (jsonToStdout) sendTextToStderr();
     const json = f.json !== undefined && !jsonToStdout ? new WholeOutputFile(f.json, '--json', { onFailure: printOutputFailure }) : undefined;
     let csv: WholeOutputFile | undefined;
+    let html: WholeOutputFile | undefined;
     try {
       csv = f.csv !== undefined ? new WholeOutputFile(f.csv, '--csv', { onFailure: printOutputFailure }) : undefined;
+      html = f.html !== undefined ? new WholeOutputFile(f.html, '--html', { onFailure: printOutputFailure }) : undefined;
     } catch (e) {
       json?.discard();
+      csv?.discard();
       throw e;
     }
+    const dashboard = await openDashboard(f, `multitest: ${m.tests.length} test(s) against ${m.servers.length} server(s)`).catch((e: unknown) => {
+      for (const file of [json, csv, html]) file?.discard();
+      throw e;
+    });
+    const done: MatrixCell[] = [];
+    const runIds = new Map<MatrixCell, string>();
+    let cellIndex = 0;
+    const showGrid = () => dashboard?.setGrid(matrixGrid({ servers: m.servers.map((s) => s.text), tests: m.tests.map((t) => t.name), cells: done }, (c) => runIds.get(c)));
+    showGrid();
     if (!f.quiet) err(`${m.tests.length} test(s) against ${m.servers.length} server(s): ${m.cells.length} cell(s), a fresh server for each.\n`);
     const handle = startMultiTest(m, {
-      reporters: (plan) => progressReporter(plan, f.quiet, `${plan.label}:`),
+      reporters: (plan) => [...progressReporter(plan, f.quiet, `${plan.label}:`), ...(dashboard ? [dashboard.reporter(thresholds, cellRunId(cellIndex))] : [])],
       thresholds,
       onCellStart: (i, n, cell) => {
+        cellIndex = i;
         if (!f.quiet) err(`[${i + 1}/${n}] ${cell.server.text} undergoing test '${cell.test.name}'\n`);
       },
       onCellEnd: (i, n, cell) => {
+        done.push(cell);
+        if (cell.result !== undefined) runIds.set(cell, cellRunId(i));
+        showGrid();
         if (!f.quiet) err(`[${i + 1}/${n}] ${cell.server} × ${cell.test}: ${cellText(cell)}${cell.error !== undefined ? ` (${cell.error.split('\n')[0]})` : ''}\n`);
       },
     });
@@ -69,14 +91,17 @@ export function multitestCommand(setExit: (code: number) => void): Command {
     const matrix = await handle.done.finally(off).catch((e: unknown) => {
       json?.discard();
       csv?.discard();
+      html?.discard();
       throw e;
     });
     out('\n' + renderMatrix(matrix));
     json?.writeWhole(JSON.stringify(matrix, null, 1) + '\n');
     if (jsonToStdout) outData(JSON.stringify(matrix, null, 1) + '\n');
     csv?.writeWhole(renderMatrixCsv(matrix));
-    const failed = [json?.failure, csv?.failure].filter((x) => x !== undefined);
+    html?.writeWhole(renderPage(matrixPageDoc(matrix)));
+    const failed = [json?.failure, csv?.failure, html?.failure].filter((x) => x !== undefined);
     out(renderOutputFailures(failed));
+    await dashboard?.finish();
     if (matrix.stopReason === 'interrupted') return setExit(130);
     if (matrix.cells.some((c) => c.result !== undefined && thresholdsFailed(c.result))) return setExit(99);
     const broken = matrix.cells.some((c) => c.status === 'server-failed' || c.status === 'failed');

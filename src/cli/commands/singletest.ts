@@ -10,8 +10,9 @@ import { addDurabilityFlags, DURABILITY_LOAD_DEFAULTS, durabilityOptionsOf, onSt
 import { addLoadFlags, addThresholdFlags, thresholdsOf, type LoadFlagValues, type ThresholdFlagValues } from './load-flags.js';
 import type { Threshold } from '../../metrics/thresholds.js';
 import { renderThresholdVerdicts } from '../../report/verdict.js';
+import { addDashboardFlag, openDashboard, type DashboardFlagValues } from '../dashboard.js';
 
-interface SingleTestFlags extends LoadFlagValues, DurabilityFlagValues, ThresholdFlagValues {
+interface SingleTestFlags extends LoadFlagValues, DurabilityFlagValues, ThresholdFlagValues, DashboardFlagValues {
   server: string;
   test: string;
   serveOnly?: boolean;
@@ -21,13 +22,15 @@ interface SingleTestFlags extends LoadFlagValues, DurabilityFlagValues, Threshol
  * runCell runs one resolved cell with progress and output files and prints Labour's plain report,
  * then the durability figures; it returns the exit code (130 after Ctrl-C, once the server is stopped).
  */
-export async function runCell(cell: ResolvedCell, f: LoadFlagValues, heading: string, withFigures = true, thresholds: readonly Threshold[] = []): Promise<number> {
+export async function runCell(cell: ResolvedCell, f: LoadFlagValues & DashboardFlagValues, heading: string, withFigures = true, thresholds: readonly Threshold[] = []): Promise<number> {
+  const dashboard = await openDashboard(f, `${cell.test.name} against ${cell.server.text}`);
   const outputs = openOutputs(f); // opened now: a bad path fails before the server starts
   out(`${heading}\n`);
-  const run = new CellRun(cell, { reporters: (plan): Reporter[] => [...outputs.reporters, ...progressReporter(plan, f.quiet)], thresholds });
+  const run = new CellRun(cell, { reporters: (plan): Reporter[] => [...outputs.reporters, ...progressReporter(plan, f.quiet), ...(dashboard ? [dashboard.reporter(thresholds)] : [])], thresholds });
   const off = onStopSignals(run, cell.planFor('http://127.0.0.1:1').graceMs, f.quiet);
   const outcome = await run.done.finally(off);
   if (outcome.result === undefined) {
+    await dashboard?.finish();
     for (const r of outputs.reporters) await r.onAbort?.(outcome.error);
     if (outcome.error !== undefined) throw outcome.error;
     out('Stopped before the test started.\n');
@@ -41,6 +44,7 @@ export async function runCell(cell: ResolvedCell, f: LoadFlagValues, heading: st
   if (outcome.result.stopReason === 'interrupted' || outcome.result.stopReason === 'aborted') out('Stopped by the user before the planned end; the figures cover what ran.\n');
   out(renderOutputFailures(outputs.failures));
   if (outcome.error !== undefined) err(`error: ${outcome.error.message}\n`);
+  await dashboard?.finish();
   return exitCodeOf(outcome.result, outputs.failures);
 }
 
@@ -72,6 +76,7 @@ export function singletestCommand(setExit: (code: number) => void): Command {
   addDurabilityFlags(cmd);
   addLoadFlags(cmd, DURABILITY_LOAD_DEFAULTS);
   addThresholdFlags(cmd);
+  addDashboardFlag(cmd);
   cmd.action(async (f: SingleTestFlags) => {
     if (f.test === 'list') {
       printTests();
