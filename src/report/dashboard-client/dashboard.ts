@@ -124,6 +124,15 @@ function makeChart(spec: ChartSpec, run: RunState, holder: HTMLElement): uPlot {
     ],
     cursor: { drag: { x: true, y: false }, ...(pct || spec.columns ? {} : { sync: { key: `g-${run.view.id}` } }) },
     hooks: {
+      // The x range drawn, on the figure: what a zoom did is visible to people who inspect and to the tests.
+      setScale: [
+        (u, key) => {
+          if (key !== 'x') return;
+          const fig = u.root.closest('figure');
+          fig?.setAttribute('data-x-min', String(u.scales['x']?.min ?? ''));
+          fig?.setAttribute('data-x-max', String(u.scales['x']?.max ?? ''));
+        },
+      ],
       setSelect: [
         (u) => {
           if (pct || spec.columns || u.select.width <= 0) return;
@@ -145,7 +154,9 @@ function renderCharts(run: RunState, container: HTMLElement, specs: readonly Cha
     const holder = h('div');
     fig.append(h('h3', {}, spec.title), holder);
     container.append(fig);
-    run.charts.set(spec.id, { u: makeChart(spec, run, holder), spec, sig });
+    const u = makeChart(spec, run, holder);
+    fig.setAttribute('data-points', String(u.data[0].length));
+    run.charts.set(spec.id, { u, spec, sig });
   }
 }
 
@@ -230,7 +241,10 @@ function updateRun(run: RunState, e: PointEvent): void {
   el.append(tableNode({ id: 'meta', title: '', head: [], rows: run.view.meta.map(([k, x]) => [k, x]) }));
   for (const t of run.view.tables) el.append(tableNode(t));
   for (const s of run.view.sections) el.append(sectionNode(s, run));
-  for (const c of run.charts.values()) c.u.setData(chartData(c.spec, run), !(run.zoomed && c.spec.x === 'time'));
+  for (const c of run.charts.values()) {
+    c.u.setData(chartData(c.spec, run), !(run.zoomed && c.spec.x === 'time'));
+    c.u.root.closest('figure')?.setAttribute('data-points', String(c.u.data[0].length));
+  }
 }
 
 function renderDoc(): void {
