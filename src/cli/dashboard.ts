@@ -20,7 +20,7 @@ export interface DashboardFlagValues {
 /** addDashboardFlag adds `--dashboard[=HOST:PORT]` and `--dashboard-keep` to a command that runs load. */
 export function addDashboardFlag(cmd: Command): Command {
   return cmd
-    .option('--dashboard [host:port]', `serve a live web dashboard (default address: ${DEFAULT_DASHBOARD.host}:${DEFAULT_DASHBOARD.port}; write --dashboard=HOST:PORT, port 0 picks a free one)`)
+    .option('--dashboard [host:port]', `serve a live web dashboard (default address: ${DEFAULT_DASHBOARD.host}:${DEFAULT_DASHBOARD.port}; write --dashboard=HOST:PORT, port 0 picks a free one)`, checkedAddress)
     .option('--dashboard-keep', 'keep serving the dashboard after the run, until Ctrl-C');
 }
 
@@ -39,6 +39,12 @@ export function parseDashboardAddress(value: string | boolean | undefined): { ho
   }
   return { host: m[1] === '' ? DEFAULT_DASHBOARD.host : m[1]!, port };
 }
+
+/** checkedAddress checks `--dashboard`'s value as commander reads it: a mistake fails before anything else is read or run. */
+export const checkedAddress = (value: string): string => {
+  parseDashboardAddress(value);
+  return value;
+};
 
 /** LiveDashboard is a started dashboard as a command uses it. */
 export interface LiveDashboard {

@@ -15,7 +15,7 @@ import { buildRunView } from '../../report/dashboard-view.js';
 import { DashboardServer } from '../../report/dashboard-server.js';
 import type { GridView, PageDoc } from '../../report/page-model.js';
 import { matrixPageDoc } from '../../scenarios/durability/matrix-page.js';
-import { DEFAULT_DASHBOARD, parseDashboardAddress } from '../dashboard.js';
+import { checkedAddress, DEFAULT_DASHBOARD, parseDashboardAddress } from '../dashboard.js';
 import { untilSignal } from './durability-common.js';
 import { sectionViewsOf } from '../page-sections.js';
 import { WholeOutputFile } from '../../report/whole-output-file.js';
@@ -77,7 +77,7 @@ export function reportCommand(setExit: (code: number) => void): Command {
     .argument('<file>', 'a result written by --json (bench, run, singletest, basic, or multitest)')
     .option('--format <format>', 'summary, timeseries or html (printed on stdout)', 'summary')
     .option('--html <file>', 'also write the HTML report to this file')
-    .option('--dashboard [host:port]', `serve the result as the live dashboard does, until Ctrl-C (default address: ${DEFAULT_DASHBOARD.host}:${DEFAULT_DASHBOARD.port})`)
+    .option('--dashboard [host:port]', `serve the result as the live dashboard does, until Ctrl-C (default address: ${DEFAULT_DASHBOARD.host}:${DEFAULT_DASHBOARD.port})`, checkedAddress)
     .action(async (file: string, f: { format: string; html?: string; dashboard?: string | boolean }) => {
       // Flags first: a wrong --format is the same mistake whatever the file holds.
       if (!['summary', 'timeseries', 'html'].includes(f.format)) throw usageError(`--format '${f.format}' is not summary, timeseries or html`, 'use --format summary, timeseries or html');
