@@ -91,7 +91,7 @@ test('npx gauntlet runs the installed CLI: --version and a bench of 20 requests 
   const page = readFileSync(join(project, 'report.html'), 'utf8');
   const client = readFileSync(join(project, 'node_modules', PKG.name, 'dist', 'report', 'dashboard-client', 'dashboard.js'), 'utf8');
   assert.ok(page.includes(`<script type="module">${client}</script>`), 'the page script is inlined');
-  assert.match(page, /<script>\/\*\! https:\/\/github.com\/leeoniya\/uPlot/);
+  assert.match(page, /<script>\/\*! https:\/\/github.com\/leeoniya\/uPlot/);
   assert.match(page, /"requests","label":"requests","value":"20","raw":20/);
 });
 
