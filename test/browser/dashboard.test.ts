@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { RunResult } from '../../src/metrics/run-result.js';
+import { buildRunView } from '../../src/report/dashboard-view.js';
 import type { PageDoc } from '../../src/report/page-model.js';
 import { chartsPainted, launchOrSkip, screenshot, tile, until, watchedPage } from '../helpers/browser.js';
 import { spawnCli, type CliRun } from '../helpers/cli.js';
@@ -51,7 +52,7 @@ test('the page follows a bounded run: the count grows while it runs and ends equ
   const browser = await launchOrSkip(t);
   if (browser === undefined) return;
   const json = join(dir, 'live.json');
-  const run = await startWithDashboard(t, ['bench', `${target.url}/`, '-r', '200', '-d', '10s', '-c', '8', '-w', '2', '--interval', '250ms', '--threshold', 'http_req_duration p(99)<10s', '-q', '--json', json, '--dashboard-keep']);
+  const run = await startWithDashboard(t, ['bench', `${target.url}/`, '-r', '100', '-d', '10s', '-c', '20', '-w', '2', '--interval', '250ms', '--threshold', 'http_req_duration p(99)<10s', '-q', '--json', json, '--dashboard-keep']);
   const first = await watchedPage(browser);
   await first.page.goto(run.url);
   await first.page.waitForSelector('body[data-ready]');
@@ -64,6 +65,7 @@ test('the page follows a bounded run: the count grows while it runs and ends equ
     return seen.length >= 3;
   });
   assert.ok(seen[0]! < seen[2]!, `the count grew: ${seen.join(' → ')}`);
+  await screenshot(first.page, 'dashboard');
   // A page opened now gets everything so far at once.
   const late = await watchedPage(browser);
   const shownBefore = Number(await first.page.locator('[data-chart="throughput"]').getAttribute('data-points'));
@@ -71,13 +73,15 @@ test('the page follows a bounded run: the count grows while it runs and ends equ
   await late.page.waitForSelector('body[data-ready]');
   await until('the late page to hold the points so far', async () => Number(await late.page.locator('[data-chart="throughput"]').getAttribute('data-points')) >= shownBefore);
   assert.ok(shownBefore >= 2, `${shownBefore} points before the late page opened`);
-  await screenshot(first.page, 'dashboard');
   // --dashboard-keep: the page is still served after the run, until Ctrl-C.
   await until('the run to end', () => /Dashboard still served at/.test(run.stderr()), 60_000);
   const result = JSON.parse(readFileSync(json, 'utf8')) as RunResult;
   for (const w of [first, late]) {
     await until('the page to show the end', async () => (await w.page.locator('.banner').getAttribute('data-state')) !== 'running');
-    assert.equal(await w.page.locator('.banner').getAttribute('data-state'), 'ok', (await w.page.locator('.banner').textContent()) ?? '');
+    // The end is the result's verdict (on a busy machine some arrivals may be dropped: the page says what the summary says).
+    const final = buildRunView(result);
+    assert.equal(await w.page.locator('.banner').getAttribute('data-state'), final.state);
+    assert.equal(await w.page.locator('.banner').textContent(), final.verdict);
     assert.equal((await tile(w.page, 'requests')).raw, result.metrics.counters['http_reqs']);
     assert.equal((await tile(w.page, 'p99')).raw, result.summary['http_req_duration']!.p99);
     assert.match((await w.page.locator('[data-live-status]').textContent()) ?? '', /the run has ended/);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -74,13 +74,15 @@ export async function tile(page: Page, id: string, run = '[data-run]'): Promise<
 
 /**
  * screenshot keeps a full-page screenshot as a test artifact (build/test-artifacts/NAME.png); with
- * GAUNTLET_UPDATE_DOCS=1 it also becomes the README's picture, docs/NAME.png.
+ * GAUNTLET_UPDATE_DOCS=1 the top of the page (one 1280×900 screen) also becomes the README's picture,
+ * docs/NAME.png.
  */
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(ARTIFACTS, { recursive: true });
   const path = join(ARTIFACTS, `${name}.png`);
+  // The screen first: a full page of a live run takes long enough for the run to move on.
+  if (process.env['GAUNTLET_UPDATE_DOCS'] === '1') await page.screenshot({ path: join(ROOT, 'docs', `${name}.png`) });
   await page.screenshot({ path, fullPage: true });
-  if (process.env['GAUNTLET_UPDATE_DOCS'] === '1') copyFileSync(path, join(ROOT, 'docs', `${name}.png`));
   return path;
 }
 
