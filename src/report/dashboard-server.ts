@@ -1,6 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { hostname, networkInterfaces } from 'node:os';
 import { GauntletError } from '../core/errors.js';
 import type { RunResult } from '../metrics/run-result.js';
 import type { Threshold } from '../metrics/thresholds.js';
@@ -76,6 +77,11 @@ export class DashboardServer {
     d.allowedHosts.add(d.address);
     if (isLoopback(a.address)) d.allowedHosts.add(`localhost:${a.port}`);
     if (options.host !== a.address && !options.host.includes(':')) d.allowedHosts.add(`${options.host}:${a.port}`);
+    // Bound to every interface: the page answers to this machine's own names and addresses (and no other).
+    if (a.address === '0.0.0.0' || a.address === '::') {
+      d.allowedHosts.add(`${hostname()}:${a.port}`).add(`localhost:${a.port}`);
+      for (const list of Object.values(networkInterfaces())) for (const i of list ?? []) d.allowedHosts.add(i.family === 'IPv6' ? `[${i.address}]:${a.port}` : `${i.address}:${a.port}`);
+    }
     d.heartbeat = setInterval(() => d.broadcast(': alive\n\n'), HEARTBEAT_MS).unref();
     return d;
   }
