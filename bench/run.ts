@@ -8,7 +8,9 @@
  * 3. memory with many users — peak RSS of `gauntlet bench -c 10000 --think 1s`;
  * 4. scripted tests — `gauntlet run` of a TestCase doing one `this.http.get('/')` per iteration, as
  *    one more generator of the throughput rounds (bench/script-bench.ts): requests per CPU-second
- *    against `gauntlet bench`, goal ≥ 40k.
+ *    against `gauntlet bench`, goal ≥ 40k;
+ * 5. the HTML report of a 1-hour run (3,600 intervals) opened in headless Chromium: median time
+ *    until every chart drew, goal < 2 s (bench/page-open.ts; BENCH_SKIP_PAGE=1 skips it).
  *
  * It prints a table and a README snippet and writes bench/results/latest.json. Only 127.0.0.1 is
  * used; every process it starts is ended by its process-group id, on error and on Ctrl-C too.
@@ -39,6 +41,7 @@ import { autocannon, gauntlet, readGauntletJson, wrk, GAUNTLET_CLI, type Generat
 import { busyCores, readCpuTicks, waitForQuiet } from './cpu-load.js';
 import { detectTools, killAll, killAllNow, runMeasured, Target, type Tools } from './measured-process.js';
 import { gauntletScript, scriptFigures, scriptReport } from './script-bench.js';
+import { measurePageOpen } from './page-open.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const RESULTS = join(here, '..', '..', 'bench', 'results', 'latest.json');
@@ -240,6 +243,9 @@ async function main(): Promise<void> {
       mem = await memoryRun(url, target, tools, dir);
     }
 
+    const page = await measurePageOpen(log);
+    if (page === undefined) notes.push('1-hour HTML report: skipped (BENCH_SKIP_PAGE=1, or no Chromium: apt-get install -y chromium)');
+    for (const n of page?.notes ?? []) notes.push(`1-hour HTML report: ${n}`);
     const sums = summarize(runs);
     const r = ratios(sums, runs);
     const script = scriptFigures(sums, runs);
@@ -265,6 +271,7 @@ async function main(): Promise<void> {
       throughput: { summary: sums, ratios: r, csvBytesLastRun: csvBytes, runs },
       script,
       memory: mem,
+      page,
       notes,
     };
     mkdirSync(dirname(RESULTS), { recursive: true });
@@ -272,6 +279,7 @@ async function main(): Promise<void> {
 
     process.stdout.write(`\n${textReport(ctx, sums, r, mem, notes)}\n`);
     if (script) process.stdout.write(`\n${scriptReport(script, false)}\n`);
+    if (page) process.stdout.write(`\nHTML report of a 1-hour run (${page.intervals} intervals, ${(page.bytes / 1024).toFixed(0)} KiB): opened in ${page.medianMs.toFixed(0)} ms (median of ${page.openMs.length}; goal < ${page.goalMs} ms)\n`);
     process.stdout.write(`\nREADME snippet:\n\n${markdownReport(ctx, sums, r, mem)}\n${script ? `${scriptReport(script, true)}\n` : ''}\n`);
     process.stdout.write(`wrote ${RESULTS} (${((Date.now() - t0) / 1000).toFixed(0)} s)\n`);
   } finally {

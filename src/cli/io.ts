@@ -120,3 +120,11 @@ export function onStop(listener: StopListener): () => void {
 export function stopPending(): boolean {
   return pendingStops.length > 0;
 }
+
+/**
+ * requestStop stops the run as a stop signal would (the dashboard's stop button): the same listeners,
+ * the same messages; a second request aborts in-flight requests, as a second Ctrl-C does.
+ */
+export function requestStop(): void {
+  onStopSignal('SIGINT');
+}

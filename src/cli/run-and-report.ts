@@ -15,6 +15,7 @@ import type { Threshold } from '../metrics/thresholds.js';
 import { renderTextSummary } from '../report/text-summary.js';
 import { TimeseriesReporter } from '../report/timeseries-csv.js';
 import { err, onStop, out, outData, sendTextToStderr } from './io.js';
+import { sectionViewsOf } from './page-sections.js';
 
 /** OutputFlags are the output flags every running command shares. */
 export interface OutputFlags {
@@ -53,7 +54,7 @@ export async function openOutputs(o: OutputFlags): Promise<Outputs> {
     if (o.timeseries) reporters.push(new TimeseriesReporter(o.timeseries, { onFailure }));
     if (o.json === STDOUT) reporters.push(stdoutJson());
     else if (o.json) reporters.push(new JsonReporter(o.json, { onFailure }));
-    if (o.html) reporters.push(new HtmlReporter(o.html, { onFailure }));
+    if (o.html) reporters.push(new HtmlReporter(o.html, { onFailure }, { sectionViews: sectionViewsOf }));
     if (o.out !== undefined && o.out.length > 0) reporters.push(...(await metricOutputs(o.out, { onFailure, warn: err })));
   } catch (e) {
     for (const r of reporters) void r.onAbort?.(e);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { failureDetailHtml, failureDetailLines } from './failure-detail.js';
+import { failureDetailLines } from './failure-detail.js';
 import { parseRunResult } from './json-result.js';
 import type { RunResult } from '../metrics/run-result.js';
 
@@ -27,12 +27,6 @@ test('failureDetailLines: per kind its messages with counts; a hint once per run
   assert.deepEqual(failureDetailLines(base as unknown as RunResult), [], 'an older result without failures renders nothing');
 });
 
-test('failureDetailHtml: one small table, every cell escaped', () => {
-  const html = failureDetailHtml({ ...base, failures } as unknown as RunResult);
-  assert.match(html, /^<h2>Failure detail<\/h2><table>/);
-  assert.ok(html.includes('<td>protocol</td><td>1</td><td>&lt;b&gt;</td><td></td>'));
-  assert.equal(failureDetailHtml(base as unknown as RunResult), '');
-});
 
 test('a result read back checks its failures: a good list passes, a damaged one is one error naming the field', () => {
   assert.equal(parseRunResult(JSON.stringify({ ...base, failures }), 'r.json').failures?.length, 4);

@@ -1,6 +1,5 @@
 import { formatCount } from '../core/units.js';
 import type { RunResult } from '../metrics/run-result.js';
-import { escapeHtml } from './escape-html.js';
 
 /**
  * failureDetailLines render the result's `failures` for the text summary, under the failure
@@ -22,16 +21,4 @@ export function failureDetailLines(result: RunResult): string[] {
     lastHint = f.hint;
   }
   return lines;
-}
-
-/**
- * failureDetailHtml renders the result's `failures` as one small table for the HTML report (kind,
- * count, message, hint; every cell escaped), '' when there are none.
- */
-export function failureDetailHtml(result: RunResult): string {
-  const failures = result.failures ?? [];
-  if (failures.length === 0) return '';
-  const cell = (s: string) => `<td>${escapeHtml(s)}</td>`;
-  const rows = failures.map((f) => `<tr>${cell(f.kind)}${cell(formatCount(f.count))}${cell(f.message)}${cell(f.hint ?? '')}</tr>`);
-  return `<h2>Failure detail</h2><table><tr><th>kind</th><th>count</th><th>message</th><th>hint</th></tr>${rows.join('')}</table>`;
 }

@@ -2,11 +2,16 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { TrendSummary } from '../metrics/histogram.js';
 import { escapeHtml } from './escape-html.js';
-import { MAX_CHART_POINTS, renderHtmlReport } from './html-report.js';
+import { createHash } from 'node:crypto';
+import { createHistogram } from '../metrics/histogram.js';
+import { buildRunView, distribution, MAX_PAGE_POINTS } from './dashboard-view.js';
+import { jsonForScript } from './dashboard-page.js';
+import { renderHtmlReport } from './html-report.js';
+import type { PageDoc, PageTable } from './page-model.js';
 import type { IntervalRow, RunResult } from '../metrics/run-result.js';
 
 const trend = (p50: number): TrendSummary => ({ count: 10, min: p50 / 2, mean: p50, stddev: 1, p50, p75: p50 * 1.2, p90: p50 * 1.5, p95: p50 * 1.7, p99: p50 * 2, p999: p50 * 3, max: p50 * 4 });
-const row = (i: number): IntervalRow => ({ index: i, startMs: i * 1000, durationMs: 1000, counters: { http_reqs: 100 + (i % 7), http_req_failed: i % 3 }, trends: { http_req_duration: trend(5 + (i % 5)) } });
+const row = (i: number): IntervalRow => ({ index: i, startMs: i * 1000, durationMs: 1000, counters: { http_reqs: 100 + (i % 7), http_req_failed: i % 3, 'http_req_failed{kind:refused}': i % 3 }, trends: { http_req_duration: trend(5 + (i % 5)) } });
 
 /** resultWith builds a small open-model result carrying hostile strings in every place a string comes from. */
 function resultWith(over: Partial<RunResult> = {}): RunResult {
@@ -34,76 +39,120 @@ function resultWith(over: Partial<RunResult> = {}): RunResult {
   };
 }
 
-/** markup is the page with every text node removed: what is left is what the browser parses as tags. */
-const tagsOf = (html: string) => html.match(/<[^>]*>/g)!.join('');
+/** dataOf reads the page's embedded document back, as the page's script does. */
+function dataOf(html: string): PageDoc {
+  const m = /<script type="application\/json" id="gauntlet-data">([\s\S]*?)<\/script>/.exec(html);
+  assert.ok(m, 'the page embeds its data');
+  return JSON.parse(m[1]!) as PageDoc;
+}
+
+/** markupOf is the page with the inline scripts' bodies and every text node removed: what the browser parses as tags. */
+const markupOf = (html: string) => html.replace(/(<script[^>]*>)[\s\S]*?(<\/script>)/g, '$1$2').match(/<[^>]*>/g)!.join('');
+
+const tableOf = (tables: readonly PageTable[], id: string) => tables.find((t) => t.id === id);
+const texts = (t: PageTable | undefined) => (t?.rows ?? []).map((r) => r.map((c) => (typeof c === 'string' ? c : c.text)));
 
 test('escapeHtml escapes the five characters that matter and nothing else', () => {
   assert.equal(escapeHtml(`<script>alert("x")</script> & 'y' é`), '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;y&#39; é');
   assert.equal(escapeHtml(42), '42');
 });
 
-test('every string from the result is escaped: no tag from a label, a metric key, an error or a section gets through', () => {
+test('the embedded data cannot close its element: every string from the result comes back whole, and only as data', () => {
   const html = renderHtmlReport(resultWith());
-  assert.ok(html.includes('&lt;script&gt;alert(1)&lt;/script&gt;'));
-  assert.ok(!/<script/i.test(html), 'no script element');
-  for (const tag of ['<img', '<b>T', '<i>', '<u>']) assert.ok(!html.includes(tag), `no injected ${tag}`);
-  assert.ok(html.includes('boom &lt;script&gt;'));
-  assert.ok(html.includes('&lt;img src=x&gt;'));
-  assert.ok(html.includes('&lt;u&gt;t&lt;/u&gt;'));
-  assert.ok(html.includes('plain&lt;'));
-  assert.ok(html.includes('&quot;q&quot;&amp;&lt;i&gt;'));
+  const data = html.slice(html.indexOf('id="gauntlet-data">'), html.indexOf('</script>', html.indexOf('id="gauntlet-data">')));
+  assert.doesNotMatch(data, /<\/?script|<!--/i);
+  assert.equal(jsonForScript('</script><!-- \u2028'), '"\\u003c/script>\\u003c!-- \\u2028"');
+  const doc = dataOf(html);
+  assert.equal(doc.title, 'GET http://x/<script>alert(1)</script>');
+  const run = doc.runs[0]!;
+  assert.ok(texts(tableOf(run.tables, 'names')).some((r) => r[0] === '<img src=x>'));
+  assert.ok(texts(tableOf(run.tables, 'errors')).some((r) => r[1] === 'boom <script>'));
+  // Outside the data and the two inline scripts, no tag comes from the result.
+  const markup = markupOf(html);
+  for (const tag of ['<img', '<b>', '<i>', '<u>']) assert.ok(!markup.includes(tag), `no injected ${tag}`);
+  assert.equal(markup.match(/<script/g)!.length, 3, 'the data, uPlot and the page script');
 });
 
-test('the page is self-contained: no reference to anything outside it, a policy that forbids loading', () => {
+test('the page is self-contained: no reference outside it, a policy allowing exactly its two scripts', () => {
   const html = renderHtmlReport(resultWith());
-  const tags = tagsOf(html);
-  assert.doesNotMatch(tags, /https?:|\/\/|\bsrc=|\bhref=|<link|<script|<iframe|<object|<embed|url\(|@import/i);
-  assert.doesNotMatch(html.slice(html.indexOf('<style>'), html.indexOf('</style>')), /url\(|@import|https?:/);
-  assert.match(html, /Content-Security-Policy" content="default-src 'none'/);
-  // The only http:// in the page is the escaped label's text.
-  for (const m of html.matchAll(/https?:\/\//g)) assert.match(html.slice(m.index, m.index + 40), /^http:\/\/x\/&lt;script/);
+  const markup = markupOf(html);
+  assert.doesNotMatch(markup, /\bsrc=|\bhref=|<link|<iframe|<object|<embed|<base/i);
+  for (const style of html.match(/<style>[\s\S]*?<\/style>/g)!) assert.doesNotMatch(style, /url\(|@import|https?:/);
+  const csp = /Content-Security-Policy" content="([^"]*)"/.exec(html)![1]!;
+  assert.match(csp, /^default-src 'none'; script-src 'sha256-[^']+' 'sha256-[^']+'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'$/);
+  assert.doesNotMatch(csp, /connect-src/, 'a report connects nowhere');
+  const scripts = [...html.matchAll(/<script(?: type="module")?>([\s\S]*?)<\/script>/g)].map((m) => `'sha256-${createHash('sha256').update(m[1]!).digest('base64')}'`);
+  assert.equal(scripts.length, 2);
+  for (const h of scripts) assert.ok(csp.includes(h), 'each inline script is allowed by its hash');
 });
 
-test('the page holds the header, seed lines, charts, latency table, rate, thresholds, script sections, durability and errors', () => {
-  const html = renderHtmlReport(resultWith());
-  assert.match(html, /Test of 1000 requests complete in 10\.00 seconds \(100\.00 req\/s\)\./);
-  assert.match(html, /988 requests \(98\.80%\) returned OK and 12 \(1\.20%\) failed\./);
-  assert.equal(html.match(/<svg /g)!.length, 3);
-  assert.match(html, /Throughput per interval/);
-  assert.match(html, /dropped\/s/);
-  for (const s of ['p50', 'p90', 'p99', 'max', 'service time', 'first byte', 'connect', 'status 503', 'failed: refused']) assert.ok(html.includes(s), s);
-  assert.match(html, /intended rate<\/td><td>100\.00\/s/);
-  assert.match(html, /achieved rate<\/td><td>98\.50\/s/);
-  assert.match(html, /dropped arrivals<\/td><td>15/);
-  assert.match(html, /FAIL<\/span><\/td><td>http_req_duration<\/td><td>p\(99\)&lt;5<\/td><td>14.0ms</);
-  // A failed threshold turns the header red and says so, with the closing verdict.
-  assert.match(html, /<span class="fail">completed, thresholds failed<\/span>/);
-  assert.match(html, /<td>verdict<\/td><td><span class="fail">NOT OK: 1 of 2 thresholds failed/);
-  assert.match(html, /PASS/);
-  assert.match(html, /<h2>Tests<\/h2>/);
-  assert.match(html, /<h2>Requests by name<\/h2>/);
-  assert.match(html, /<h2>Checks<\/h2>/);
-  assert.match(html, /<h2>Durability<\/h2>/);
-  assert.match(html, /recovery\.p50Ms/);
-  assert.match(html, /<b>3 ×<\/b>/);
-  assert.match(html, /at f \(file:\/\/\/a\.js:1:1\)/);
+test('a run view holds the tiles, charts, latency, breakdown, thresholds, script tables, rate and sections, with the verdict', () => {
+  const v = buildRunView(resultWith());
+  const tile = (id: string) => v.tiles.find((t) => t.id === id);
+  assert.equal(tile('requests')!.raw, 1000);
+  assert.equal(tile('failures')!.raw, 12);
+  assert.equal(tile('failures')!.tone, 'fail');
+  assert.equal(tile('p99')!.raw, 14);
+  assert.equal(tile('dropped')!.raw, 15);
+  // A failed threshold is red, never a green "completed".
+  assert.equal(v.state, 'fail');
+  assert.match(v.verdict, /^NOT OK: 1 of 2 thresholds failed/);
+  assert.ok(v.meta.some(([k, x]) => k === 'stop reason' && x === 'completed, thresholds failed'));
+  assert.deepEqual(texts(tableOf(v.tables, 'thresholds'))[0], ['FAIL', 'http_req_duration', 'p(99)<5', '14.0ms']);
+  assert.deepEqual(
+    v.charts.map((c) => c.id),
+    ['throughput', 'latency', 'service', 'arrivals', 'kinds'],
+  );
+  assert.equal(v.charts.find((c) => c.id === 'latency')!.log, true);
+  assert.deepEqual(v.series['t']!.slice(0, 3), [1, 2, 3]);
+  assert.deepEqual(v.series['rps']!.slice(0, 2), [100, 101]);
+  assert.deepEqual(v.series['lat_p99']!.slice(0, 2), [10, 12]);
+  assert.deepEqual(v.series['fk:refused']!.slice(0, 3), [0, 1, 2]);
+  for (const id of ['latency', 'breakdown', 'tests', 'names', 'checks', 'rate', 'errors', 'counters']) assert.ok(tableOf(v.tables, id), id);
+  assert.deepEqual(texts(tableOf(v.tables, 'rate')).slice(0, 3), [['intended rate', '100.00/s'], ['achieved rate', '98.50/s'], ['dropped arrivals', '15']]);
+  // A section the page has no view for shows in words, a list of records as a table: no camelCase dump, no JSON line.
+  const d = v.sections.find((s) => s.id === 'section-durability')!;
+  assert.ok(texts(d.tables[0]).some((r) => r[0] === 'recovery · p50 ms' && r[1] === '12.0ms'));
+  assert.deepEqual(d.tables[1]!.head, ['label', 'weight', 'requests', 'unexpected']);
+  assert.match(v.text!, /Test of 1000 requests complete in 10\.00 seconds/);
 });
 
-test('a long series is merged into at most MAX_CHART_POINTS points, and the page says so; the page stays small', () => {
-  const n = 3 * MAX_CHART_POINTS + 5;
-  const html = renderHtmlReport(resultWith({ intervals: Array.from({ length: n }, (_, i) => row(i)), durationMs: n * 1000 }));
-  // Buckets of 4 intervals: 1,502 points, the last one holding the 1 left over.
-  assert.match(html, /The run has 6,005 intervals; the charts merge them into 1,502 points/);
-  const path = /<path d="([^"]*)"/.exec(html)![1]!;
-  assert.equal(path.split(/[ML]/).length - 1, 1502);
-  assert.ok(Buffer.byteLength(html) < 250_000, `6,005 intervals: ${Buffer.byteLength(html)} bytes`);
-  const small = renderHtmlReport(resultWith({ intervals: Array.from({ length: 300 }, (_, i) => row(i)) }));
-  assert.doesNotMatch(small, /merge them/);
-  assert.ok(Buffer.byteLength(small) < 100_000, `300 intervals: ${Buffer.byteLength(small)} bytes`);
+test('stopped by the user is amber, a clean run green, a failed run red', () => {
+  const clean = { thresholds: [], metrics: { counters: { http_reqs: 10 }, trends: {} } } as Partial<RunResult>;
+  assert.equal(buildRunView(resultWith(clean)).state, 'ok');
+  assert.equal(buildRunView(resultWith({ ...clean, stopReason: 'interrupted' })).state, 'warn');
+  assert.equal(buildRunView(resultWith({ ...clean, stopReason: 'failed', error: 'x' })).state, 'fail');
+  assert.equal(buildRunView(resultWith(clean), { live: true }).state, 'running');
 });
 
-test('a run without HTTP charts iterations; a run without intervals says so', () => {
-  const html = renderHtmlReport(resultWith({ metrics: { counters: { iterations: 4, iteration_errors: 1 }, trends: {} }, summary: { iteration_duration: trend(2) }, intervals: [], rate: undefined, model: 'closed' }));
-  assert.match(html, /Test of 4 iterations/);
-  assert.match(html, /No intervals were recorded/);
+test('a long series is merged into at most MAX_PAGE_POINTS points, and the page says so', () => {
+  const n = 3 * MAX_PAGE_POINTS + 5;
+  const v = buildRunView(resultWith({ intervals: Array.from({ length: n }, (_, i) => row(i)), durationMs: n * 1000 }));
+  // Buckets of 4 intervals: 3,752 points, the last one holding the 3 left over.
+  assert.equal(v.series['t']!.length, Math.ceil(n / 4));
+  assert.match(v.notes[0]!, /The run has 15,005 intervals; the charts merge them into 3,752 points/);
+  assert.deepEqual(buildRunView(resultWith({ intervals: Array.from({ length: 300 }, (_, i) => row(i)) })).notes, []);
+});
+
+test('the percentile distribution reads the merged histogram: x = 1/(1-q), values rising to the max', () => {
+  const h = createHistogram();
+  for (let i = 1; i <= 10_000; i++) h.recordValue(i * 1000); // 1..10,000 ms at scale 1000
+  const d = distribution(h, 1000);
+  assert.equal(d.x[0], 1);
+  assert.equal(d.x[10], 10);
+  assert.equal(d.x[20], 100);
+  assert.ok(Math.abs(d.v[10]! - 9000) / 9000 < 0.002, `p90 ${d.v[10]}`);
+  assert.ok(Math.abs(d.v[20]! - 9900) / 9900 < 0.002, `p99 ${d.v[20]}`);
+  assert.equal(d.v[d.v.length - 1], h.maxValue / 1000);
+  for (let i = 1; i < d.v.length; i++) assert.ok(d.v[i]! >= d.v[i - 1]! && d.x[i]! > d.x[i - 1]!);
+  assert.deepEqual(distribution(createHistogram(), 1000), { x: [], v: [] });
+});
+
+test('a run without HTTP shows iterations; a run without intervals has empty series', () => {
+  const v = buildRunView(resultWith({ metrics: { counters: { iterations: 4, iteration_errors: 1 }, trends: {} }, summary: { iteration_duration: trend(2) }, intervals: [], rate: undefined, model: 'closed' }));
+  assert.equal(v.tiles[0]!.label, 'iterations');
+  assert.equal(v.tiles[0]!.raw, 4);
+  assert.equal(v.charts[0]!.title, 'Iterations and errors');
+  assert.deepEqual(v.series, {});
+  assert.match(v.text!, /Test of 4 iterations/);
 });

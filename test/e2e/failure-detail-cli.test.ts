@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import { runCli } from '../helpers/cli.js';
 import { startCountingTarget } from '../helpers/counting-target.js';
 import { freePort } from '../helpers/nats.js';
+import type { PageDoc } from '../../src/report/page-model.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gauntlet-failures-'));
 
@@ -88,8 +89,12 @@ test('a refused port: "connect ECONNREFUSED" with the address, counted, and "not
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stdout, line);
   const page = readFileSync(html, 'utf8');
-  assert.match(page, /<h2>Failure detail<\/h2>/);
-  assert.ok(page.includes(`<td>refused</td><td>30</td><td>connect ECONNREFUSED 127.0.0.1:${port}</td><td>nothing listens on 127.0.0.1:${port}:`), 'the HTML table has the row');
+  const doc = JSON.parse(/<script type="application\/json" id="gauntlet-data">([\s\S]*?)<\/script>/.exec(page)![1]!) as PageDoc;
+  const detail = doc.runs[0]!.tables.find((x) => x.id === 'failure-detail')!;
+  assert.equal(detail.title, 'Failure detail (most common messages per kind)');
+  const row = detail.rows[0]!.map((c) => (typeof c === 'string' ? c : c.text));
+  assert.deepEqual(row.slice(0, 3), ['refused', '30', `connect ECONNREFUSED 127.0.0.1:${port}`], 'the HTML table has the row');
+  assert.ok(row[3]!.startsWith(`nothing listens on 127.0.0.1:${port}:`), row[3]);
 });
 
 test('an unexpected status says what was expected and what came', async () => {

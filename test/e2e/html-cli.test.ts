@@ -20,7 +20,7 @@ test('bench --html writes a self-contained page; report --format html renders th
   assert.equal(r.code, 0, r.stderr);
   const page = readFileSync(html, 'utf8');
   assert.match(page, /^<!DOCTYPE html>/);
-  assert.match(page, /<svg /);
+  assert.match(page, /<script type="application\/json" id="gauntlet-data">/);
   assert.match(page, /Test of 200 requests complete in/);
   assert.match(page, /200 requests \(100\.00%\) returned OK/);
   const again = await runCli(['report', json, '--format', 'html']);

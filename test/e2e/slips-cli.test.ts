@@ -31,7 +31,7 @@ test('multitest --help lists only the outputs it accepts', async () => {
   assert.equal(r.code, 0);
   assert.match(r.stdout, /--json <file>/);
   assert.match(r.stdout, /--csv <file>/);
-  assert.doesNotMatch(r.stdout, /--html/);
+  assert.match(r.stdout, /--html <file>/, 'the matrix and each cell\'s charts as one page');
   assert.doesNotMatch(r.stdout, /--timeseries/);
   const bench = await runCli(['bench', '--help']);
   assert.match(bench.stdout, /--html <file>/);
@@ -47,9 +47,13 @@ test('report renders a multitest --json matrix, and report --html FILE writes th
   assert.match(again.stdout, /^1 test\(s\) against 1 server\(s\) finished\./m);
   assert.match(again.stdout, /\| node-http \| f%: 0\.00; RPS: /);
   const asHtml = await runCli(['report', matrixFile, '--format', 'html']);
-  assert.equal(asHtml.code, 2);
-  assert.match(asHtml.stderr, /^error: .*multitest matrix/m);
-  assert.match(asHtml.stderr, /^hint: /m);
+  assert.equal(asHtml.code, 0, asHtml.stderr);
+  assert.match(asHtml.stdout, /^<!DOCTYPE html>/);
+  assert.match(asHtml.stdout, /"grid":\{"title":"Request failure percent and requests\/sec","rows":\["node-http"\],"cols":\["plain"\]/);
+  const asSeries = await runCli(['report', matrixFile, '--format', 'timeseries']);
+  assert.equal(asSeries.code, 2);
+  assert.match(asSeries.stderr, /^error: .*multitest matrix: it has no single time series$/m);
+  assert.match(asSeries.stderr, /^hint: /m);
 
   const runFile = join(dir, 'run.json');
   const b = await runCli(['bench', target.url, '-n', '10', '-c', '1', '-w', '1', '-q', '--json', runFile]);

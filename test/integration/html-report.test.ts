@@ -6,11 +6,14 @@ import { after, before, test } from 'node:test';
 import { resolveBenchPlan } from '../../src/api/bench.js';
 import { startRun } from '../../src/api/start-run.js';
 import { GauntletError } from '../../src/core/errors.js';
+import { buildRunView } from '../../src/report/dashboard-view.js';
 import { HtmlReporter, renderHtmlReport } from '../../src/report/html-report.js';
+import type { PageDoc } from '../../src/report/page-model.js';
 import { startCountingTarget, type CountingTarget } from '../helpers/counting-target.js';
 
 // The HTML report of a real open-model run against a server that answers every fifth request 503:
 // the page's figures are the server's counts, and HtmlReporter writes the same page as the renderer.
+// (test/browser/ checks that a browser shows them.)
 
 let target: CountingTarget;
 let answered = 0;
@@ -25,7 +28,7 @@ before(async () => {
 });
 after(() => target.close());
 
-test('the report of a real run shows the server-side counts, the charts and an escaped label', async () => {
+test('the report of a real run holds the server-side counts, every chart of an open run and the label as data', async () => {
   const file = join(dir, 'run.html');
   const before = target.requests;
   const handle = startRun(resolveBenchPlan({ url: `${target.url}/?q=<script>`, rate: 200, duration: '1500ms', connections: 4, workers: 2, interval: '100ms', expectStatus: '200' }), { reporters: [new HtmlReporter(file)] });
@@ -33,22 +36,26 @@ test('the report of a real run shows the server-side counts, the charts and an e
   const n = target.requests - before;
   const html = renderHtmlReport(result);
   assert.equal(readFileSync(file, 'utf8'), html);
-  assert.match(html, new RegExp(`Test of ${n} requests complete in \\d+\\.\\d\\d seconds`));
+  const doc = JSON.parse(/<script type="application\/json" id="gauntlet-data">([\s\S]*?)<\/script>/.exec(html)![1]!) as PageDoc;
+  const v = doc.runs[0]!;
+  assert.deepEqual(v, buildRunView(result));
+  assert.equal(v.tiles.find((t) => t.id === 'requests')!.raw, n);
   const failed = result.metrics.counters['http_reqs{status:503}']!;
   assert.ok(Math.abs(failed - n / 5) <= 1, `503s: ${failed} of ${n}`);
-  assert.match(html, new RegExp(`<td>status 503</td><td>${failed.toLocaleString('en-US')}</td>`));
-  assert.match(html, new RegExp(`<td>failed: status</td><td>${failed.toLocaleString('en-US')}</td>`));
-  // Throughput, latency, in flight and queued, and the breakdown.
-  assert.equal(html.match(/<svg /g)!.length, 4);
-  assert.match(html, /<p>Connections: up to 4, at most [1-4] in flight<\/p>/);
-  assert.match(html, /In flight and queued per interval/);
+  assert.equal(v.tiles.find((t) => t.id === 'failures')!.raw, failed);
+  const breakdown = v.tables.find((t) => t.id === 'breakdown')!.rows.map((r) => r.map((c) => (typeof c === 'string' ? c : c.text)));
+  assert.deepEqual(breakdown.find((r) => r[0] === 'status 503')!.slice(0, 2), ['status 503', failed.toLocaleString('en-US')]);
+  assert.deepEqual(breakdown.find((r) => r[0] === 'failed: status')!.slice(0, 2), ['failed: status', failed.toLocaleString('en-US')]);
+  // Throughput, response and service time, in flight and queued, intended vs achieved, failures by kind, the distribution.
+  assert.deepEqual(v.charts.map((c) => c.id), ['throughput', 'latency', 'service', 'users', 'arrivals', 'kinds', 'distribution']);
   assert.ok(result.intervals.length >= 10, `${result.intervals.length} intervals`);
-  assert.match(html, /intended rate<\/td><td>200\.00\/s/);
-  assert.match(html, /service time/);
-  assert.ok(html.includes('%3Cscript%3E') || html.includes('&lt;script&gt;'), 'the label is in the page');
-  assert.doesNotMatch(html, /<script/i);
-  assert.doesNotMatch(html.match(/<[^>]*>/g)!.join(''), /https?:|\bsrc=|\bhref=|url\(/);
-  assert.ok(Buffer.byteLength(html) < 100_000, `${Buffer.byteLength(html)} bytes`);
+  assert.equal(v.series['t']!.length, result.intervals.length - (result.intervals.at(-1)!.durationMs < 50 ? 1 : 0));
+  // The distribution ends at the run's maximum, from the merged histogram.
+  assert.equal(v.dist['http_req_duration']!.at(-1), result.summary['http_req_duration']!.max);
+  assert.ok(v.meta.some(([k, x]) => k === 'users' && /^Connections: up to 4, at most [1-4] in flight$/.test(x)));
+  assert.equal(v.title, result.label);
+  assert.doesNotMatch(html.replace(/(<script[^>]*>)[\s\S]*?(<\/script>)/g, '$1$2'), /<script>(?!<\/script>)|\bsrc=|\bhref=/i);
+  assert.ok(Buffer.byteLength(html) < 250_000, `${Buffer.byteLength(html)} bytes`);
 });
 
 test('HtmlReporter opens its file at construction: a bad path is a usage error before any run', () => {

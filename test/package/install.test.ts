@@ -77,16 +77,22 @@ test('the packed tarball installs into a fresh project', () => {
   assert.ok(dev?.[PKG.name]?.endsWith('.tgz'), 'saved as a devDependency on the tarball');
 });
 
-test('npx gauntlet runs the installed CLI: --version and a bench of 20 requests', async () => {
+test('npx gauntlet runs the installed CLI: --version and a bench of 20 requests with its HTML report', async () => {
   assert.equal(installed.code, 0, 'installed');
   const v = await run('npx', ['--no-install', 'gauntlet', '--version'], project, 60_000);
   assert.equal(v.code, 0, v.stderr);
   assert.equal(v.stdout.trim(), PKG.version);
   const before = target.requests;
-  const b = await run('npx', ['--no-install', 'gauntlet', 'bench', `${target.url}/`, '-n', '20', '-c', '2', '-q'], project, 60_000);
+  const b = await run('npx', ['--no-install', 'gauntlet', 'bench', `${target.url}/`, '-n', '20', '-c', '2', '-q', '--html', 'report.html'], project, 60_000);
   assert.equal(b.code, 0, b.stderr);
   assert.match(b.stdout, /Test of 20 requests complete/);
   assert.equal(target.requests - before, 20);
+  // The page's script and uPlot come from the installed package, inlined: the report stands alone.
+  const page = readFileSync(join(project, 'report.html'), 'utf8');
+  const client = readFileSync(join(project, 'node_modules', PKG.name, 'dist', 'report', 'dashboard-client', 'dashboard.js'), 'utf8');
+  assert.ok(page.includes(`<script type="module">${client}</script>`), 'the page script is inlined');
+  assert.match(page, /<script>\/\*! https:\/\/github.com\/leeoniya\/uPlot/);
+  assert.match(page, /"requests","label":"requests","value":"20","raw":20/);
 });
 
 test("the README's .mjs snippet runs in the project, importing the installed package", async () => {

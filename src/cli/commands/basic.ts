@@ -4,8 +4,9 @@ import { strictCommand } from '../io.js';
 import { runCell } from './singletest.js';
 import { addThresholdFlags, thresholdsOf, type ThresholdFlagValues } from './load-flags.js';
 import { addPlacementFlags, placementOf, type PlacementFlagValues } from './durability-common.js';
+import { addDashboardFlag, type DashboardFlagValues } from '../dashboard.js';
 
-interface BasicFlags extends ThresholdFlagValues, PlacementFlagValues {
+interface BasicFlags extends ThresholdFlagValues, PlacementFlagValues, DashboardFlagValues {
   server: string;
   seed?: string;
   workers?: string;
@@ -26,13 +27,12 @@ export function basicCommand(setExit: (code: number) => void): Command {
     .option('-w, --workers <n>', 'worker threads (default: one per core, at most one per connection)')
     .option('--json <file>', "write the whole result as JSON ('-': to stdout, and the text summary to stderr)")
     .option('-q, --quiet', 'no progress output');
-  addThresholdFlags(cmd);
-  return addPlacementFlags(cmd).action(async (f: BasicFlags) => {
+  return addPlacementFlags(addDashboardFlag(addThresholdFlags(cmd))).action(async (f: BasicFlags) => {
       const thresholds = thresholdsOf(f);
       const placement = placementOf(f);
       const cell = resolveBasic({ server: f.server, ...(f.seed !== undefined ? { seed: f.seed } : {}), ...(f.workers !== undefined ? { workers: f.workers } : {}) });
       await ensureAvailable(cell.server);
-      const flags = { ...(f.json !== undefined ? { json: f.json } : {}), ...(f.quiet !== undefined ? { quiet: f.quiet } : {}) };
+      const flags = { ...(f.json !== undefined ? { json: f.json } : {}), ...(f.quiet !== undefined ? { quiet: f.quiet } : {}), ...(f.dashboard !== undefined ? { dashboard: f.dashboard } : {}), ...(f.dashboardKeep !== undefined ? { dashboardKeep: f.dashboardKeep } : {}) };
       const onAgents = placement.agents !== undefined ? ` from ${placement.agents.agents} agents` : '';
       setExit(await runCell(cell, flags, `Running basic test against ${cell.server.text}${onAgents}.`, false, thresholds, placement));
     });

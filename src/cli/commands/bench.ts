@@ -3,12 +3,13 @@ import { resolveBenchPlan } from '../../api/bench.js';
 import { startDistributedRun } from '../../api/distributed-run.js';
 import { renderAgents } from '../../distributed/agents-summary.js';
 import { renderTextSummary } from '../../report/text-summary.js';
+import { addDashboardFlag, openDashboard, type DashboardFlagValues } from '../dashboard.js';
 import { fdLimitWarning } from '../fd-limit.js';
 import { err, out, strictCommand } from '../io.js';
 import { awaitWithSignals, exitCodeOf, openOutputs, progressReporter, renderOutputFailures, runWithSignals } from '../run-and-report.js';
 import { addAgentFlags, addHttpFlags, addLoadFlags, addOutputFlags, addThresholdFlags, agentsOf, loadOptionsOf, thresholdsOf, type AgentFlagValues, type LoadFlagValues, type ThresholdFlagValues } from './load-flags.js';
 
-interface BenchFlags extends LoadFlagValues, AgentFlagValues, ThresholdFlagValues {
+interface BenchFlags extends LoadFlagValues, AgentFlagValues, ThresholdFlagValues, DashboardFlagValues {
   method?: string;
   header: string[];
   body?: string;
@@ -29,6 +30,7 @@ export function benchCommand(setExit: (code: number) => void): Command {
   addHttpFlags(cmd);
   addThresholdFlags(cmd);
   addAgentFlags(cmd);
+  addDashboardFlag(cmd);
   cmd.action(async (url: string, f: BenchFlags) => {
     const plan = resolveBenchPlan({
       url,
@@ -48,14 +50,16 @@ export function benchCommand(setExit: (code: number) => void): Command {
     // Connections beyond the descriptor limit fail as `local`; say so before the run.
     const fdWarning = distributed === undefined ? fdLimitWarning(plan) : undefined;
     if (fdWarning !== undefined) err(fdWarning);
+    const dashboard = await openDashboard(f, plan.label);
     const outputs = await openOutputs(f);
-    const reporters = [...outputs.reporters, ...progressReporter(plan, f.quiet)];
+    const reporters = [...outputs.reporters, ...progressReporter(plan, f.quiet), ...(dashboard ? [dashboard.reporter(thresholds)] : [])];
     const result =
       distributed === undefined
         ? await runWithSignals(plan, reporters, f.quiet, thresholds)
         : await awaitWithSignals(startDistributedRun(plan, { ...distributed, reporters, thresholds }), f.quiet);
     out(renderTextSummary(result, [renderAgents(result)]));
     out(renderOutputFailures(outputs.failures));
+    await dashboard?.finish();
     setExit(exitCodeOf(result, outputs.failures));
   });
   return cmd;

@@ -10,15 +10,23 @@ import { renderDurability } from '../../scenarios/durability/render-durability.j
 import { MATRIX_FORMAT, renderMatrix, type Matrix } from '../../scenarios/durability/matrix.js';
 import { renderTimeseriesCsv } from '../../report/timeseries-csv.js';
 import { renderHtmlReport } from '../../report/html-report.js';
+import { renderPage } from '../../report/dashboard-page.js';
+import { buildRunView } from '../../report/dashboard-view.js';
+import { DashboardServer } from '../../report/dashboard-server.js';
+import type { GridView, PageDoc } from '../../report/page-model.js';
+import { matrixPageDoc } from '../../scenarios/durability/matrix-page.js';
+import { checkedAddress, DEFAULT_DASHBOARD, parseDashboardAddress } from '../dashboard.js';
+import { untilSignal } from './durability-common.js';
+import { sectionViewsOf } from '../page-sections.js';
 import { WholeOutputFile } from '../../report/whole-output-file.js';
-import { out, strictCommand } from '../io.js';
+import { err, out, strictCommand } from '../io.js';
 import { printOutputFailure, renderOutputFailures } from '../run-and-report.js';
 import { renderAgents } from '../../distributed/agents-summary.js';
 
 /** render renders a parsed result in one format: the same sections the command that wrote it printed. */
 function render(result: RunResult, format: string): string {
   if (format === 'timeseries') return renderTimeseriesCsv(result);
-  if (format === 'html') return renderHtmlReport(result);
+  if (format === 'html') return renderHtmlReport(result, { sectionViews: sectionViewsOf });
   const sections: string[] = [renderAgents(result)];
   if (Object.keys(result.metrics.counters).some((k) => k.startsWith('iterations{test:'))) sections.push(renderScriptSummary(result));
   const figures = durabilityOf(result);
@@ -82,7 +90,8 @@ export function reportCommand(setExit: (code: number) => void): Command {
     .argument('<file>', 'a result written by --json (bench, run, singletest, basic, or multitest)')
     .option('--format <format>', 'summary, timeseries or html (printed on stdout)', 'summary')
     .option('--html <file>', 'also write the HTML report to this file')
-    .action((file: string, f: { format: string; html?: string }) => {
+    .option('--dashboard [host:port]', `serve the result as the live dashboard does, until Ctrl-C (default address: ${DEFAULT_DASHBOARD.host}:${DEFAULT_DASHBOARD.port})`, checkedAddress)
+    .action(async (file: string, f: { format: string; html?: string; dashboard?: string | boolean }) => {
       // Flags first: a wrong --format is the same mistake whatever the file holds.
       if (!['summary', 'timeseries', 'html'].includes(f.format)) throw usageError(`--format '${f.format}' is not summary, timeseries or html`, 'use --format summary, timeseries or html');
       let text: string;
@@ -92,12 +101,25 @@ export function reportCommand(setExit: (code: number) => void): Command {
         throw usageError(`cannot read '${file}' (${(e as NodeJS.ErrnoException).code ?? 'error'})`, 'give the path of a file written by --json');
       }
       const matrix = parseMatrix(text, file);
+      const address = f.dashboard !== undefined && f.dashboard !== false ? parseDashboardAddress(f.dashboard) : undefined;
       if (matrix !== undefined) {
-        if (f.format !== 'summary' || f.html !== undefined) {
-          throw usageError(`${file} is a multitest matrix: it renders as a summary only`, 'run gauntlet report FILE without --format or --html; for one cell\'s charts, run singletest --html');
+        if (f.format === 'timeseries') throw usageError(`${file} is a multitest matrix: it has no single time series`, 'use --format summary or html, or --html FILE');
+        const html = f.html !== undefined ? new WholeOutputFile(f.html, '--html', { onFailure: printOutputFailure }) : undefined;
+        let doc: PageDoc;
+        let text: string;
+        try {
+          doc = guarded(file, () => matrixPageDoc(matrix));
+          text = f.format === 'html' ? renderPage(doc) : guarded(file, () => renderMatrix(matrix) + renderMatrixAgents(matrix));
+        } catch (e) {
+          html?.discard();
+          throw e;
         }
-        out(guarded(file, () => renderMatrix(matrix) + renderMatrixAgents(matrix)));
-        return setExit(0);
+        out(text);
+        html?.writeWhole(renderPage(doc));
+        const failed = html?.failure !== undefined ? [html.failure] : [];
+        out(renderOutputFailures(failed));
+        if (address !== undefined) await serveFinished(address, doc.title, doc.runs, doc.grid);
+        return setExit(failed.length > 0 ? 1 : 0);
       }
       const result = parseRunResult(text, file);
       const html = f.html !== undefined ? new WholeOutputFile(f.html, '--html', { onFailure: printOutputFailure }) : undefined;
@@ -114,6 +136,16 @@ export function reportCommand(setExit: (code: number) => void): Command {
       if (html !== undefined && page !== undefined) html.writeWhole(page);
       const failed = html?.failure !== undefined ? [html.failure] : [];
       out(renderOutputFailures(failed));
+      if (address !== undefined) await serveFinished(address, result.label, [guarded(file, () => buildRunView(result, { sectionViews: sectionViewsOf }))]);
       setExit(failed.length > 0 ? 1 : 0);
     });
+}
+
+/** serveFinished serves finished runs on the dashboard until Ctrl-C (SIGINT, SIGTERM or SIGHUP). */
+async function serveFinished(address: { host: string; port: number }, title: string, runs: PageDoc['runs'], grid?: GridView): Promise<void> {
+  const server = await DashboardServer.start({ ...address, title, keep: true });
+  server.showFinished(runs, grid);
+  err(`Dashboard: ${server.url} (the saved run; press Ctrl-C to end)\n`);
+  await untilSignal();
+  await server.close();
 }

@@ -10,10 +10,11 @@ import { err, onStop, out, strictCommand } from '../io.js';
 import { awaitWithSignals, exitCodeOf, openOutputs, progressReporter, renderOutputFailures } from '../run-and-report.js';
 import { addAgentFlags, addLoadFlags, addOutputFlags, addThresholdFlags, agentsOf, loadOptionsOf, type AgentFlagValues, type LoadFlagValues, type ThresholdFlagValues } from './load-flags.js';
 import { renderAgents } from '../../distributed/agents-summary.js';
+import { addDashboardFlag, openDashboard, type DashboardFlagValues } from '../dashboard.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
-interface RunFlags extends LoadFlagValues, AgentFlagValues, ThresholdFlagValues {
+interface RunFlags extends LoadFlagValues, AgentFlagValues, ThresholdFlagValues, DashboardFlagValues {
   iterations?: string;
   target?: string;
   test: string[];
@@ -79,6 +80,7 @@ export function runCommand(setExit: (code: number) => void): Command {
   addOutputFlags(cmd);
   addThresholdFlags(cmd);
   addAgentFlags(cmd);
+  addDashboardFlag(cmd);
   cmd.action(async (file: string, f: RunFlags) => {
     if (f.dataMode !== undefined && !(FEEDER_MODES as readonly string[]).includes(f.dataMode)) throw usageError(`--data-mode '${f.dataMode}' is not ${FEEDER_MODES.join(', ')}`, `for example --data-mode ${FEEDER_MODES[0]}`);
     const headers = headersOf(f.header);
@@ -102,12 +104,14 @@ export function runCommand(setExit: (code: number) => void): Command {
       ...(f.csv !== undefined ? { csv: f.csv } : {}),
       ...(f.timeseries !== undefined ? { timeseries: f.timeseries } : {}),
     });
+    const dashboard = await openDashboard(f, prepared.plan.label);
     const outputs = await openOutputs({ ...prepared.outputs, ...(f.html !== undefined ? { html: f.html } : {}), ...(f.out !== undefined ? { out: f.out } : {}) });
-    const reporters = [...outputs.reporters, ...progressReporter(prepared.plan, f.quiet)];
+    const reporters = [...outputs.reporters, ...progressReporter(prepared.plan, f.quiet), ...(dashboard ? [dashboard.reporter(prepared.thresholds)] : [])];
     const handle = await duringStartup(() => startScriptRun(prepared, { reporters, ...(distributed ? { distributed } : {}) }), f.quiet);
     const result = await awaitWithSignals(handle, f.quiet);
     out(renderTextSummary(result, [renderAgents(result), renderScriptSummary(result)]));
     out(renderOutputFailures(outputs.failures));
+    await dashboard?.finish();
     setExit(exitCodeOf(result, outputs.failures));
   });
   return cmd;

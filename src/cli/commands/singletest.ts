@@ -13,8 +13,9 @@ import type { CellHooks } from '../../api/durability.js';
 import { addLoadFlags, addOutputFlags, addThresholdFlags, thresholdsOf, type LoadFlagValues, type ThresholdFlagValues } from './load-flags.js';
 import type { Threshold } from '../../metrics/thresholds.js';
 import { renderThresholdVerdicts } from '../../report/verdict.js';
+import { addDashboardFlag, openDashboard, type DashboardFlagValues } from '../dashboard.js';
 
-interface SingleTestFlags extends LoadFlagValues, DurabilityFlagValues, ThresholdFlagValues, PlacementFlagValues {
+interface SingleTestFlags extends LoadFlagValues, DurabilityFlagValues, ThresholdFlagValues, PlacementFlagValues, DashboardFlagValues {
   server: string;
   test: string;
   serveOnly?: boolean;
@@ -25,13 +26,15 @@ interface SingleTestFlags extends LoadFlagValues, DurabilityFlagValues, Threshol
  * then the durability figures (and the agents, when they sent the requests: `placement`); it returns
  * the exit code (130 after Ctrl-C, once the server is stopped).
  */
-export async function runCell(cell: ResolvedCell, f: LoadFlagValues, heading: string, withFigures = true, thresholds: readonly Threshold[] = [], placement: Pick<CellHooks, 'agents' | 'host'> = {}): Promise<number> {
+export async function runCell(cell: ResolvedCell, f: LoadFlagValues & DashboardFlagValues, heading: string, withFigures = true, thresholds: readonly Threshold[] = [], placement: Pick<CellHooks, 'agents' | 'host'> = {}): Promise<number> {
+  const dashboard = await openDashboard(f, `${cell.test.name} against ${cell.server.text}`);
   const outputs = await openOutputs(f); // opened now: a bad path fails before the server starts
   out(`${heading}\n`);
-  const run = new CellRun(cell, { reporters: (plan): Reporter[] => [...outputs.reporters, ...progressReporter(plan, f.quiet)], thresholds, ...placement });
+  const run = new CellRun(cell, { reporters: (plan): Reporter[] => [...outputs.reporters, ...progressReporter(plan, f.quiet), ...(dashboard ? [dashboard.reporter(thresholds)] : [])], thresholds, ...placement });
   const off = onStopSignals(run, cell.planFor('http://127.0.0.1:1').graceMs, f.quiet);
   const outcome = await run.done.finally(off);
   if (outcome.result === undefined) {
+    await dashboard?.finish();
     for (const r of outputs.reporters) await r.onAbort?.(outcome.error);
     if (outcome.error !== undefined) throw outcome.error;
     out('Stopped before the test started.\n');
@@ -47,6 +50,7 @@ export async function runCell(cell: ResolvedCell, f: LoadFlagValues, heading: st
   if (outcome.result.stopReason === 'interrupted' || outcome.result.stopReason === 'aborted') out('Stopped by the user before the planned end; the figures cover what ran.\n');
   out(renderOutputFailures(outputs.failures));
   if (outcome.error !== undefined) err(`error: ${outcome.error.message}\n`);
+  await dashboard?.finish();
   return exitCodeOf(outcome.result, outputs.failures);
 }
 
@@ -80,6 +84,7 @@ export function singletestCommand(setExit: (code: number) => void): Command {
   addOutputFlags(cmd);
   addThresholdFlags(cmd);
   addPlacementFlags(cmd);
+  addDashboardFlag(cmd);
   cmd.action(async (f: SingleTestFlags) => {
     if (f.test === 'list') {
       printTests();
