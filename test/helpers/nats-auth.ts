@@ -55,7 +55,8 @@ export async function startNatsWithConfig(t: TestContext, dir: string, config: (
   if (!haveNatsOrSkip(t)) return undefined;
   const port = await freePort();
   const file = join(dir, 'nats-server.conf');
-  writeFileSync(file, config(`127.0.0.1:${port}`), { mode: 0o600 });
+  // Every server runs JetStream (distributed runs keep plans and snapshots there); accounts enable it in their blocks.
+  writeFileSync(file, `${config(`127.0.0.1:${port}`)}\njetstream { store_dir: ${quote(join(dir, 'jetstream'))} }\n`, { mode: 0o600 });
   const proc = spawn('nats-server', ['-c', file], { stdio: ['ignore', 'pipe', 'pipe'] });
   const log = { text: '' };
   proc.stdout!.on('data', (d: Buffer) => (log.text += d.toString()));
@@ -122,7 +123,8 @@ function credsOf(jwt: string, seed: string): string {
 export function makeJwtSetup(dir: string): JwtSetup {
   const operator = nkeys.createOperator();
   const account = nkeys.createAccount();
-  const noLimits = { subs: -1, data: -1, payload: -1, imports: -1, exports: -1, wildcards: true, conn: -1, leaf: -1 };
+  // JetStream limits too: distributed runs keep plans and snapshots in JetStream.
+  const noLimits = { subs: -1, data: -1, payload: -1, imports: -1, exports: -1, wildcards: true, conn: -1, leaf: -1, mem_storage: -1, disk_storage: -1, streams: -1, consumer: -1 };
   const operatorJwt = signJwt(operator, operator.getPublicKey(), 'gauntlet-test-operator', { type: 'operator' });
   const accountJwt = signJwt(operator, account.getPublicKey(), 'gauntlet-test-account', { type: 'account', limits: noLimits });
   const user = nkeys.createUser();
@@ -136,7 +138,10 @@ export function makeJwtSetup(dir: string): JwtSetup {
   const strangerJwt = signJwt(strangerAccount, stranger.getPublicKey(), 'stranger', { type: 'user', pub: {}, sub: {}, subs: -1, data: -1, payload: -1 });
   const strangerCredsFile = join(dir, 'stranger.creds');
   writeFileSync(strangerCredsFile, credsOf(strangerJwt, new TextDecoder().decode(stranger.getSeed())), { mode: 0o600 });
-  const config = `operator: ${quote(operatorJwt)}\nresolver: MEMORY\nresolver_preload: {\n  ${account.getPublicKey()}: ${quote(accountJwt)}\n}\n`;
+  // JetStream in operator mode needs a system account.
+  const system = nkeys.createAccount();
+  const systemJwt = signJwt(operator, system.getPublicKey(), 'gauntlet-test-system', { type: 'account', limits: { subs: -1, data: -1, payload: -1, imports: -1, exports: -1, wildcards: true, conn: -1, leaf: -1 } });
+  const config = `operator: ${quote(operatorJwt)}\nsystem_account: ${system.getPublicKey()}\nresolver: MEMORY\nresolver_preload: {\n  ${account.getPublicKey()}: ${quote(accountJwt)}\n  ${system.getPublicKey()}: ${quote(systemJwt)}\n}\n`;
   return { config, credsFile, seed, strangerCredsFile };
 }
 

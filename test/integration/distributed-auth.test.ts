@@ -20,7 +20,7 @@ test('accounts with user passwords: --nats-password-file (agent) and user:passwo
   const passwordFile = join(tempDir('auth-pw'), 'password');
   writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 });
   await proveMode(t, {
-    config: (listen) => `listen: ${listen}\naccounts: {\n  LOAD: { users: [ { user: loader, password: ${quote(password)} } ] }\n  OTHER: { users: [ { user: other, password: ${quote('other-pw')} } ] }\n}\n`,
+    config: (listen) => `listen: ${listen}\naccounts: {\n  LOAD: { jetstream: enabled, users: [ { user: loader, password: ${quote(password)} } ] }\n  OTHER: { jetstream: enabled, users: [ { user: other, password: ${quote('other-pw')} } ] }\n}\n`,
     url: (n) => `nats://loader:${password}@${n.hostPort}`,
     agentUrl: (n) => `nats://${n.hostPort}`,
     agentArgs: ['--nats-user', 'loader', '--nats-password-file', passwordFile],
@@ -36,7 +36,7 @@ test('accounts with user passwords: --nats-password-env (agent) and $GAUNTLET_NA
   const wrongFile = join(tempDir('auth-pw'), 'wrong');
   writeFileSync(wrongFile, wrong, { mode: 0o600 });
   await proveMode(t, {
-    config: (listen) => `listen: ${listen}\naccounts: {\n  LOAD: { users: [ { user: loader, password: ${quote(password)} } ] }\n}\n`,
+    config: (listen) => `listen: ${listen}\naccounts: {\n  LOAD: { jetstream: enabled, users: [ { user: loader, password: ${quote(password)} } ] }\n}\n`,
     url: (n) => `nats://${n.hostPort}`,
     agentArgs: ['--nats-user', 'loader', '--nats-password-env', 'AUTH_TEST_PW'],
     coordinatorArgs: ['--nats-user', 'loader'],
