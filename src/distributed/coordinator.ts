@@ -116,12 +116,13 @@ export class Coordinator extends EventEmitter<RunEvents> {
     this.key = this.options.key ?? loadSigningKey();
     this.trustedAgents = this.options.trustedAgents ?? new Set([this.key.publicKey]);
     const timeoutMs = this.options.discoverTimeoutMs ?? 10_000;
+    // JetStream first: a server without it is one error and hint, before anything else is said.
+    await this.openJetStream();
     const stopSub = this.nc.subscribe(this.subjects.coordinator(this.runId), { callback: (_e, msg) => this.onStopRequest(msg.data, (d) => void msg.respond(d)) });
     const prefix = this.options.subjectPrefix !== undefined ? ` --subject-prefix ${this.options.subjectPrefix}` : '';
     this.log(`gauntlet: run ${this.runId}: looking for ${this.options.agents} agent${this.options.agents === 1 ? '' : 's'} (stop it with: gauntlet stop ${this.runId} --nats ${this.options.natsUrl ?? 'URL'}${prefix})`);
     let hellos: Hello[];
     try {
-      await this.openJetStream();
       hellos = await this.discover(timeoutMs);
     } catch (err) {
       stopSub.unsubscribe();

@@ -39,8 +39,10 @@ test('--cycles 2:4: the live line, the summary and the JSON say 2 users then 4, 
   const rows = result.intervals as Row[];
   const maxima = rows.map((row) => row.gauges?.['vus']?.max ?? 0);
   assert.equal(maxima[0], 2, `vus per interval: ${maxima.join(',')}`);
+  // Two workers switch steps a moment apart: the interval holding the switch may see 3 (one worker done).
   const first4 = maxima.indexOf(4);
-  assert.ok(first4 > 0 && maxima.slice(0, first4).every((m) => m <= 2), `vus reach 2, then 4: ${maxima.join(',')}`);
+  const rising = maxima.every((m, i) => m >= 2 && m <= 4 && (i === 0 || m >= maxima[i - 1]!));
+  assert.ok(first4 > 0 && rising && maxima.slice(0, first4).filter((m) => m === 3).length <= 1, `vus reach 2, then 4: ${maxima.join(',')}`);
   assert.deepEqual(result.metrics.gauges.vus.max, 4);
   assert.deepEqual(
     result.steps.map((s: { users: number; requests: number }) => s.users),
