@@ -3,13 +3,12 @@ import { generateKeyPairSync, sign } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 import { connect } from '@nats-io/transport-node';
 import type { RunResult } from '../../src/metrics/run-result.js';
 import { runCli, spawnCli } from '../helpers/cli.js';
 import { startCountingTarget } from '../helpers/counting-target.js';
-import { startAgents, startNatsOrSkip } from '../helpers/nats.js';
+import { startAgents, startNatsOrSkip, waitFor } from '../helpers/nats.js';
 
 // Controlling a distributed run from outside: `gauntlet stop RUN_ID` (signed, like Ctrl-C), and the
 // fleet flags' checks (the rule for loss: distributed-loss.test.ts).
@@ -19,14 +18,6 @@ process.env['GAUNTLET_CONFIG_DIR'] = join(mkdtempSync(join(tmpdir(), 'gauntlet-c
 type AgentRow = { id: string; state: string; requests: number; segment: string; lostAtS?: number; notRun?: string; notDone?: number };
 const agentsOf = (r: RunResult) => r.sections?.agents as AgentRow[];
 
-/** waitFor polls cond every 50 ms until it holds, or fails after timeoutMs. */
-async function waitFor(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!cond()) {
-    if (performance.now() > deadline) assert.fail(`${what} within ${timeoutMs} ms`);
-    await sleep(50);
-  }
-}
 
 test('gauntlet stop RUN_ID stops the run like Ctrl-C (summary, exit 130); a stop signed by an untrusted key is refused; an unknown run: exit 1', { timeout: 90_000 }, async (t) => {
   const nats = await startNatsOrSkip(t);

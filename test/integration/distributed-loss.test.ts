@@ -2,14 +2,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 import { resolveBenchPlan } from '../../src/api/bench.js';
 import { startDistributedRun } from '../../src/api/distributed-run.js';
 import type { RunResult } from '../../src/metrics/run-result.js';
 import { spawnCli } from '../helpers/cli.js';
 import { startCountingTarget } from '../helpers/counting-target.js';
-import { startAgents, startNatsOrSkip } from '../helpers/nats.js';
+import { startAgents, startNatsOrSkip, waitFor } from '../helpers/nats.js';
 
 // The rule for loss: with --on-agent-loss continue the run goes on without a lost agent, the result
 // says what did not run, and a lost agent that comes back is released.
@@ -19,14 +18,6 @@ process.env['GAUNTLET_CONFIG_DIR'] = join(mkdtempSync(join(tmpdir(), 'gauntlet-l
 type AgentRow = { id: string; state: string; requests: number; segment: string; lostAtS?: number; notRun?: string; notDone?: number };
 const agentsOf = (r: RunResult) => r.sections?.agents as AgentRow[];
 
-/** waitFor polls cond every 50 ms until it holds, or fails after timeoutMs. */
-async function waitFor(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!cond()) {
-    if (performance.now() > deadline) assert.fail(`${what} within ${timeoutMs} ms`);
-    await sleep(50);
-  }
-}
 
 test('CLI: --on-agent-loss continue: an agent killed -9 mid-run, the run goes on and completes (exit 0) naming the lost agent, when, and what did not run', { timeout: 90_000 }, async (t) => {
   const nats = await startNatsOrSkip(t);

@@ -9,7 +9,7 @@ import { startDistributedRun } from '../../src/api/distributed-run.js';
 import type { RunResult } from '../../src/metrics/run-result.js';
 import { spawnCli } from '../helpers/cli.js';
 import { startCountingTarget } from '../helpers/counting-target.js';
-import { freePort, haveNatsOrSkip, startAgents, startNatsOrSkip } from '../helpers/nats.js';
+import { freePort, haveNatsOrSkip, startAgents, startNatsOrSkip, waitFor } from '../helpers/nats.js';
 
 // Supervision both ways over a real nats-server on 127.0.0.1: agents stop when their coordinator
 // dies, wait for NATS instead of exiting, and an agent stopped by SIGTERM makes the run fail
@@ -18,14 +18,6 @@ import { freePort, haveNatsOrSkip, startAgents, startNatsOrSkip } from '../helpe
 type AgentRow = { id: string; state: string; requests: number };
 const agentsOf = (r: RunResult) => r.sections?.agents as AgentRow[];
 
-/** waitFor polls cond every 50 ms until it holds, or fails after timeoutMs. */
-async function waitFor(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!cond()) {
-    if (performance.now() > deadline) assert.fail(`${what} within ${timeoutMs} ms`);
-    await sleep(50);
-  }
-}
 
 test('a coordinator SIGKILLed mid-run: its agents stop loading the target after the orphan timeout and serve the next coordinator', { timeout: 90_000 }, async (t) => {
   const nats = await startNatsOrSkip(t);
