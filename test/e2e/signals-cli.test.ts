@@ -9,9 +9,9 @@ import { parseServerSpec } from '../../src/durability/servers/parse-server-spec.
 import { liveGroupMembers } from '../../src/durability/servers/process-tree.js';
 import { spawnCli } from '../helpers/cli.js';
 import { startCountingTarget } from '../helpers/counting-target.js';
+import { skipOrFail } from '../helpers/skip-or-fail.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gauntlet-signals-e2e-'));
-const inCI = process.env['CI'] === 'true';
 
 /** waitUntil polls `check` every 50 ms until it is true, up to `ms`; false when time ran out. */
 async function waitUntil(check: () => boolean | Promise<boolean>, ms: number): Promise<boolean> {
@@ -110,8 +110,7 @@ async function availableOrSkip(t: TestContext, text: string): Promise<boolean> {
   const availability = await spec.adapter.available();
   if (availability.ok) return true;
   const message = `${spec.adapter.name} is not available: ${availability.why}; install with: ${availability.install}`;
-  if (inCI) assert.fail(message);
-  t.skip(message);
+  skipOrFail(t, message);
   return false;
 }
 

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { skipOrFail } from './skip-or-fail.js';
 
-const inCI = process.env['CI'] === 'true';
 
 /** CHROMIUM is the browser the page tests drive: Debian's chromium (.ci/apt-packages), or GAUNTLET_CHROMIUM. */
 export const CHROMIUM = process.env['GAUNTLET_CHROMIUM'] ?? '/usr/bin/chromium';
@@ -18,8 +18,7 @@ export const ARTIFACTS = join(ROOT, 'build', 'test-artifacts');
 export async function launchOrSkip(t: TestContext): Promise<Browser | undefined> {
   if (!existsSync(CHROMIUM)) {
     const message = `${CHROMIUM} is not installed; install with: apt-get install -y chromium (or set GAUNTLET_CHROMIUM)`;
-    if (inCI) assert.fail(message);
-    t.skip(message);
+    skipOrFail(t, message);
     return undefined;
   }
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, timeout: 60_000 });

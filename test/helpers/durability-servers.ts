@@ -3,8 +3,8 @@ import type { TestContext } from 'node:test';
 import { parseServerSpec } from '../../src/durability/servers/parse-server-spec.js';
 import { liveGroupMembers } from '../../src/durability/servers/process-tree.js';
 import type { RunningServer } from '../../src/durability/servers/server-adapter.js';
+import { skipOrFail } from './skip-or-fail.js';
 
-const inCI = process.env['CI'] === 'true';
 
 /**
  * startServerOrSkip starts a server from a spec (`gunicorn-sync:workers=2,timeout=2`). A server that
@@ -16,8 +16,7 @@ export async function startServerOrSkip(t: TestContext, text: string): Promise<R
   const availability = await spec.adapter.available();
   if (!availability.ok) {
     const message = `${spec.adapter.name} is not available: ${availability.why}; install with: ${availability.install}`;
-    if (inCI) assert.fail(message);
-    t.skip(message);
+    skipOrFail(t, message);
     return undefined;
   }
   return spec.adapter.start({ settings: spec.settings, graceMs: 1000 });

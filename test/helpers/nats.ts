@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { spawnCli } from './cli.js';
+import { skipOrFail } from './skip-or-fail.js';
 
-const inCI = process.env['CI'] === 'true';
 
 /** freePort returns a port on 127.0.0.1 where nothing listens (it was just released). */
 export async function freePort(): Promise<number> {
@@ -49,8 +49,7 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
 export function haveNatsOrSkip(t: TestContext): boolean {
   if (spawnSync('nats-server', ['--version']).error !== undefined) {
     const message = 'nats-server is not installed; install with: apt-get install -y nats-server';
-    if (inCI) assert.fail(message);
-    t.skip(message);
+    skipOrFail(t, message);
     return false;
   }
   return true;

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { freePort } from './nats.js';
+import { skipOrFail } from './skip-or-fail.js';
 
-const inCI = process.env['CI'] === 'true';
 
 /** Prometheus is a real Prometheus server a test started on 127.0.0.1 (remote-write receiver on). */
 export interface Prometheus {
@@ -25,8 +25,7 @@ export interface Prometheus {
 export async function startPrometheusOrSkip(t: TestContext, options: { nativeHistograms?: boolean } = {}): Promise<Prometheus | undefined> {
   if (spawnSync('prometheus', ['--version']).error !== undefined) {
     const message = 'prometheus is not installed; install with: apt-get install -y prometheus';
-    if (inCI) assert.fail(message);
-    t.skip(message);
+    skipOrFail(t, message);
     return undefined;
   }
   const port = await freePort();
