@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
@@ -11,7 +10,7 @@ import { redactUrl } from '../../src/distributed/nats-connection.js';
 import type { RunResult } from '../../src/metrics/run-result.js';
 import { CLI_PATH, type CliRun } from './cli.js';
 import { startCountingTarget } from './counting-target.js';
-import { freePort, haveNatsOrSkip } from './nats.js';
+import { freePort, haveNatsOrSkip, waitForPort } from './nats.js';
 import { skipOrFail } from './skip-or-fail.js';
 
 // Helpers for the NATS authentication tests: a nats-server started from a generated config (users
@@ -32,19 +31,6 @@ export interface AuthNats {
 /** tempDir makes a private folder for a test's config, keys and certificates. */
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `gauntlet-${prefix}-`));
-}
-
-async function waitForPort(port: number, timeoutMs: number, log: { text: string }): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const c = net.connect(port, '127.0.0.1', () => (c.destroy(), resolve(true)));
-      c.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`nats-server did not listen on ${port} within ${timeoutMs} ms: ${log.text}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /**

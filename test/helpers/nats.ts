@@ -32,7 +32,8 @@ export interface Nats {
   restart(): Promise<void>;
 }
 
-async function waitForPort(port: number, timeoutMs: number): Promise<void> {
+/** waitForPort waits until something listens on 127.0.0.1:port; past timeoutMs it fails with the server's `log` so far, if given. */
+export async function waitForPort(port: number, timeoutMs: number, log?: { text: string }): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const ok = await new Promise<boolean>((resolve) => {
@@ -40,7 +41,7 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
       c.on('error', () => resolve(false));
     });
     if (ok) return;
-    if (Date.now() > deadline) throw new Error(`nats-server did not listen on ${port} within ${timeoutMs} ms`);
+    if (Date.now() > deadline) throw new Error(`nats-server did not listen on ${port} within ${timeoutMs} ms${log ? `: ${log.text}` : ''}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
