@@ -1,6 +1,5 @@
 import { Coordinator } from '../distributed/coordinator.js';
 import { connectNats, urlOf, type NatsConnectOptions } from '../distributed/nats-connection.js';
-import { loadSigningKey } from '../distributed/plan-signing.js';
 import type { Plan } from '../load/plan.js';
 import type { RunResult } from '../metrics/run-result.js';
 import { runHandle, type RunHandle, type StartRunOptions } from '../runner/run-handle.js';
@@ -48,7 +47,7 @@ export function startDistributedRun(plan: Plan, options: DistributedRunOptions):
     ...(options.agentTags !== undefined ? { agentTags: options.agentTags } : {}),
     ...(options.onAgentLoss !== undefined ? { onAgentLoss: options.onAgentLoss } : {}),
     ...(options.log !== undefined ? { log: options.log } : {}),
-    ...(options.trustAgents !== undefined && options.trustAgents.length > 0 ? { trustedAgents: new Set([loadSigningKey().publicKey, ...options.trustAgents]) } : {}),
+    ...(options.trustAgents !== undefined ? { trustAgents: options.trustAgents } : {}),
   });
   const run = async (): Promise<RunResult> => {
     const nc = await connectNats(options.nats, `gauntlet coordinator ${coordinator.runId}`);

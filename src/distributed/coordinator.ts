@@ -36,8 +36,8 @@ export interface CoordinatorOptions {
   readonly key?: SigningKey;
   /** log receives the run id at the start and a line per dropped message (default: stderr, the first MAX_DROP_LOGS drops). */
   readonly log?: (line: string) => void;
-  /** trustedAgents: the keys whose agents count and whose `gauntlet stop` is obeyed (default: this user's key alone). */
-  readonly trustedAgents?: ReadonlySet<string>;
+  /** trustAgents: other users' keys whose agents count and whose `gauntlet stop` is obeyed, besides the coordinator's own key (--trust-agent). */
+  readonly trustAgents?: readonly string[];
   /** subjectPrefix: the first token of every subject (default 'gauntlet'); only agents of the same prefix are seen. */
   readonly subjectPrefix?: string;
   /** agentTags: only agents whose hello carries every one of these tags are used (--agent-tag key=value). */
@@ -114,7 +114,7 @@ export class Coordinator extends EventEmitter<RunEvents> {
   async run(nc: NatsConnection): Promise<RunResult> {
     this.nc = nc;
     this.key = this.options.key ?? loadSigningKey();
-    this.trustedAgents = this.options.trustedAgents ?? new Set([this.key.publicKey]);
+    this.trustedAgents = new Set([this.key.publicKey, ...(this.options.trustAgents ?? [])]);
     const timeoutMs = this.options.discoverTimeoutMs ?? 10_000;
     // JetStream first: a server without it is one error and hint, before anything else is said.
     await this.openJetStream();
@@ -189,7 +189,7 @@ export class Coordinator extends EventEmitter<RunEvents> {
   async follow(nc: NatsConnection, started: Extract<RunRecord, { type: 'run-started' }>, adopt: boolean): Promise<RunResult> {
     this.nc = nc;
     this.key = this.options.key ?? loadSigningKey();
-    this.trustedAgents = this.options.trustedAgents ?? new Set([this.key.publicKey]);
+    this.trustedAgents = new Set([this.key.publicKey, ...(this.options.trustAgents ?? [])]);
     await this.openJetStream(false);
     const now = performance.now();
     for (const a of started.agents) this.agents.set(a.agentId, { ...a, state: 'running', offsetMs: 0, lastSeen: now, lastIndex: -1, ready: true, counters: {} });
