@@ -30,6 +30,9 @@ describe('known server behaviours', { timeout: 90_000 }, () => {
 
   it('node-cluster + crash: the worker is re-forked and the service recovers', { timeout: 15_000 }, async (t) => {
     await withServer(t, 'node-cluster:workers=2', async (server) => {
+      // Ready means every worker listens, not only that it lives: with one listening worker the crash
+      // would leave the port closed until the re-fork listens (a refused request, seen in CI).
+      assert.match(server.logs(), /node-cluster: all 2 workers listening/);
       const crash = await requestBehaviour(server.url, '/crash', 3000);
       assert.ok(crash.kind === 'closed' || crash.kind === 'reset', shown(crash));
       const sample = await pollUntil(() => server.sample(), (s) => s.restarts >= 1 && s.processes === 3, 5000);

@@ -81,6 +81,10 @@ function serveCluster(host: string, port: number, workers: number): NodeServerHa
     );
     fork();
   });
+  let listening = 0;
+  cluster.on('listening', () => {
+    if (++listening === workers) process.stdout.write(`node-cluster: all ${workers} workers listening\n`);
+  });
   for (let i = 0; i < workers; i++) fork();
   process.stdout.write(`node-cluster: primary ${process.pid} serving http://${host}:${port} with ${workers} workers\n`);
   return {

@@ -18,6 +18,8 @@ export interface LaunchPlan {
   readonly readyPath?: string;
   /** expectedProcesses: ready also waits until the tree has this many live processes (all workers booted). */
   readonly expectedProcesses?: number;
+  /** readyLog: ready also waits until the server's log matches this (e.g. every worker says it listens). */
+  readonly readyLog?: RegExp;
   readonly startTimeoutMs: number;
   readonly graceMs: number;
   readonly sampleIntervalMs: number;
@@ -209,9 +211,15 @@ export async function launchServer(plan: LaunchPlan): Promise<RunningServer> {
     if (spawnError) return failed(`could not be started (${spawnError.message})`);
     if (exit) return failed(`exited (${exit.signal ?? `code ${exit.code}`}) before it answered GET ${readyPath}`);
     const left = deadline - performance.now();
-    if (left <= 0) return failed(`did not answer GET ${readyPath} with 200 within ${(plan.startTimeoutMs / 1000).toFixed(1)}s`);
+    if (left <= 0) return failed(`did not answer GET ${readyPath} with 200${plan.readyLog ? ` and log ${String(plan.readyLog)}` : ''} within ${(plan.startTimeoutMs / 1000).toFixed(1)}s`);
     const status = await probe(plan.host, plan.port, readyPath, Math.min(1000, Math.max(50, left)));
-    if (status === 200 && (plan.expectedProcesses === undefined || (await tree.members()).length >= plan.expectedProcesses)) break;
+    if (
+      status === 200 &&
+      (plan.readyLog === undefined || plan.readyLog.test(logs())) &&
+      (plan.expectedProcesses === undefined || (await tree.members()).length >= plan.expectedProcesses)
+    ) {
+      break;
+    }
     await Promise.race([exited, delay(Math.min(100, Math.max(0, deadline - performance.now())))]);
   }
   await tree.markBaseline();

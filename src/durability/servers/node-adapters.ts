@@ -11,6 +11,8 @@ function nodePlan(flavour: string, { host, port, files, settings }: PlanContext,
     args: [...(files.nodeServerMain.endsWith('.ts') ? process.execArgv : []), files.nodeServerMain, flavour, host, String(port), ...extra],
     env: { NODE_ENV: 'production' },
     expectedProcesses: flavour === 'node-cluster' ? (settings['workers'] as number) + 1 : 1,
+    // A live worker is not yet a listening one: a crash before the others listen would close the port.
+    ...(flavour === 'node-cluster' ? { readyLog: /node-cluster: all \d+ workers listening/ } : {}),
   };
 }
 

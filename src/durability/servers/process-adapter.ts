@@ -35,8 +35,8 @@ export interface ProcessAdapterDefinition {
   readonly runtime: ServerAdapter['runtime'];
   readonly options: Readonly<Record<string, ServerOptionSpec>>;
   available(): Promise<ServerAvailability>;
-  /** plan builds the command line; only command, args, cwd, env, readyPath and expectedProcesses are read. */
-  plan(context: PlanContext): Pick<LaunchPlan, 'command' | 'args'> & Partial<Pick<LaunchPlan, 'cwd' | 'env' | 'readyPath' | 'expectedProcesses'>>;
+  /** plan builds the command line; only command, args, cwd, env and the readiness fields are read. */
+  plan(context: PlanContext): Pick<LaunchPlan, 'command' | 'args'> & Partial<Pick<LaunchPlan, 'cwd' | 'env' | 'readyPath' | 'expectedProcesses' | 'readyLog'>>;
 }
 
 /**
