@@ -47,6 +47,15 @@ export class DeadlineTimer {
     if (this.cancel === null || this.timerAt > deadline) this.arm(timeoutMs, deadline);
   }
 
+  /**
+   * setDeadline makes `deadline` (clock ms) the in-flight request's deadline: for a pipelined
+   * connection, whose oldest request changes as answers arrive.
+   */
+  setDeadline(deadline: number): void {
+    this.deadline = deadline;
+    if (this.cancel === null || this.timerAt > deadline) this.arm(Math.max(0, deadline - this.clock.now()), deadline);
+  }
+
   /** clear stops the timer (the connection is closed). */
   clear(): void {
     if (this.cancel !== null) this.cancel();

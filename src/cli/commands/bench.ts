@@ -18,6 +18,7 @@ interface BenchFlags extends LoadFlagValues, AgentFlagValues, ThresholdFlagValue
   expectStatus?: string;
   http2?: boolean;
   insecure?: boolean;
+  pipelining?: string;
 }
 
 /** benchCommand is `gauntlet bench URL`: hammer one URL, closed or open model. */
@@ -43,6 +44,7 @@ export function benchCommand(setExit: (code: number) => void): Command {
       ...(f.expectStatus !== undefined ? { expectStatus: f.expectStatus } : {}),
       http2: f.http2 === true,
       insecure: f.insecure === true,
+      ...(f.pipelining !== undefined ? { pipelining: f.pipelining } : {}),
       rawRows: f.csv !== undefined,
     });
     const distributed = agentsOf(f);

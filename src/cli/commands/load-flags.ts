@@ -69,7 +69,8 @@ export function addHttpFlags(cmd: Command): Command {
     .option('--timeout <time>', 'per-request timeout (default: 10s)')
     .option('--expect-status <list>', 'statuses that count as OK (default: 2xx,3xx)')
     .option('--http2', 'use HTTP/2')
-    .option('-k, --insecure', 'do not verify TLS certificates');
+    .option('-k, --insecure', 'do not verify TLS certificates')
+    .option('-p, --pipelining <n>', 'requests in flight per connection (HTTP/1.1 pipelining, closed model; inflates throughput: see README) (default: 1)');
 }
 
 /** addThresholdFlags adds k6-style pass/fail criteria to every command that runs load (exit 99 when one fails). */

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseDuration } from '../../core/duration.js';
+import { parsePositiveInt } from '../../core/units.js';
 import { usageError } from '../../core/errors.js';
 import { capWorkers, resolveExecutor, resolveRunSettings, type LoadOptions } from '../../load/load-options.js';
 import { singlePart, type Plan } from '../../load/plan.js';
@@ -19,6 +20,8 @@ export interface BenchOptions extends LoadOptions {
   expectStatus?: string;
   http2?: boolean;
   insecure?: boolean;
+  /** pipelining: requests in flight per connection (closed model, plain http only). */
+  pipelining?: string | number;
   /** rawRows: send one row per request to the main thread (for `--csv`). */
   rawRows?: boolean;
 }
@@ -65,7 +68,7 @@ export function resolveBenchPlan(o: BenchOptions): Plan {
   if (timeoutMs <= 0) throw usageError('--timeout must be longer than 0', 'for example --timeout 10s');
   const method = (o.method ?? (body ? 'POST' : 'GET')).toUpperCase();
   if (!/^[A-Z]+$/.test(method)) throw usageError(`--method '${o.method}' is not an HTTP method`, 'for example -m POST');
-  const scenario: BenchScenarioSpec = {
+  const scenario: { -readonly [K in keyof BenchScenarioSpec]: BenchScenarioSpec[K] } = {
     kind: 'bench',
     url: url.href,
     method,
@@ -76,8 +79,19 @@ export function resolveBenchPlan(o: BenchOptions): Plan {
     http2: o.http2 ?? false,
     insecure: o.insecure ?? false,
   };
-  const executor = resolveExecutor(o);
+  let executor = resolveExecutor(o);
   const settings = resolveRunSettings(o);
-  return { version: 1, parts: singlePart('bench', scenario, executor), ...settings, workers: capWorkers(settings.workers, executor), rawRows: o.rawRows ?? false, label: `${method} ${url.href}` };
+  // Workers get whole connections: never more workers than connections.
+  const workers = capWorkers(settings.workers, executor);
+  const pipelining = o.pipelining === undefined ? 1 : parsePositiveInt(o.pipelining, '--pipelining', 1, 1024);
+  if (pipelining > 1) {
+    if (executor.kind !== 'closed') throw usageError('--pipelining is for the closed model', 'drop --rate/--stages, or drop -p: an open model sends each arrival on its own');
+    if (url.protocol !== 'http:' || scenario.http2) throw usageError('--pipelining speaks plain HTTP/1.1 (http:) only', 'drop -p for https or HTTP/2 targets');
+    // Each connection carries `pipelining` users, each one request slot of it.
+    executor = { ...executor, steps: executor.steps.map((step) => ({ ...step, users: step.users * pipelining })) };
+    scenario.pipelining = pipelining;
+  }
+  const label = `${method} ${url.href}${pipelining > 1 ? ` (pipelining ${pipelining})` : ''}`;
+  return { version: 1, parts: singlePart('bench', scenario, executor), ...settings, workers, rawRows: o.rawRows ?? false, label };
 }
 

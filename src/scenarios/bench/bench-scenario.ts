@@ -2,6 +2,7 @@ import type { OutcomeKind } from '../../core/failure-kinds.js';
 import { HttpMetrics } from '../../metrics/http-metrics.js';
 import type { Scenario, ScenarioContext, VirtualUser } from '../../load/scenario.js';
 import type { HttpConnection } from '../../transport/http-connection.js';
+import { Http1PipelineConnection } from '../../transport/http1-pipeline.js';
 import { openConnection } from '../../transport/open-connection.js';
 import { prepareRequest } from '../../transport/prepared-request.js';
 import type { PreparedRequest } from '../../transport/prepared-request.js';
@@ -20,6 +21,8 @@ export interface BenchScenarioSpec {
   readonly expectStatus: string;
   readonly http2: boolean;
   readonly insecure: boolean;
+  /** pipelining: requests in flight per connection (`-p`, 1 = none); users share connections in groups of this size. */
+  readonly pipelining?: number;
 }
 
 declare module '../../load/plan.js' {
@@ -69,7 +72,10 @@ class BenchUser implements VirtualUser {
   }
 }
 
-/** createScenario builds the bench scenario of one worker: one connection per user. */
+/**
+ * createScenario builds the bench scenario of one worker: one connection per user, or with
+ * pipelining (`-p N`) one connection per N users, created in order, each user one request slot of it.
+ */
 export function createScenario(spec: BenchScenarioSpec, ctx: ScenarioContext): Scenario {
   const s = spec as BenchScenarioSpec;
   const req = prepareRequest({
@@ -83,7 +89,16 @@ export function createScenario(spec: BenchScenarioSpec, ctx: ScenarioContext): S
   const recorder = new HttpMetrics(ctx.metrics, { openModel: ctx.openModel, requestLog: ctx.requestLog, t0: () => ctx.t0, expectedStatus: s.expectStatus });
   const origin = new URL(s.url);
   const now = () => ctx.clock.now();
+  const depth = s.pipelining ?? 1;
+  if (depth <= 1) {
+    return { createUser: () => new BenchUser(openConnection(origin, { http2: s.http2, insecure: s.insecure }), req, expect, recorder, now) };
+  }
+  let shared: Http1PipelineConnection | undefined;
+  let users = 0;
   return {
-    createUser: () => new BenchUser(openConnection(origin, { http2: s.http2, insecure: s.insecure }), req, expect, recorder, now),
+    createUser: () => {
+      if (users++ % depth === 0 || shared === undefined) shared = new Http1PipelineConnection(origin, depth);
+      return new BenchUser(shared, req, expect, recorder, now);
+    },
   };
 }
