@@ -8,7 +8,7 @@ function closedPlan(users: number): Plan {
 }
 
 test('fdLimitWarning names -c, the limit and a limit to raise it to', () => {
-  assert.equal(fdLimitWarning(closedPlan(2000), 1024), 'warning: -c 2000 needs about 2000 file descriptors but the limit is 1024; raise it with ulimit -n 4096\n');
+  assert.equal(fdLimitWarning(closedPlan(2000), 1024), 'warning: 2000 connections need about 2000 file descriptors but the limit is 1024; raise it with ulimit -n 4096, or let users share fewer connections (bench -u USERS -c CONNECTIONS)\n');
   assert.equal(fdLimitWarning(closedPlan(100), 1024), undefined);
   assert.equal(fdLimitWarning(closedPlan(2000), undefined), undefined, 'unlimited or unknown: no warning');
 });

@@ -30,7 +30,9 @@ export function planConnections(plan: Plan): number {
   for (const p of plan.parts) {
     const e = p.executor;
     const users = e.kind === 'open' ? e.connections : Math.max(0, ...e.steps.map((s) => s.users));
-    n += users;
+    // Users sharing connections (bench -u N -c M) hold M.
+    const shared = p.scenario.kind === 'bench' ? p.scenario.sharedConnections : undefined;
+    n += shared === undefined ? users : Math.min(users, shared);
   }
   return n;
 }
@@ -45,5 +47,5 @@ export function fdLimitWarning(plan: Plan, limit = openFileLimit()): string | un
   if (limit === undefined || c + FD_HEADROOM <= limit) return undefined;
   let raise = 1024;
   while (raise < c + FD_HEADROOM) raise *= 2;
-  return `warning: -c ${c} needs about ${c} file descriptors but the limit is ${limit}; raise it with ulimit -n ${raise}\n`;
+  return `warning: ${c} connections need about ${c} file descriptors but the limit is ${limit}; raise it with ulimit -n ${raise}, or let users share fewer connections (bench -u USERS -c CONNECTIONS)\n`;
 }

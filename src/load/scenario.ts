@@ -42,6 +42,12 @@ export interface ScenarioContext {
 export interface Scenario {
   /** createUser builds the user with this global index (unique across workers and agents). */
   createUser(userIndex: number): VirtualUser | Promise<VirtualUser>;
+  /**
+   * ending is told that the run is over (its planned end, or a stop): work that has not begun yet
+   * (a user in line for a shared connection) ends now, without a request; what is in flight keeps
+   * the grace period. Optional.
+   */
+  ending?(): void;
   /** close runs after the last user closed (release shared resources). */
   close?(): Promise<void> | void;
   /** errorSamples returns exceptions from user code, counted by message, at the end of the run. */

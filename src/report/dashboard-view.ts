@@ -160,6 +160,7 @@ function latencyTable(result: RunResult, http: boolean): PageTable {
   if (!http || s['iteration_duration']) rows.push(['iteration', s['iteration_duration']]);
   if (s['http_req_waiting']) rows.push(['first byte', s['http_req_waiting']]);
   if (s['http_req_connecting']) rows.push(['connect', s['http_req_connecting']]);
+  if (s['http_req_blocked']) rows.push(['blocked', s['http_req_blocked']]);
   const f = formatDuration;
   const body = rows.map(([label, t]) => (t === undefined || t.count === 0 ? [label, '-', '', '', '', '', '', '', '', '', ''] : [label, formatCount(t.count), f(t.min), f(t.mean), f(t.p50), f(t.p75), f(t.p90), f(t.p95), f(t.p99), f(t.p999), f(t.max)]));
   return { id: 'latency', title: 'Latency', head: ['', 'count', 'min', 'mean', 'p50', 'p75', 'p90', 'p95', 'p99', 'p99.9', 'max'], rows: body };

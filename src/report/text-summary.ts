@@ -61,6 +61,7 @@ export function renderTextSummary(result: RunResult, sections: readonly string[]
   if (result.model === 'open') lines.push(trendLine('service time', result.summary['http_req_service_time']));
   if (result.summary['http_req_waiting']) lines.push(trendLine('first byte', result.summary['http_req_waiting']));
   if (result.summary['http_req_connecting']) lines.push(trendLine('connect', result.summary['http_req_connecting']));
+  if (result.summary['http_req_blocked']) lines.push(trendLine('blocked', result.summary['http_req_blocked']));
   const statuses = countersWith(result, 'http_reqs', 'status').sort((a, b) => Number(a[0]) - Number(b[0]));
   if (statuses.length > 0) {
     lines.push('');

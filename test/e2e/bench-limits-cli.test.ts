@@ -33,7 +33,7 @@ test("running out of file descriptors is the generator's own limit: warned befor
     const json = join(dir, 'fd.json');
     const r = await runLimited(256, ['bench', target.url, '-c', '400', '-n', '2000', '--timeout', '5s', '--json', json, '-q']);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stderr, /^warning: -c 400 needs about 400 file descriptors but the limit is 256; raise it with ulimit -n 1024$/m);
+    assert.match(r.stderr, /^warning: 400 connections need about 400 file descriptors but the limit is 256; raise it with ulimit -n 1024, or let users share fewer connections \(bench -u USERS -c CONNECTIONS\)$/m);
     const c = JSON.parse(readFileSync(json, 'utf8')).metrics.counters as Record<string, number>;
     assert.equal(c['http_reqs'], 2000);
     const local = c['http_req_failed{kind:local}'] ?? 0;

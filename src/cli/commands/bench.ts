@@ -33,9 +33,12 @@ export function benchCommand(setExit: (code: number) => void): Command {
   addAgentFlags(cmd);
   addDashboardFlag(cmd);
   cmd.action(async (url: string, f: BenchFlags) => {
+    // -u with -c: that many users share that many connections (more users than sockets).
+    const sharing = f.users !== undefined && f.connections !== undefined && Number(f.users) > Number(f.connections);
     const plan = resolveBenchPlan({
       url,
       ...loadOptionsOf(f),
+      ...(sharing ? { connections: f.users!, sharedConnections: f.connections! } : {}),
       ...(f.method !== undefined ? { method: f.method } : {}),
       headers: f.header,
       ...(f.body !== undefined ? { body: f.body } : {}),

@@ -27,7 +27,7 @@ export const BENCH_DEFAULTS: LoadFlagDefaults = { connections: '10', duration: '
 export function addLoadFlags(cmd: Command, defaults: LoadFlagDefaults = BENCH_DEFAULTS): Command {
   cmd
     .option('-c, --connections <n>', `concurrent users/connections (closed model; bounds connections with --rate) (default: ${defaults.connections}; 100 with --rate)`)
-    .option('-u, --users <n>', 'alias of --connections')
+    .option('-u, --users <n>', 'alias of --connections; in bench, -u N with a smaller -c M: N users share M connections')
     .option('-n, --requests <n>', 'stop after exactly N requests in total (per step with --cycles)')
     .option('-d, --duration <time>', `run for this long, e.g. 30s, 2m (default: ${defaults.duration})`)
     .option('-r, --rate <n>', 'open model: N arrivals per second in total, or FROM:TO with --ramp-up')

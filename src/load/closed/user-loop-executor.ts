@@ -80,6 +80,7 @@ export class UserLoopExecutor implements Executor {
     if (this.stopped) return;
     this.stopped = true;
     this.endedAt ??= this.ctx.clock.now();
+    this.ctx.scenario.ending?.();
     for (const s of this.slots) {
       s.cancelTimer?.();
       s.cancelTimer = undefined;
@@ -167,7 +168,10 @@ export class UserLoopExecutor implements Executor {
         stepEnd === Infinity
           ? () => {}
           : clock.setTimer(() => {
-              if (last) this.endedAt ??= stepEnd;
+              if (last) {
+                this.endedAt ??= stepEnd;
+                this.ctx.scenario.ending?.();
+              }
               for (const s of this.slots) {
                 if (s.active && (s.cancelTimer !== undefined || (last && s.busy))) {
                   s.cancelTimer?.();

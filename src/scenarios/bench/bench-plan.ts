@@ -20,6 +20,11 @@ export interface BenchOptions extends LoadOptions {
   expectStatus?: string;
   http2?: boolean;
   insecure?: boolean;
+  /**
+   * sharedConnections: the closed model's users (`connections`) share this many connections, each
+   * borrowing one per request; for more users than the machine has sockets (`-u 100000 -c 10000`).
+   */
+  sharedConnections?: string | number;
   /** pipelining: requests in flight per connection (closed model, plain http only). */
   pipelining?: string | number;
   /** rawRows: send one row per request to the main thread (for `--csv`). */
@@ -82,7 +87,7 @@ export function resolveBenchPlan(o: BenchOptions): Plan {
   let executor = resolveExecutor(o);
   const settings = resolveRunSettings(o);
   // Workers get whole connections: never more workers than connections.
-  const workers = capWorkers(settings.workers, executor);
+  let workers = capWorkers(settings.workers, executor);
   const pipelining = o.pipelining === undefined ? 1 : parsePositiveInt(o.pipelining, '--pipelining', 1, 1024);
   if (pipelining > 1) {
     if (executor.kind !== 'closed') throw usageError('--pipelining is for the closed model', 'drop --rate/--stages, or drop -p: an open model sends each arrival on its own');
@@ -90,6 +95,13 @@ export function resolveBenchPlan(o: BenchOptions): Plan {
     // Each connection carries `pipelining` users, each one request slot of it.
     executor = { ...executor, steps: executor.steps.map((step) => ({ ...step, users: step.users * pipelining })) };
     scenario.pipelining = pipelining;
+  }
+  if (o.sharedConnections !== undefined) {
+    const shared = parsePositiveInt(o.sharedConnections, '--connections', 1);
+    if (executor.kind !== 'closed') throw usageError('-u with -c (users sharing connections) is for the closed model', 'with --rate, -c alone bounds the connections');
+    if (pipelining > 1) throw usageError('--pipelining cannot go with users sharing connections (-u with -c)', 'drop -p, or give -c alone');
+    scenario.sharedConnections = shared;
+    workers = Math.min(workers, shared);
   }
   const label = `${method} ${url.href}${pipelining > 1 ? ` (pipelining ${pipelining})` : ''}`;
   return { version: 1, parts: singlePart('bench', scenario, executor), ...settings, workers, rawRows: o.rawRows ?? false, label };

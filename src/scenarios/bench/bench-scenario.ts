@@ -1,5 +1,7 @@
 import type { OutcomeKind } from '../../core/failure-kinds.js';
+import { shareOf } from '../../core/segments.js';
 import { HttpMetrics } from '../../metrics/http-metrics.js';
+import type { Trend } from '../../metrics/registry.js';
 import type { Scenario, ScenarioContext, VirtualUser } from '../../load/scenario.js';
 import type { HttpConnection } from '../../transport/http-connection.js';
 import { Http1PipelineConnection } from '../../transport/http1-pipeline.js';
@@ -21,6 +23,11 @@ export interface BenchScenarioSpec {
   readonly expectStatus: string;
   readonly http2: boolean;
   readonly insecure: boolean;
+  /**
+   * sharedConnections: the users share this many connections (split over the workers), each
+   * borrowing one per request (`-u 100000 -c 10000`); absent, every user has its own.
+   */
+  readonly sharedConnections?: number;
   /** pipelining: requests in flight per connection (`-p`, 1 = none); users share connections in groups of this size. */
   readonly pipelining?: number;
 }
@@ -73,6 +80,146 @@ class BenchUser implements VirtualUser {
 }
 
 /**
+ * ConnectionPool lends one worker's shared connections to its users, one request at a time, first
+ * come first served: a free one, else a new one while fewer than `size` are open, else the user
+ * waits in line. Waiting is not latency of the request (the closed model's latency runs from the
+ * send): it is recorded as `http_req_blocked`, k6's name for the wait for a free connection.
+ */
+class ConnectionPool {
+  private readonly free: HttpConnection[] = [];
+  /** waiters is a FIFO queue (head index, compacted now and then: it can hold 100,000 users). */
+  private waiters: (PooledBenchUser | undefined)[] = [];
+  private head = 0;
+  private open = 0;
+  private readonly all = new Set<HttpConnection>();
+  private ended = false;
+
+  constructor(
+    private readonly size: number,
+    private readonly connect: () => HttpConnection,
+  ) {}
+
+  /** acquire hands `user` a connection now (returns it) or queues it (returns undefined). */
+  acquire(user: PooledBenchUser): HttpConnection | undefined {
+    const c = this.free.pop();
+    if (c !== undefined) return c;
+    if (this.open < this.size) {
+      this.open++;
+      const fresh = this.connect();
+      this.all.add(fresh);
+      return fresh;
+    }
+    if (this.ended) {
+      process.nextTick(() => user.giveUp());
+      return undefined;
+    }
+    this.waiters.push(user);
+    return undefined;
+  }
+
+  /** release gives a connection back: to the first user in line, else to the free list. */
+  release(c: HttpConnection, broken: boolean): void {
+    if (broken) {
+      // Closed by an abort (the run's end): it serves no one again, and those in line are aborted too.
+      this.all.delete(c);
+      this.open--;
+      return;
+    }
+    const next = this.nextWaiter();
+    if (next !== undefined) next.start(c);
+    else this.free.push(c);
+  }
+
+  /** leave takes a waiting user out of line (it was aborted); false when it was not waiting. */
+  leave(user: PooledBenchUser): boolean {
+    const i = this.waiters.indexOf(user, this.head);
+    if (i < 0) return false;
+    this.waiters[i] = undefined;
+    return true;
+  }
+
+  /** ending sends everyone in line home: the run is over, their requests will not be sent. */
+  ending(): void {
+    this.ended = true;
+    for (let w = this.nextWaiter(); w !== undefined; w = this.nextWaiter()) w.giveUp();
+  }
+
+  closeAll(): void {
+    for (const c of this.all) c.close();
+    this.all.clear();
+    this.free.length = 0;
+  }
+
+  private nextWaiter(): PooledBenchUser | undefined {
+    while (this.head < this.waiters.length) {
+      const w = this.waiters[this.head];
+      this.waiters[this.head++] = undefined;
+      if (this.head > 1024 && this.head * 2 > this.waiters.length) {
+        this.waiters = this.waiters.slice(this.head);
+        this.head = 0;
+      }
+      if (w !== undefined) return w;
+    }
+    return undefined;
+  }
+}
+
+/** PooledBenchUser is a user without a connection of its own: it borrows one of the pool's per request. */
+class PooledBenchUser implements VirtualUser {
+  private conn: HttpConnection | undefined;
+  private scheduledAt = 0;
+  private startedAt = 0;
+  private done: () => void = () => {};
+
+  constructor(
+    private readonly pool: ConnectionPool,
+    private readonly req: PreparedRequest,
+    private readonly expect: StatusSet,
+    private readonly recorder: HttpMetrics,
+    private readonly blocked: Trend,
+    private readonly now: () => number,
+  ) {}
+
+  run(scheduledAt: number, done: () => void): void {
+    this.scheduledAt = scheduledAt;
+    this.done = done;
+    const c = this.pool.acquire(this);
+    if (c !== undefined) this.start(c);
+  }
+
+  /** start sends the request on a connection the pool lent (at once, or when one came free). */
+  start(c: HttpConnection): void {
+    this.conn = c;
+    const now = this.now();
+    this.blocked.record(now - this.scheduledAt);
+    this.startedAt = now;
+    c.request(this.req, this.onResponse);
+  }
+
+  private readonly onResponse = (res: ResponseInfo): void => {
+    const kind: OutcomeKind = res.kind === 'ok' && !this.expect.has(res.status) ? 'status' : res.kind;
+    // Latency from the send, as for a user with its own connection; the wait is in http_req_blocked.
+    this.recorder.record(kind, res, this.startedAt, this.startedAt);
+    const c = this.conn!;
+    this.conn = undefined;
+    this.pool.release(c, kind === 'aborted');
+    this.done();
+  };
+
+  /** giveUp ends an iteration that never got a connection (the run ended while it was in line). */
+  giveUp(): void {
+    this.done();
+  }
+
+  abort(): void {
+    if (this.conn !== undefined) this.conn.close();
+    else if (this.pool.leave(this)) this.done();
+  }
+
+  close(): void {}
+}
+
+/**
  * createScenario builds the bench scenario of one worker: one connection per user, or with
  * pipelining (`-p N`) one connection per N users, created in order, each user one request slot of it.
  */
@@ -89,9 +236,19 @@ export function createScenario(spec: BenchScenarioSpec, ctx: ScenarioContext): S
   const recorder = new HttpMetrics(ctx.metrics, { openModel: ctx.openModel, requestLog: ctx.requestLog, t0: () => ctx.t0, expectedStatus: s.expectStatus });
   const origin = new URL(s.url);
   const now = () => ctx.clock.now();
+  const connect = () => openConnection(origin, { http2: s.http2, insecure: s.insecure });
+  if (s.sharedConnections !== undefined) {
+    const pool = new ConnectionPool(Math.max(1, shareOf(s.sharedConnections, ctx.segment)), connect);
+    const blocked = ctx.metrics.trend('http_req_blocked');
+    return {
+      createUser: () => new PooledBenchUser(pool, req, expect, recorder, blocked, now),
+      ending: () => pool.ending(),
+      close: () => pool.closeAll(),
+    };
+  }
   const depth = s.pipelining ?? 1;
   if (depth <= 1) {
-    return { createUser: () => new BenchUser(openConnection(origin, { http2: s.http2, insecure: s.insecure }), req, expect, recorder, now) };
+    return { createUser: () => new BenchUser(connect(), req, expect, recorder, now) };
   }
   let shared: Http1PipelineConnection | undefined;
   let users = 0;
