@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readdirSync, readlinkSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { startServerOrSkip, stopAndCheck, withServer } from '../helpers/durability-servers.js';
@@ -11,6 +12,18 @@ import { pollUntil, requestBehaviour, type BehaviourOutcome } from '../helpers/d
  */
 const isOk = (o: BehaviourOutcome): boolean => o.kind === 'response' && o.status === 200;
 const ended = (o: BehaviourOutcome): boolean => o.kind === 'closed' || o.kind === 'reset';
+/** socketCount counts the sockets a process holds open (its listening socket and its connections). */
+function socketCount(pid: number): number {
+  let n = 0;
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      if (readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith('socket:')) n++;
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return n;
+}
 const shown = (o: BehaviourOutcome): string => JSON.stringify(o.kind === 'response' ? { ...o, body: o.body.slice(0, 40) } : o);
 
 describe('known ASGI server behaviours', { timeout: 180_000 }, () => {
@@ -131,6 +144,24 @@ describe('known ASGI server behaviours', { timeout: 180_000 }, () => {
       }
     });
   });
+
+  for (const name of ['uvicorn', 'hypercorn', 'daphne']) {
+    it(`${name} + reset: a real RST each time, and no descriptor or stale event-loop entry left behind`, { timeout: 20_000 }, async (t) => {
+      await withServer(t, name, async (server) => {
+        const before = socketCount(server.pid);
+        for (let i = 0; i < 5; i++) {
+          const o = await requestBehaviour(server.url, '/reset', 3000);
+          assert.equal(o.kind, 'reset', `reset ${i}: ${shown(o)}`);
+        }
+        const plain = await requestBehaviour(server.url, '/plain', 3000);
+        assert.ok(isOk(plain), shown(plain));
+        // The server closes each reset connection's transport: its socket count comes back down.
+        const counts: number[] = [];
+        await pollUntil(async () => counts.push(socketCount(server.pid)), () => counts.at(-1)! <= before, 5000);
+        assert.ok(counts.at(-1)! <= before, `sockets before ${before}, after the resets ${counts[0]} and still ${counts.at(-1)} after ${counts.length} looks`);
+      });
+    });
+  }
 
   it('daphne http_timeout=1 + hang: the silent request is answered 503', { timeout: 20_000 }, async (t) => {
     await withServer(t, 'daphne:http_timeout=1', async (server) => {
