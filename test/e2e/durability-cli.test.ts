@@ -131,5 +131,7 @@ describe('durability CLI', { timeout: 150_000 }, () => {
       assert.match(r.stdout, new RegExp(`^ {2}${name} +(yes|no) `, 'm'));
     }
     assert.match(r.stdout, /^ {2}node-http +yes +node /m);
+    for (const name of ['uvicorn', 'hypercorn', 'daphne', 'gunicorn-uvicorn']) assert.match(r.stdout, new RegExp(`^ {2}${name} +(yes|no) +asgi `, 'm'));
+    assert.match(r.stdout, /options: python, workers=1, limit_concurrency=0/);
   });
 });

@@ -11,13 +11,16 @@ import { pollUntil, requestBehaviour, type BehaviourOutcome } from '../helpers/d
 import { CONFORMANCE_VECTORS, ISOLATED_VECTORS, type ConformanceVector, type VectorContext } from '../helpers/durability-vectors.js';
 
 /**
- * One conformance suite for both behaviour apps: the same vectors run against the Node app (under
- * node-http, express, fastify) and the WSGI app (under wsgiref, gunicorn-sync). `hang`, `crash` and
- * `segfault` get a fresh server each; crash and segfault run on node-http and wsgiref only, whose
- * single process is the app's, so the process's own exit status can be checked.
+ * One conformance suite for the three behaviour apps: the same vectors run against the Node app
+ * (under node-http, express, fastify), the WSGI app (under wsgiref, gunicorn-sync) and the ASGI app
+ * (under uvicorn, hypercorn, daphne, gunicorn-uvicorn). `hang`, `crash` and `segfault` get a fresh
+ * server each; crash and segfault run only where one process is the app's (node-http, wsgiref, and
+ * uvicorn, hypercorn and daphne with their default single process), so its exit status can be checked.
  */
-const SERVERS = ['node-http', 'wsgiref', 'express', 'fastify', 'gunicorn-sync'];
-const DESTRUCTIVE_ON = ['node-http', 'wsgiref'];
+const SERVERS = ['node-http', 'wsgiref', 'express', 'fastify', 'gunicorn-sync', 'uvicorn', 'hypercorn', 'daphne', 'gunicorn-uvicorn'];
+const DESTRUCTIVE_ON = ['node-http', 'wsgiref', 'uvicorn', 'hypercorn', 'daphne'];
+/** SETTINGS: one worker, so the vectors that follow a `leak` see its memory in the same process. */
+const SETTINGS: Record<string, Record<string, number>> = { 'gunicorn-sync': { workers: 1 }, 'gunicorn-uvicorn': { workers: 1 } };
 
 const dir = mkdtempSync(join(tmpdir(), 'gauntlet-conformance-'));
 const context: VectorContext = { smallFile: join(dir, 'ten-bytes.txt') };
@@ -90,7 +93,7 @@ for (const name of SERVERS) {
         skip = `${name} is not available here: ${availability.why}; install with: ${availability.install}`;
         return;
       }
-      server = await adapter.start({ settings: name === 'gunicorn-sync' ? { workers: 1 } : {} });
+      server = await adapter.start({ settings: SETTINGS[name] ?? {} });
     });
     after(async () => {
       await server?.stop();
@@ -107,7 +110,7 @@ for (const name of SERVERS) {
       if (vector.exit !== undefined && !DESTRUCTIVE_ON.includes(name)) continue;
       it(vector.name, async (t) => {
           if (skip !== undefined) return t.skip(skip);
-        const fresh = await adapter.start({ settings: name === 'gunicorn-sync' ? { workers: 1 } : {} });
+        const fresh = await adapter.start({ settings: SETTINGS[name] ?? {} });
         try {
           await runVector(fresh, vector);
           if (vector.exit !== undefined) {

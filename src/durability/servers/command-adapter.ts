@@ -3,7 +3,7 @@ import { processAdapter } from './process-adapter.js';
 import type { ServerAdapter } from './server-adapter.js';
 
 /** Placeholder is a `{name}` a command line may hold (documented in docs/behaviours.md). */
-type Placeholder = 'port' | 'host' | 'app' | 'app_dir' | 'wsgi_file' | 'node_app';
+type Placeholder = 'port' | 'host' | 'app' | 'asgi_app' | 'app_dir' | 'wsgi_file' | 'node_app';
 
 /** shellQuote quotes a value for /bin/sh unless it is plainly safe. */
 function shellQuote(value: string): string {
@@ -13,7 +13,8 @@ function shellQuote(value: string): string {
 /**
  * commandAdapter runs any server command line, given as the `cmd` setting (on the CLI everything after
  * `command:`), through /bin/sh in its own process group. Placeholders: `{port}`, `{host}`, `{app}`
- * (`wsgi_app:application`, with the app's folder as the working directory), `{app_dir}`,
+ * (`wsgi_app:application`, with the app's folder as the working directory), `{asgi_app}`
+ * (`asgi_app:application`), `{app_dir}`,
  * `{wsgi_file}` (wsgi_app.py) and `{node_app}` (the Node server entry point, which takes
  * `node-http|express|fastify HOST PORT`). `ready_path` (default /plain) must answer 200.
  */
@@ -36,6 +37,7 @@ export const commandAdapter: ServerAdapter = processAdapter({
       port: String(c.port),
       host: c.host,
       app: 'wsgi_app:application',
+      asgi_app: 'asgi_app:application',
       app_dir: c.files.dir,
       wsgi_file: c.files.wsgiApp,
       node_app: `${shellQuote(process.execPath)} ${shellQuote(c.files.nodeServerMain)}`,

@@ -8,17 +8,20 @@ import type { ServerAdapter, ServerOptionSpec } from './server-adapter.js';
  * /usr/bin/python3 (the apt packages install only for it; a pyenv `python3` first on PATH cannot
  * import them), else `python3`.
  */
-function defaultPython(): string {
+export function defaultPython(): string {
   return process.env['GAUNTLET_PYTHON'] ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 }
 
-const PYTHON_OPTION: ServerOptionSpec = { type: 'string', description: 'Python interpreter (default $GAUNTLET_PYTHON or /usr/bin/python3)' };
+/** PYTHON_OPTION is the `python` option of every Python server adapter. */
+export const PYTHON_OPTION: ServerOptionSpec = { type: 'string', description: 'Python interpreter (default $GAUNTLET_PYTHON or /usr/bin/python3)' };
 const THREADS = (fallback: number): ServerOptionSpec => ({ type: 'integer', min: 1, default: fallback, description: 'worker threads' });
 
-const python = (context: PlanContext): string => (context.settings['python'] as string | undefined) ?? defaultPython();
+/** python is the interpreter a plan runs: the `python` setting, else defaultPython(). */
+export const python = (context: PlanContext): string => (context.settings['python'] as string | undefined) ?? defaultPython();
 const int = (context: PlanContext, key: string): string => String(context.settings[key]);
 
-function pythonImports(module: string, apt: string) {
+/** pythonImports checks that the interpreter imports `module`; `apt` is the install hint. */
+export function pythonImports(module: string, apt: string) {
   return () => commandWorks(defaultPython(), ['-c', `import ${module}`], `apt-get install -y ${apt}`);
 }
 

@@ -97,8 +97,8 @@ export interface RunningServer {
 export interface ServerAdapter {
   readonly name: string;
   readonly description: string;
-  /** runtime of the app it serves: the Node app, the WSGI app, or whatever a `command` runs. */
-  readonly runtime: 'node' | 'wsgi' | 'any';
+  /** runtime of the app it serves: the Node app, the WSGI app, the ASGI app, or whatever a `command` runs. */
+  readonly runtime: 'node' | 'wsgi' | 'asgi' | 'any';
   /** options are the per-server settings it takes (`workers`, `timeout`…), beside the common ones. */
   readonly options: Readonly<Record<string, ServerOptionSpec>>;
   available(): Promise<ServerAvailability>;

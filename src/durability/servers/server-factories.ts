@@ -44,6 +44,10 @@ export const servers: {
   readonly cheroot: Factory;
   readonly eventlet: Factory;
   readonly paste: Factory;
+  readonly uvicorn: Factory;
+  readonly hypercorn: Factory;
+  readonly daphne: Factory;
+  readonly gunicornUvicorn: Factory;
   /** command runs any command line: `servers.command({ cmd: 'gunicorn -b {host}:{port} {app}' })`. */
   readonly command: Factory;
 } = {
@@ -62,5 +66,9 @@ export const servers: {
   cheroot: factory('cheroot'),
   eventlet: factory('eventlet'),
   paste: factory('paste'),
+  uvicorn: factory('uvicorn'),
+  hypercorn: factory('hypercorn'),
+  daphne: factory('daphne'),
+  gunicornUvicorn: factory('gunicorn-uvicorn'),
   command: factory('command'),
 };

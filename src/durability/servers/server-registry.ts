@@ -1,11 +1,12 @@
 import { usageError } from '../../core/errors.js';
+import { asgiAdapters } from './asgi-adapters.js';
 import { commandAdapter } from './command-adapter.js';
 import { nodeAdapters } from './node-adapters.js';
 import { pythonAdapters } from './python-adapters.js';
 import type { ServerAdapter, ServerAvailability } from './server-adapter.js';
 
 /** SERVER_ADAPTERS lists every adapter by name, in the order `gauntlet servers` prints them. */
-export const SERVER_ADAPTERS: readonly ServerAdapter[] = [...nodeAdapters, ...pythonAdapters, commandAdapter];
+export const SERVER_ADAPTERS: readonly ServerAdapter[] = [...nodeAdapters, ...pythonAdapters, ...asgiAdapters, commandAdapter];
 
 /** ServerListing is one line of `gauntlet servers`: the adapter and whether it runs here. */
 export interface ServerListing {
