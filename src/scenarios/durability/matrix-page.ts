@@ -14,7 +14,7 @@ export const cellRunId = (index: number): string => `c${index + 1}`;
 /** durabilitySections shows a cell's durability figures on the page. */
 export const durabilitySections = (result: RunResult): SectionView[] => {
   const f = durabilityOf(result);
-  return f === undefined ? [] : [durabilityView(f)];
+  return f === undefined ? [] : [durabilityView(f, result.intervals)];
 };
 
 /** cellTone: red for a failed cell (server, run, thresholds or over 10 % unexpected), amber with some unexpected results. */

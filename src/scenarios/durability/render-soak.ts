@@ -16,11 +16,14 @@ const signedBytes = (n: number): string => `${n < 0 ? '-' : '+'}${formatBytes(Ma
 
 const band = (b: number | null | undefined): string => (b === null || b === undefined ? '± ?' : `± ${formatBytes(b)}`);
 
-/** rssSlopeText: `+101.23 MiB/h ± 1.20 MiB/h, +102.40 KiB per 1,000 requests ± 1.21 KiB: growing beyond noise`. */
-export function rssSlopeText(r: RssSlope): string {
+/** rssSlopeFigures: `+101.23 MiB/h ± 1.20 MiB/h, +102.40 KiB per 1,000 requests ± 1.21 KiB`. */
+export function rssSlopeFigures(r: RssSlope): string {
   const perRequests = r.bytesPer1000Requests !== undefined ? `, ${signedBytes(r.bytesPer1000Requests)} per 1,000 requests ${band(r.bandBytesPer1000Requests)}` : '';
-  return `${signedBytes(r.bytesPerHour)}/h ${band(r.bandBytesPerHour)}/h${perRequests}: ${SOAK_VERDICT[r.verdict]}`;
+  return `${signedBytes(r.bytesPerHour)}/h ${band(r.bandBytesPerHour)}/h${perRequests}`;
 }
+
+/** rssSlopeText is the figures and the verdict: `… ± 1.21 KiB: growing beyond noise`. */
+export const rssSlopeText = (r: RssSlope): string => `${rssSlopeFigures(r)}: ${SOAK_VERDICT[r.verdict]}`;
 
 /** countRangeText: `7 → 7 (most 9)`. */
 export const countRangeText = (c: CountRange): string => `${formatCount(c.start)} → ${formatCount(c.end)} (most ${formatCount(c.peak)})`;
