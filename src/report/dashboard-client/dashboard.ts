@@ -169,6 +169,11 @@ function markerLegend(run: RunState): HTMLElement | undefined {
   return h('p', { class: 'note', 'data-marker-legend': '' }, 'Marked on every time chart: ', ...items);
 }
 
+/** wholeRun shows a time chart's whole run, [0, timeEnd] (its x scale is not automatic: it is the run's). */
+function wholeRun(c: { u: uPlot; spec: ChartSpec }, run: RunState): void {
+  if (c.spec.x === 'time') c.u.setScale('x', { min: 0, max: timeEnd(run) });
+}
+
 function chartWidth(el: HTMLElement): number {
   return Math.max(280, Math.floor(el.clientWidth - 18));
 }
@@ -176,11 +181,10 @@ function chartWidth(el: HTMLElement): number {
 function makeChart(spec: ChartSpec, run: RunState, holder: HTMLElement): uPlot {
   const pct = spec.x === 'percentile';
   // Every time chart of a run, its own and its sections' (the server's RSS…), spans [0, the run's end]: one axis.
-  const xRange: uPlot.Range.Function = () => [0, timeEnd(run)];
   const opts: uPlot.Options = {
     width: chartWidth(holder),
     height: 240,
-    scales: { x: { time: false, ...(pct ? { distr: 3 } : { range: xRange }) }, y: spec.log ? { distr: 3 } : { range: (_u, _min, max) => [0, max > 0 ? max * 1.05 : 1] } },
+    scales: { x: { time: false, ...(pct ? { distr: 3 } : { auto: false, min: 0, max: timeEnd(run) }) }, y: spec.log ? { distr: 3 } : { range: (_u, _min, max) => [0, max > 0 ? max * 1.05 : 1] } },
     axes: [
       { values: (_u, splits) => splits.map((v) => (pct ? pctLabel(v) : timeLabel(v))), ...(pct ? { splits: () => [1, 10, 100, 1000, 10000, 100000, 1000000].filter((v) => v <= ((run.view.dist['x'] ?? []).slice(-1)[0] ?? 10)) } : {}) },
       { values: (_u, splits) => splits.map((v) => fmt(spec.unit, v)), size: 72 },
@@ -272,7 +276,10 @@ function fillRun(run: RunState): void {
   const reset = h('button', { class: 'plain noprint', type: 'button' }, 'reset zoom');
   reset.addEventListener('click', () => {
     run.zoomed = false;
-    for (const c of run.charts.values()) c.u.setData(chartData(c.spec, run));
+    for (const c of run.charts.values()) {
+      c.u.setData(chartData(c.spec, run));
+      wholeRun(c, run);
+    }
   });
   el.append(h('p', { class: 'note noprint' }, 'Drag across a time chart to zoom every time chart of this run; ', reset, ' to see the whole run again.'));
   const legend = markerLegend(run);
@@ -314,6 +321,7 @@ function updateRun(run: RunState, e: PointEvent): void {
   for (const s of run.view.sections) el.append(sectionNode(s, run));
   for (const c of run.charts.values()) {
     c.u.setData(chartData(c.spec, run), !(run.zoomed && c.spec.x === 'time'));
+    if (!run.zoomed) wholeRun(c, run);
     c.u.root.closest('figure')?.setAttribute('data-points', String(c.u.data[0].length));
   }
 }
