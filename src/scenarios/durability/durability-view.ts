@@ -1,12 +1,23 @@
 import { formatDuration } from '../../core/duration.js';
 import { formatBytes, formatCount } from '../../core/units.js';
 import type { IntervalRow } from '../../metrics/run-result.js';
+import { MAX_PAGE_POINTS } from '../../report/dashboard-view.js';
 import type { PageTable, SectionView } from '../../report/page-model.js';
 import type { DurabilityFigures } from './durability-figures.js';
 import { durabilityMarkers } from './durability-markers.js';
 import { firstFailureText, recoveryText, signedBytes } from './render-durability.js';
 import { countRangeText, failureDriftText, latencyDriftText, rssSlopeFigures, SOAK_VERDICT } from './render-soak.js';
 import type { SoakFigures } from './soak.js';
+
+/** thinned keeps at most `max` points of a long series, evenly spaced, and always the last (a day at 1 s intervals is 86,400). */
+function thinned<T>(points: readonly T[], max: number): readonly T[] {
+  if (points.length <= max) return points;
+  const step = points.length / max;
+  const out: T[] = [];
+  for (let i = 0; i < max - 1; i++) out.push(points[Math.floor(i * step)]!);
+  out.push(points[points.length - 1]!);
+  return out;
+}
 
 /** soakTable shows the soak figures: the RSS slope and its band, fds, threads, and the first tenth against the last. */
 function soakTable(s: SoakFigures): PageTable {
@@ -85,10 +96,11 @@ export function durabilityView(f: DurabilityFigures, intervals: readonly Interva
       ],
     });
     if (s.series.length > 0) {
-      const t = s.series.map((p) => Math.round(p.tMs) / 1000);
+      const series = thinned(s.series, MAX_PAGE_POINTS);
+      const t = series.map((p) => Math.round(p.tMs) / 1000);
       charts.push(
-        { id: 'server-rss', title: 'Server RSS', unit: 'bytes', x: 'time', lines: [{ key: 'rss', label: 'RSS', color: '#2563eb' }], columns: { t, rss: s.series.map((p) => p.rssBytes) } },
-        { id: 'server-cpu', title: 'Server CPU (seconds used)', unit: 'cpu_s', x: 'time', lines: [{ key: 'cpu', label: 'CPU', color: '#9333ea' }], columns: { t, cpu: s.series.map((p) => p.cpuSeconds - s.series[0]!.cpuSeconds) } },
+        { id: 'server-rss', title: 'Server RSS', unit: 'bytes', x: 'time', lines: [{ key: 'rss', label: 'RSS', color: '#2563eb' }], columns: { t, rss: series.map((p) => p.rssBytes) } },
+        { id: 'server-cpu', title: 'Server CPU (seconds used)', unit: 'cpu_s', x: 'time', lines: [{ key: 'cpu', label: 'CPU', color: '#9333ea' }], columns: { t, cpu: series.map((p) => p.cpuSeconds - series[0]!.cpuSeconds) } },
         {
           id: 'server-processes',
           title: 'Server processes and restarts',
@@ -98,10 +110,10 @@ export function durabilityView(f: DurabilityFigures, intervals: readonly Interva
             { key: 'processes', label: 'processes', color: '#0891b2' },
             { key: 'restarts', label: 'restarts', color: '#dc2626' },
           ],
-          columns: { t, processes: s.series.map((p) => p.processes), restarts: s.series.map((p) => p.restarts - s.series[0]!.restarts) },
+          columns: { t, processes: series.map((p) => p.processes), restarts: series.map((p) => p.restarts - series[0]!.restarts) },
         },
       );
-      if (s.series.some((p) => p.fds !== undefined)) {
+      if (series.some((p) => p.fds !== undefined)) {
         charts.push({
           id: 'server-fds',
           title: 'Server open fds and threads',
@@ -111,7 +123,7 @@ export function durabilityView(f: DurabilityFigures, intervals: readonly Interva
             { key: 'fds', label: 'open fds', color: '#65a30d' },
             { key: 'threads', label: 'threads', color: '#7c2d12' },
           ],
-          columns: { t, fds: s.series.map((p) => p.fds ?? null), threads: s.series.map((p) => p.threads ?? null) },
+          columns: { t, fds: series.map((p) => p.fds ?? null), threads: series.map((p) => p.threads ?? null) },
         });
       }
     }
