@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DurabilityClient } from '../../src/api/durability-client.js';
 import { policies } from '../../src/durability/policies.js';
+import { getReadyTest } from '../../src/durability/ready-tests.js';
 import { durabilityOf } from '../../src/scenarios/durability/durability-figures.js';
 import { renderDurability } from '../../src/scenarios/durability/render-durability.js';
 import { withServer } from '../helpers/durability-servers.js';
@@ -10,16 +11,18 @@ import { withServer } from '../helpers/durability-servers.js';
 // cleanly: CPython frees garbage at once (reference counting), so `plain` leaves RSS flat and every
 // `leak(bytes=1048576)` adds its MiB (a node:http server's RSS creeps by megabytes a minute while V8's
 // old space fills, a slope that is real but not a leak). The two soaks run side by side, one server
-// each: about 65 s for both. Every run is bounded by its duration and 5 s client timeouts.
+// each: about 65 s for both. They send the ready-made tests `leak` (90 plain, 10 leaks of 1 MiB) and
+// `plain`, open model (a steady rate), bounded by their duration.
 
 const LEAK_BYTES = 1_048_576;
 const SOAK = { duration: '60s', workers: 1 } as const;
 
 describe('soak: the RSS slope from a fit over the watch samples', { concurrency: 2, timeout: 150_000 }, () => {
-  it('a 60 s leak soak reports a slope within 20 % of the bytes leaked per request', async (t) => {
+  it('a 60 s `leak` soak reports a slope within 20 % of the bytes leaked per request', async (t) => {
     await withServer(t, 'gunicorn-sync:workers=2', async (server) => {
       const client = new DurabilityClient({ policy: policies.random({ seed: 14 }) });
-      client.add('plain(timeout=5)', 9).add(`leak(bytes=${LEAK_BYTES},timeout=5)`, 1);
+      for (const e of getReadyTest('leak').mix()) client.add(e.behaviour, e.weight);
+      assert.ok(client.mix.some((e) => e.behaviour.label === `leak(bytes=${LEAK_BYTES})`));
       const result = await client.execute({ ...SOAK, rate: 20, target: server.url, server });
       const f = durabilityOf(result)!;
       assert.equal(f.unexpected, 0);
@@ -39,10 +42,10 @@ describe('soak: the RSS slope from a fit over the watch samples', { concurrency:
     });
   });
 
-  it('a 60 s plain soak reports no slope beyond noise, with a band tight enough to see 1 KiB per request', async (t) => {
+  it('a 60 s `plain` soak reports no slope beyond noise, with a band tight enough to see 1 KiB per request', async (t) => {
     await withServer(t, 'gunicorn-sync:workers=2', async (server) => {
       const client = new DurabilityClient({ policy: policies.sequential() });
-      client.add('plain(timeout=5)', 99).add('plain(status=404,timeout=5)', 1);
+      for (const e of getReadyTest('plain').mix()) client.add(e.behaviour, e.weight);
       const result = await client.execute({ ...SOAK, rate: 50, target: server.url, server });
       const f = durabilityOf(result)!;
       assert.equal(f.unexpected, 0);
