@@ -47,7 +47,7 @@ export function sectionViewsOf(result: RunResult): SectionView[] {
   for (const [name, data] of Object.entries(result.sections ?? {})) {
     if (name === 'durability') {
       const f = durabilityOf(result);
-      if (f !== undefined) out.push(durabilityView(f));
+      if (f !== undefined) out.push(durabilityView(f, result.intervals));
     } else if (name === 'agents') {
       const v = agentsView(result);
       if (v !== undefined) out.push(v);

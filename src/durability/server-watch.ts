@@ -1,3 +1,4 @@
+import { linearFit, type LinearFit } from '../metrics/linear-fit.js';
 import type { Reporter } from '../report/reporter.js';
 import type { ProcessSample, RunningServer } from './servers/server-adapter.js';
 
@@ -9,13 +10,24 @@ export interface ServerPoint {
   readonly processes: number;
   readonly restarts: number;
   readonly cpuSeconds: number;
+  /** fds and threads are summed over the tree (absent in results from before they were read). */
+  readonly fds?: number;
+  readonly threads?: number;
+}
+
+/** CountRange is a count's first, last and highest value over a run's samples. */
+export interface CountRange {
+  readonly start: number;
+  readonly end: number;
+  readonly peak: number;
 }
 
 /**
  * ServerStats are what the server's process tree did during a run, from samples taken every 200 ms:
- * RSS at the start, at the last sample with a live process and at its peak (growth is end − start: a
- * leak shows as growth), CPU seconds used, processes at the start and the end, and worker restarts
- * (new processes seen in the tree; a worker that lived less than a sampling period can be missed).
+ * RSS at the start, at the last sample with a live process and at its peak (growth is end − start),
+ * the RSS fit over every live sample (its slope is what a soak reads: a leak, not one sample's
+ * luck), CPU seconds used, processes at the start and the end, open fds and threads, and worker
+ * restarts (new processes seen in the tree; a worker that lived less than a sampling period can be missed).
  * `series` keeps one point per run interval.
  */
 export interface ServerStats {
@@ -31,6 +43,15 @@ export interface ServerStats {
   readonly restarts: number;
   /** aliveAtEnd is false when no process of the server was left at the end (a crash took it down). */
   readonly aliveAtEnd: boolean;
+  /** fds and threads: open file descriptors and threads of the tree, at the start, the end (last live sample) and their most. */
+  readonly fds?: CountRange;
+  readonly threads?: CountRange;
+  /**
+   * rssFit is the least-squares line through every live sample's RSS (bytes) against its time (ms
+   * from the run's start): its slope is the RSS slope in bytes per ms, with its standard errors.
+   * Absent with fewer than 3 live samples.
+   */
+  readonly rssFit?: LinearFit;
   readonly series: readonly ServerPoint[];
 }
 
@@ -51,6 +72,11 @@ export class ServerWatch implements Reporter {
   private last: ServerPoint | undefined;
   private lastAlive: ServerPoint | undefined;
   private first: ProcessSample | undefined;
+  /** Every live sample's time and RSS, for the fit (16 bytes a sample: a day at 200 ms is 7 MB). */
+  private readonly fitT: number[] = [];
+  private readonly fitRss: number[] = [];
+  private fdsPeak = 0;
+  private threadsPeak = 0;
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> | undefined;
   private startMs = 0;
@@ -93,12 +119,26 @@ export class ServerWatch implements Reporter {
       .sample()
       .then((s) => {
         this.first ??= s;
-        const point: ServerPoint = { tMs: s.atMs - this.startMs, rssBytes: s.rssBytes, processes: s.processes, restarts: s.restarts, cpuSeconds: s.cpuSeconds };
+        const point: ServerPoint = {
+          tMs: s.atMs - this.startMs,
+          rssBytes: s.rssBytes,
+          processes: s.processes,
+          restarts: s.restarts,
+          cpuSeconds: s.cpuSeconds,
+          ...(s.fds !== undefined ? { fds: s.fds } : {}),
+          ...(s.threads !== undefined ? { threads: s.threads } : {}),
+        };
         this.samples++;
         this.peak = Math.max(this.peak, s.rssBytes);
         this.cpuMax = Math.max(this.cpuMax, s.cpuSeconds);
+        this.fdsPeak = Math.max(this.fdsPeak, s.fds ?? 0);
+        this.threadsPeak = Math.max(this.threadsPeak, s.threads ?? 0);
         this.last = point;
-        if (s.processes > 0) this.lastAlive = point;
+        if (s.processes > 0) {
+          this.lastAlive = point;
+          this.fitT.push(point.tMs);
+          this.fitRss.push(point.rssBytes);
+        }
         const previous = this.points[this.points.length - 1];
         if (previous === undefined || point.tMs - previous.tMs >= this.seriesEveryMs) this.points.push(point);
       })
@@ -112,6 +152,7 @@ export class ServerWatch implements Reporter {
     const last = this.last!;
     const lastAlive = this.lastAlive ?? last;
     const points = this.points[this.points.length - 1] === last ? this.points : [...this.points, last];
+    const rssFit = linearFit(this.fitT, this.fitRss);
     return {
       name: this.server.name,
       samples: this.samples,
@@ -124,6 +165,9 @@ export class ServerWatch implements Reporter {
       processesEnd: last.processes,
       restarts: Math.max(0, last.restarts - first.restarts),
       aliveAtEnd: last.processes > 0,
+      ...(first.fds !== undefined ? { fds: { start: first.fds, end: lastAlive.fds ?? 0, peak: this.fdsPeak } } : {}),
+      ...(first.threads !== undefined ? { threads: { start: first.threads, end: lastAlive.threads ?? 0, peak: this.threadsPeak } } : {}),
+      ...(rssFit !== undefined ? { rssFit } : {}),
       series: points,
     };
   }

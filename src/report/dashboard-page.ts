@@ -70,6 +70,7 @@ th{background:var(--panel);font-weight:600}td{overflow-wrap:anywhere}
 table.kv td{text-align:left}table.kv td:first-child{color:var(--muted);white-space:nowrap}
 .t-ok{color:var(--ok);font-weight:600}.t-warn{color:var(--warn);font-weight:600}.t-fail{color:var(--fail);font-weight:600}
 .bar{display:inline-block;height:8px;background:#93c5fd;border-radius:2px;margin-left:6px;vertical-align:middle}
+.swatch{display:inline-block;width:12px;height:12px;border-radius:2px;vertical-align:middle;opacity:.6}
 .note{color:var(--muted);font-size:13px}pre{background:var(--panel);padding:8px;overflow-x:auto;font-size:12px;white-space:pre-wrap}
 .grid td{text-align:center}.grid td.c-ok{background:#f0fdf4}.grid td.c-warn{background:#fffbeb}.grid td.c-fail{background:#fef2f2}.grid a{color:inherit}
 .run{margin-top:8px}.run+.run{border-top:3px solid var(--line);margin-top:32px;padding-top:8px}

@@ -35,7 +35,8 @@ export interface ChartLine {
 /**
  * ChartSpec is one chart. `x: 'time'` charts read the run's `series` (x is `t`, seconds from the
  * start) and zoom together; `x: 'percentile'` reads the run's `dist` (x is 1/(1-q), on a log axis).
- * A chart with `columns` (a section's own series, such as the server's RSS) reads those instead.
+ * A chart with `columns` (a section's own series, such as the server's RSS) reads those instead; its
+ * `t` is seconds from the run's start too, so every time chart of a run shares one axis and one zoom.
  * `log` draws y on a log axis (latency: max does not crush p50).
  */
 export interface ChartSpec {
@@ -58,12 +59,29 @@ export interface Tile {
   readonly tone?: Tone;
 }
 
-/** SectionView is how one front door's section shows: titled tables and charts. */
+/**
+ * ChartMarker marks a moment (or, with `until`, a span) of a run on every one of its time charts:
+ * a vertical line (a shaded band for a span) at `t` seconds from the start, in `color`; `kind` groups
+ * them (`crash`, `failure`, `restart`) and `label` says what happened.
+ */
+export interface ChartMarker {
+  readonly t: number;
+  readonly until?: number;
+  readonly kind: string;
+  readonly label: string;
+  readonly color: string;
+}
+
+/**
+ * SectionView is how one front door's section shows: titled tables and charts, and markers the page
+ * draws on every time chart of the run (the run's throughput and latency too).
+ */
 export interface SectionView {
   readonly id: string;
   readonly title: string;
   readonly tables: readonly PageTable[];
   readonly charts: readonly ChartSpec[];
+  readonly markers?: readonly ChartMarker[];
   readonly note?: string;
 }
 

@@ -12,6 +12,8 @@ export interface ProcInfo {
   /** cpuTicks = utime + stime + cutime + cstime, in clock ticks. */
   readonly cpuTicks: number;
   readonly rssPages: number;
+  /** threads is num_threads (the same count as /proc/PID/status `Threads:`). */
+  readonly threads: number;
 }
 
 let systemConstants: { ticks: number; pageSize: number } | undefined;
@@ -39,10 +41,19 @@ function parseStat(text: string): ProcInfo | undefined {
   const f = text.slice(close + 2).split(' ');
   if (f.length < 22) return undefined;
   const n = (i: number): number => Number(f[i]);
-  return { pid, state: f[0]!, ppid: n(1), pgid: n(2), cpuTicks: n(11) + n(12) + n(13) + n(14), rssPages: n(21) };
+  return { pid, state: f[0]!, ppid: n(1), pgid: n(2), cpuTicks: n(11) + n(12) + n(13) + n(14), threads: n(17), rssPages: n(21) };
 }
 
 const isPid = (name: string): boolean => /^\d+$/.test(name);
+
+/** openFds counts a process's open file descriptors (/proc/PID/fd); 0 when it vanished or is not ours to read. */
+async function openFds(pid: number): Promise<number> {
+  try {
+    return (await readdir(`/proc/${pid}/fd`)).length;
+  } catch {
+    return 0;
+  }
+}
 
 /** readAllProcesses reads every process's stat (asynchronously; vanished processes are skipped). */
 async function readAllProcesses(): Promise<ProcInfo[]> {
@@ -119,15 +130,18 @@ export class ProcessTree {
     return members.length;
   }
 
-  /** sample reads the tree and updates the restart count and peak RSS. */
+  /** sample reads the tree and updates the restart count and peak RSS; open fds and threads are summed over the tree. */
   async sample(): Promise<ProcessSample> {
     const members = await this.members();
     const { ticks, pageSize } = constants();
     let rss = 0;
     let cpu = 0;
+    let threads = 0;
+    const fds = (await Promise.all(members.map((p) => openFds(p.pid)))).reduce((a, b) => a + b, 0);
     for (const p of members) {
       rss += p.rssPages * pageSize;
       cpu += p.cpuTicks;
+      threads += p.threads;
       if (!this.seen.has(p.pid)) {
         this.seen.add(p.pid);
         if (this.baselined) this.restarts++;
@@ -141,6 +155,8 @@ export class ProcessTree {
       rssBytes: rss,
       peakRssBytes: this.peakRss,
       cpuSeconds: cpu / ticks,
+      fds,
+      threads,
       restarts: this.restarts,
       leaderAlive: this.leaderAlive,
     };

@@ -57,6 +57,10 @@ export interface ProcessSample {
   readonly peakRssBytes: number;
   /** cpuSeconds sums user+system time of the live processes and of the children they reaped. */
   readonly cpuSeconds: number;
+  /** fds sums the open file descriptors of the live processes (/proc/PID/fd), when read. */
+  readonly fds?: number;
+  /** threads sums the threads of the live processes (/proc/PID/stat num_threads, as status's `Threads:`), when read. */
+  readonly threads?: number;
   /** restarts counts processes that appeared in the tree after it was ready (re-forked workers). */
   readonly restarts: number;
   /** leaderAlive is false once the process Gauntlet started has exited. */

@@ -2,7 +2,7 @@
 // dashboard-page.ts). It lays out the page document that the server computed (page-model.ts) and draws
 // the charts with uPlot; live, it follows the dashboard's server-sent events and offers the stop button.
 // It builds the DOM with textContent only: nothing from the data is ever parsed as HTML.
-import type { ChartSpec, ChartUnit, GridView, PageCell, PageDoc, PageTable, PointEvent, RunView, SectionView, Tile } from '../page-model.js';
+import type { ChartMarker, ChartSpec, ChartUnit, GridView, PageCell, PageDoc, PageTable, PointEvent, RunView, SectionView, Tile } from '../page-model.js';
 
 type Columns = Record<string, (number | null)[]>;
 
@@ -104,16 +104,87 @@ function chartData(spec: ChartSpec, run: RunState): uPlot.AlignedData {
   return [x as number[], ...ys] as uPlot.AlignedData;
 }
 
+/** markersOf are the run's markers (crashes, failures, restarts…), from every section. */
+const markersOf = (run: RunState): ChartMarker[] => run.view.sections.flatMap((s) => s.markers ?? []);
+
+/** timeEnd is the last second any time chart of the run reaches: its charts share the axis [0, timeEnd]. */
+function timeEnd(run: RunState): number {
+  let end = 0;
+  const last = (c: readonly (number | null)[] | undefined) => (c !== undefined && c.length > 0 ? (c[c.length - 1] ?? 0) : 0);
+  end = Math.max(end, last(run.series['t']));
+  for (const s of run.view.sections) for (const c of s.charts) if (c.x === 'time' && c.columns) end = Math.max(end, last(c.columns['t']));
+  return end > 0 ? end : 1;
+}
+
+/** drawMarkers draws the run's markers on a time chart: a shaded band for a span, a line for a moment; it counts those in view on the figure. */
+function drawMarkers(u: uPlot, run: RunState): void {
+  const markers = markersOf(run);
+  const fig = u.root.closest('figure');
+  if (markers.length === 0) return;
+  const { left, top, width, height } = u.bbox;
+  const ctx = u.ctx;
+  const min = u.scales['x']?.min ?? 0;
+  const max = u.scales['x']?.max ?? 0;
+  let shown = 0;
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(left, top, width, height);
+  ctx.clip();
+  for (const m of markers) {
+    const to = m.until ?? m.t;
+    if (to < min || m.t > max) continue;
+    shown++;
+    const x0 = u.valToPos(m.t, 'x', true);
+    ctx.fillStyle = m.color;
+    ctx.strokeStyle = m.color;
+    if (m.until !== undefined) {
+      ctx.globalAlpha = 0.18;
+      ctx.fillRect(x0, top, Math.max(2, u.valToPos(m.until, 'x', true) - x0), height);
+    } else {
+      ctx.globalAlpha = 0.8;
+      ctx.setLineDash([4, 3]);
+      ctx.lineWidth = 1.5;
+      ctx.beginPath();
+      ctx.moveTo(x0, top);
+      ctx.lineTo(x0, top + height);
+      ctx.stroke();
+      ctx.setLineDash([]);
+    }
+  }
+  ctx.restore();
+  fig?.setAttribute('data-markers', String(shown));
+}
+
+/** markerLegend says what the markers on the run's time charts mean: one swatch and count per kind. */
+function markerLegend(run: RunState): HTMLElement | undefined {
+  const markers = markersOf(run);
+  if (markers.length === 0) return undefined;
+  const kinds = new Map<string, { color: string; n: number; span: boolean }>();
+  for (const m of markers) {
+    const k = kinds.get(m.kind) ?? { color: m.color, n: 0, span: m.until !== undefined };
+    k.n++;
+    kinds.set(m.kind, k);
+  }
+  const items = [...kinds].map(([kind, k]) => h('span', { class: 'marker-key', 'data-marker-kind': kind, 'data-count': String(k.n), title: markers.filter((m) => m.kind === kind).slice(0, 20).map((m) => m.label).join('\n') }, h('span', { class: 'swatch', style: `background:${k.color}` }), ` ${kind} ×${k.n}${k.span ? ' (bands)' : ' (lines)'}  `));
+  return h('p', { class: 'note', 'data-marker-legend': '' }, 'Marked on every time chart: ', ...items);
+}
+
+/** wholeRun shows a time chart's whole run, [0, timeEnd] (its x scale is not automatic: it is the run's). */
+function wholeRun(c: { u: uPlot; spec: ChartSpec }, run: RunState): void {
+  if (c.spec.x === 'time') c.u.setScale('x', { min: 0, max: timeEnd(run) });
+}
+
 function chartWidth(el: HTMLElement): number {
   return Math.max(280, Math.floor(el.clientWidth - 18));
 }
 
 function makeChart(spec: ChartSpec, run: RunState, holder: HTMLElement): uPlot {
   const pct = spec.x === 'percentile';
+  // Every time chart of a run, its own and its sections' (the server's RSS…), spans [0, the run's end]: one axis.
   const opts: uPlot.Options = {
     width: chartWidth(holder),
     height: 240,
-    scales: { x: { time: false, ...(pct ? { distr: 3 } : {}) }, y: spec.log ? { distr: 3 } : { range: (_u, _min, max) => [0, max > 0 ? max * 1.05 : 1] } },
+    scales: { x: { time: false, ...(pct ? { distr: 3 } : { auto: false, min: 0, max: timeEnd(run) }) }, y: spec.log ? { distr: 3 } : { range: (_u, _min, max) => [0, max > 0 ? max * 1.05 : 1] } },
     axes: [
       { values: (_u, splits) => splits.map((v) => (pct ? pctLabel(v) : timeLabel(v))), ...(pct ? { splits: () => [1, 10, 100, 1000, 10000, 100000, 1000000].filter((v) => v <= ((run.view.dist['x'] ?? []).slice(-1)[0] ?? 10)) } : {}) },
       { values: (_u, splits) => splits.map((v) => fmt(spec.unit, v)), size: 72 },
@@ -122,8 +193,9 @@ function makeChart(spec: ChartSpec, run: RunState, holder: HTMLElement): uPlot {
       { label: pct ? 'percentile' : 'time', value: (_u, v) => (v === null ? '-' : pct ? pctLabel(v) : timeLabel(v)) },
       ...spec.lines.map((l) => ({ label: l.label, stroke: l.color, width: 1.5, spanGaps: false, ...(l.dash ? { dash: [6, 4] } : {}), value: (_u: uPlot, v: number | null) => fmt(spec.unit, v) })),
     ],
-    cursor: { drag: { x: true, y: false }, ...(pct || spec.columns ? {} : { sync: { key: `g-${run.view.id}` } }) },
+    cursor: { drag: { x: true, y: false }, ...(pct ? {} : { sync: { key: `g-${run.view.id}` } }) },
     hooks: {
+      draw: [(u) => (pct ? undefined : drawMarkers(u, run))],
       // The x range drawn, on the figure: what a zoom did is visible to people who inspect and to the tests.
       setScale: [
         (u, key) => {
@@ -135,11 +207,11 @@ function makeChart(spec: ChartSpec, run: RunState, holder: HTMLElement): uPlot {
       ],
       setSelect: [
         (u) => {
-          if (pct || spec.columns || u.select.width <= 0) return;
+          if (pct || u.select.width <= 0) return;
           const min = u.posToVal(u.select.left, 'x');
           const max = u.posToVal(u.select.left + u.select.width, 'x');
           run.zoomed = true;
-          for (const c of run.charts.values()) if (c.u !== u && c.spec.x === 'time' && !c.spec.columns) c.u.setScale('x', { min, max });
+          for (const c of run.charts.values()) if (c.u !== u && c.spec.x === 'time') c.u.setScale('x', { min, max });
         },
       ],
     },
@@ -204,9 +276,15 @@ function fillRun(run: RunState): void {
   const reset = h('button', { class: 'plain noprint', type: 'button' }, 'reset zoom');
   reset.addEventListener('click', () => {
     run.zoomed = false;
-    for (const c of run.charts.values()) c.u.setData(chartData(c.spec, run));
+    for (const c of run.charts.values()) {
+      c.u.setData(chartData(c.spec, run));
+      wholeRun(c, run);
+    }
   });
-  el.append(h('p', { class: 'note noprint' }, 'Drag across a time chart to zoom every time chart of this run; ', reset, ' to see the whole run again.'), charts);
+  el.append(h('p', { class: 'note noprint' }, 'Drag across a time chart to zoom every time chart of this run; ', reset, ' to see the whole run again.'));
+  const legend = markerLegend(run);
+  if (legend) el.append(legend);
+  el.append(charts);
   // Lay out first: the charts take their width from their place on the page.
   renderCharts(run, charts, v.charts);
   for (const n of v.notes) el.append(h('p', { class: 'note' }, n));
@@ -243,6 +321,7 @@ function updateRun(run: RunState, e: PointEvent): void {
   for (const s of run.view.sections) el.append(sectionNode(s, run));
   for (const c of run.charts.values()) {
     c.u.setData(chartData(c.spec, run), !(run.zoomed && c.spec.x === 'time'));
+    if (!run.zoomed) wholeRun(c, run);
     c.u.root.closest('figure')?.setAttribute('data-points', String(c.u.data[0].length));
   }
 }

@@ -1,6 +1,7 @@
 import type { RunResult } from '../../metrics/run-result.js';
 import { behaviourTag, DURABILITY_METRICS, type DurabilityPolicySpec, type DurabilityScenarioSpec } from './durability-scenario.js';
 import type { ServerStats } from '../../durability/server-watch.js';
+import { soakFigures, type SoakFigures } from './soak.js';
 
 /** BehaviourFigures are one behaviour's requests and unexpected results in a run. */
 export interface BehaviourFigures {
@@ -28,7 +29,9 @@ export interface RecoveryFigures {
  * - `crashes`, `recovery` (from a crash request until the next OK request, per worker) and
  *   `unrecoveredCrashes` (a crash with no OK request after it before the end);
  * - `firstUnexpectedMs`: when the first unexpected result came, from the run's start;
- * - `server`: what the server's process tree did (peak RSS, growth, restarts), when it was watched.
+ * - `server`: what the server's process tree did (peak RSS, growth, restarts), when it was watched;
+ * - `soak`: the RSS slope with its noise band, fds and threads, latency and failure drift (SoakFigures;
+ *   `short` under a minute).
  */
 export interface DurabilityFigures {
   readonly test?: string;
@@ -46,6 +49,7 @@ export interface DurabilityFigures {
   readonly recovery?: RecoveryFigures;
   readonly firstUnexpectedMs?: number;
   readonly serverStats?: ServerStats;
+  readonly soak?: SoakFigures;
 }
 
 declare module '../../metrics/run-result.js' {
@@ -96,6 +100,7 @@ export function durabilityFigures(result: RunResult, spec: DurabilityScenarioSpe
     ...(r !== undefined && r.count > 0 ? { recovery: { count: r.count, minMs: r.min, p50Ms: r.p50, meanMs: r.mean, maxMs: r.max } } : {}),
     ...(first !== undefined && first.count > 0 ? { firstUnexpectedMs: first.min } : {}),
     ...(serverStats !== undefined ? { serverStats } : {}),
+    soak: soakFigures(result, serverStats),
   };
 }
 

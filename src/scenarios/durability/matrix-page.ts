@@ -7,6 +7,7 @@ import { durabilityOf } from './durability-figures.js';
 import { durabilityView } from './durability-view.js';
 import { cellOf, cellText, DISQUALIFYING_FAILURE_PERCENT, type Matrix, type MatrixCell } from './matrix.js';
 import { firstFailureText, signedBytes } from './render-durability.js';
+import { rssSlopeText } from './render-soak.js';
 
 /** cellRunId names a matrix cell's run on the page (its index in the matrix's cells). */
 export const cellRunId = (index: number): string => `c${index + 1}`;
@@ -14,7 +15,7 @@ export const cellRunId = (index: number): string => `c${index + 1}`;
 /** durabilitySections shows a cell's durability figures on the page. */
 export const durabilitySections = (result: RunResult): SectionView[] => {
   const f = durabilityOf(result);
-  return f === undefined ? [] : [durabilityView(f)];
+  return f === undefined ? [] : [durabilityView(f, result.intervals)];
 };
 
 /** cellTone: red for a failed cell (server, run, thresholds or over 10 % unexpected), amber with some unexpected results. */
@@ -37,7 +38,7 @@ export function matrixGrid(m: Pick<Matrix, 'servers' | 'tests' | 'cells'>, runId
     const f = c.figures;
     if (c.status === 'not-run') continue;
     const st = f?.serverStats;
-    rows.push([c.server, c.test, f ? String(f.collateralFailures) : '-', f ? String(f.crashes) : '-', st ? String(st.restarts) : '-', st ? formatBytes(st.peakRssBytes) : '-', st ? signedBytes(st.rssGrowthBytes) : '-', f ? firstFailureText(f) : c.status === 'server-failed' ? 'the server did not start' : c.status]);
+    rows.push([c.server, c.test, f ? String(f.collateralFailures) : '-', f ? String(f.crashes) : '-', st ? String(st.restarts) : '-', st ? formatBytes(st.peakRssBytes) : '-', st ? signedBytes(st.rssGrowthBytes) : '-', f ? firstFailureText(f) : c.status === 'server-failed' ? 'the server did not start' : c.status, f?.soak?.rss ? rssSlopeText(f.soak.rss) : '-']);
   }
   return {
     title: 'Request failure percent and requests/sec',
@@ -47,7 +48,7 @@ export function matrixGrid(m: Pick<Matrix, 'servers' | 'tests' | 'cells'>, runId
       const run = runIdOf(c);
       return { row: c.server, col: c.test, text: cellText(cellOf(m as Matrix, c.server, c.test)), tone: cellTone(c), ...(run !== undefined ? { run } : {}) };
     }),
-    tables: rows.length > 0 ? [{ id: 'matrix-figures', title: 'Durability figures per cell', head: ['server', 'test', 'collateral', 'crashes', 'restarts', 'peak RSS', 'RSS growth', 'first unexpected'], rows }] : [],
+    tables: rows.length > 0 ? [{ id: 'matrix-figures', title: 'Durability figures per cell', head: ['server', 'test', 'collateral', 'crashes', 'restarts', 'peak RSS', 'RSS growth', 'first unexpected', 'RSS slope (soak)'], rows }] : [],
   };
 }
 

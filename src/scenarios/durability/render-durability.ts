@@ -1,6 +1,7 @@
 import { formatDuration } from '../../core/duration.js';
 import { formatBytes } from '../../core/units.js';
 import type { DurabilityFigures } from './durability-figures.js';
+import { renderSoak } from './render-soak.js';
 
 /** signedBytes renders a growth: `+1.20 MiB`, `-512 B`. */
 export function signedBytes(n: number): string {
@@ -26,7 +27,8 @@ export function firstFailureText(f: DurabilityFigures): string {
 /**
  * renderDurability renders a run's durability figures under Labour's plain report: requests and
  * unexpected results per behaviour, collateral failures, crashes and recovery, the first unexpected
- * failure and what the server's process tree did. A pure function of the figures.
+ * failure, what the server's process tree did and, for a run of a minute or more, the soak figures
+ * (shorter runs keep theirs in the JSON and the page). A pure function of the figures.
  */
 export function renderDurability(f: DurabilityFigures): string {
   const lines: string[] = ['Behaviours (OK means as expected):'];
@@ -46,6 +48,7 @@ export function renderDurability(f: DurabilityFigures): string {
         (s.aliveAtEnd ? '' : ' (the server died)'),
     );
   }
+  if (f.soak !== undefined && !f.soak.short) lines.push(...renderSoak(f.soak));
   lines.push(`Policy: ${f.policy.kind}${f.policy.seed !== undefined ? ` (seed ${f.policy.seed})` : ''}`);
   return lines.join('\n') + '\n';
 }
