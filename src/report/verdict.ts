@@ -117,7 +117,7 @@ function problems(result: RunResult, k: RunCounts): string[] {
  * closingLine is the summary's last line, the run's verdict in words: `NOT OK: …` when the run did
  * not do what was asked (the run failed, a threshold failed, at least half of the requests,
  * iterations or checks failed, at least 10 % of arrivals were dropped, or nothing ran), otherwise
- * `OK: …` naming any failures there were; either says so when the generator was saturated or late. The exit
+ * `OK: …` naming any failures there were; either says so when the generator was saturated. The exit
  * code is not changed by it (only thresholds do).
  */
 export function closingLine(result: RunResult): string {
@@ -125,11 +125,9 @@ export function closingLine(result: RunResult): string {
   const caveats =
     (result.stopReason === 'interrupted' || result.stopReason === 'aborted' ? ' (stopped early by the user)' : '') +
     (result.incomplete !== undefined ? ' (incomplete: part of the plan did not run, see above)' : '') +
-    (result.generator?.saturated === true
-      ? ' (the generator was saturated: the figures are partly its own, see above)'
-      : result.generator?.late === true
-        ? " (the generator ran late: latency includes its own delay, see above)"
-        : '');
+    // Only a saturated generator changes what the figures mean; late timers alone (a crowded
+    // machine) are the warning's business above, not the verdict's.
+    (result.generator?.saturated === true ? ' (the generator was saturated: the figures are partly its own, see above)' : '');
   const bad = problems(result, k);
   if (bad.length > 0) return `NOT OK: ${bad.join('; ')}${caveats}.`;
   const some: string[] = [];
