@@ -6,12 +6,15 @@ import { after, before, test } from 'node:test';
 import { runCli } from '../helpers/cli.js';
 import { startCountingTarget, type CountingTarget } from '../helpers/counting-target.js';
 import { startAgents, startNatsOrSkip } from '../helpers/nats.js';
+import { scriptDir } from '../fixtures/scripts/script-dir.js';
 
 // Honest about itself: a generator that cannot keep up says so (summary, live line, JSON) and
 // --max-generator-load / generator_* thresholds fail such a run (exit 99); a light run says nothing.
-// The contrast is robust on a busy machine: the heavy run asks one worker for ten million arrivals a
-// second (it cannot even schedule them: its event loop is busy all along, whatever the target), the
-// light one for 50 a second (its loop is nearly idle). No figure is compared with a time.
+// The contrast is robust on a busy machine: the heavy bench asks one worker for ten million arrivals
+// a second (it cannot even schedule them: its event loop is busy all along, whatever the target);
+// the heavy script spins 5 ms of wall time per iteration at 400 a second (two seconds of work a
+// second for one thread, on any machine); the light run asks for 50 a second (its loop is nearly
+// idle). No figure is compared with a time.
 
 let target: CountingTarget;
 let dir: string;
@@ -42,8 +45,10 @@ const readResult = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as R
 test('one worker asked for an open rate it cannot reach: the summary, the live line and the JSON say the generator was saturated; --max-generator-load fails the run (exit 99)', { timeout: 120_000 }, async () => {
   const json = join(dir, 'heavy.json');
   const before = target.requests;
-  // Bounded: 5,000,000 arrivals (most dropped: at most 100 connections and 1,000 queued).
-  const r = await runCli(['bench', target.url, '-w', '1', '-r', '10000000', '-n', '5000000', '--max-queue', '1000', '--interval', '200ms', '--json', json, '--max-generator-load', '0.9', '--threshold', 'generator_elu count>0'], 100_000);
+  // Bounded: 3,000,000 arrivals, nearly all dropped (10 connections, no queue), so the run is the
+  // scheduling, not a drain of queued requests at the target's pace. Short intervals, so a fast
+  // machine that schedules them in a few hundred ms still has several busy ones.
+  const r = await runCli(['bench', target.url, '-w', '1', '-c', '10', '-r', '10000000', '-n', '3000000', '--max-queue', '0', '--interval', '100ms', '--json', json, '--max-generator-load', '0.9', '--threshold', 'generator_elu count>0'], 100_000);
   assert.equal(r.code, 99, r.stderr);
   assert.match(r.stdout, /^Warning: the generator was saturated: its event loop was at least 90 % busy in \d+ % of the worker-intervals/m);
   assert.match(r.stdout, /^ {2}Spread the load: more worker threads \(-w N, up to one per free core\) or more machines \(--agents N\); this run had 1 worker\.$/m);
@@ -65,6 +70,29 @@ test('one worker asked for an open rate it cannot reach: the summary, the live l
   );
   // Every request the generator counts as OK reached the target.
   assert.equal(target.requests - before, result.metrics.counters['http_reqs{status:200}'] ?? 0);
+});
+
+test('gauntlet run: a script that keeps its one worker busy (5 ms of CPU per iteration at 400/s) is saturated; --max-generator-load fails it (exit 99)', { timeout: 90_000 }, async () => {
+  const d = scriptDir({
+    'spin.ts': `import { TestCase } from 'gauntlet';
+export class Spin extends TestCase {
+  async run() {
+    await this.http.get('/spin');
+    const end = performance.now() + 5;
+    while (performance.now() < end);
+  }
+}
+`,
+  });
+  const json = join(dir, 'spin.json');
+  const before = target.requests;
+  const r = await runCli(['run', d.file('spin.ts'), '--target', target.url, '-r', '400', '-d', '2s', '--max-queue', '10', '-w', '1', '-q', '--interval', '250ms', '--json', json, '--max-generator-load', '0.9'], 60_000);
+  assert.equal(r.code, 99, r.stdout + r.stderr);
+  assert.match(r.stdout, /^Warning: the generator was saturated: /m);
+  assert.match(r.stdout, /^ {2}FAIL {2}generator_elu p\(80\)<0\.9 /m);
+  const result = readResult(json);
+  assert.equal(result.generator?.saturated, true, JSON.stringify(result.generator));
+  assert.equal(target.requests - before, result.metrics.counters['http_reqs'], 'every request counted reached the target');
 });
 
 test('a light run (-r 50) is not saturated: no warning anywhere, and the same gates pass (exit 0)', { timeout: 60_000 }, async () => {
