@@ -4,7 +4,8 @@ import { parseMetricKey } from './registry.js';
  * BUILT_IN_METRICS names every metric Gauntlet records itself (k6's snake_case names where k6 has
  * one): the one list that thresholds check names against, summaries split custom metrics from, and
  * renderers read units from. A metric added to a recorder is added here too. `unit` says how a value
- * reads: `ms` durations (trends), `count` counters, `bytes` byte counters.
+ * reads: `ms` durations (trends), `count` counters, `bytes` byte counters, `ratio` a fraction 0–1
+ * (a trend recorded with VALUE_SCALE).
  */
 export const BUILT_IN_METRICS = {
   http_reqs: 'count',
@@ -39,21 +40,26 @@ export const BUILT_IN_METRICS = {
   durability_collateral_failures: 'count',
   durability_crashes: 'count',
   durability_unrecovered_crashes: 'count',
-} as const satisfies Record<string, 'ms' | 'count' | 'bytes'>;
+  // The generator's own load (every run; one sample per worker thread per interval, see GeneratorMonitor):
+  // its event loop's utilization, its thread's CPU (share of one core) and how late its timers fired.
+  generator_elu: 'ratio',
+  generator_cpu: 'ratio',
+  generator_lateness: 'ms',
+} as const satisfies Record<string, 'ms' | 'count' | 'bytes' | 'ratio'>;
 
 /** BuiltInMetric is the name of a metric Gauntlet records. */
 export type BuiltInMetric = keyof typeof BUILT_IN_METRICS;
 
-/** BUILT_IN_TRENDS are the built-in metrics recorded as histograms (times in ms). */
+/** BUILT_IN_TRENDS are the built-in metrics recorded as histograms (times in ms, ratios). */
 export const BUILT_IN_TRENDS: readonly string[] = Object.entries(BUILT_IN_METRICS)
-  .filter(([, unit]) => unit === 'ms')
+  .filter(([, unit]) => unit === 'ms' || unit === 'ratio')
   .map(([name]) => name);
 
 /** RATE_METRICS are fractions (passes over all), not per-second counts, as in k6. */
 export const RATE_METRICS: ReadonlySet<string> = new Set(['checks', 'http_req_failed']);
 
 /** BUILT_IN_LOOK is how a built-in name starts: a name that starts so but is none is a misspelling. */
-const BUILT_IN_LOOK = /^(http_|ws_|iteration|data_|checks|dropped|vus)/;
+const BUILT_IN_LOOK = /^(http_|ws_|generator_|iteration|data_|checks|dropped|vus)/;
 const TRENDS = new Set(BUILT_IN_TRENDS);
 
 /** isBuiltInMetric says whether `name` (without tags) is a metric Gauntlet records. */
@@ -68,7 +74,7 @@ export function isBuiltInTrend(key: string): boolean {
 
 /**
  * misspeltBuiltIn returns the closest built-in name when `name` looks like one (starts with http_,
- * ws_, iteration, data_, checks, dropped or vus) but is none, so a typo is caught before the run;
+ * ws_, generator_, iteration, data_, checks, dropped or vus) but is none, so a typo is caught before the run;
  * undefined for a built-in or a custom metric's name.
  */
 export function misspeltBuiltIn(name: string): string | undefined {

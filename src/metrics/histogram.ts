@@ -99,3 +99,22 @@ export function summarizeHistogram(h: Histogram, scale: number): TrendSummary {
 export function percentileOf(h: Histogram, scale: number, p: number): number {
   return h.totalCount === 0 ? 0 : h.getValueAtPercentile(p) / scale;
 }
+
+/**
+ * shareAtOrAbove is the share (0..1) of a histogram's values at or above `bound` (in the metric's
+ * unit), to HDR's resolution (a bucket counts by its middle value); 0 for an empty histogram.
+ */
+export function shareAtOrAbove(h: Histogram, scale: number, bound: number): number {
+  const n = h.totalCount;
+  if (n === 0) return 0;
+  const js = h as unknown as hdr.JsHistogram;
+  let seen = 0;
+  let above = 0;
+  for (let i = 0; i < js.countsArrayLength && seen < n; i++) {
+    const c = js.getCountAtIndex(i);
+    if (c === 0) continue;
+    seen += c;
+    if (js.medianEquivalentValue(js.valueFromIndex(i)) / scale >= bound) above += c;
+  }
+  return above / n;
+}

@@ -1,4 +1,5 @@
 import type { FailureKind } from '../core/failure-kinds.js';
+import type { GeneratorLoad } from './generator-load.js';
 import type { TrendSummary } from './histogram.js';
 import type { GaugeValue, MetricsSnapshot } from './registry.js';
 import type { RunShape, StepFigures } from './run-shape.js';
@@ -91,6 +92,11 @@ export interface RunResult {
   /** shape is the planned shape (users, connections, steps); steps measure each planned step (interval-based). */
   readonly shape?: RunShape;
   readonly steps?: readonly StepFigures[];
+  /**
+   * generator is what the generator measured of its own load (generator_* metrics, merged over
+   * workers and agents) and whether it was saturated; absent in results written before it existed.
+   */
+  readonly generator?: GeneratorLoad;
   /** sections hold each front door's own typed data (a script's shutdown, durability figures, agents). */
   readonly sections?: Partial<ResultSections>;
 }

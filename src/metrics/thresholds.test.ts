@@ -120,10 +120,11 @@ test('a name that looks like a built-in metric but is none is a usage error nami
     ['data_recieved', 'data_received'],
     ['ws_session', 'ws_sessions'],
     ['dropped_iteration', 'dropped_iterations'],
+    ['generator_elus', 'generator_elu'],
   ] as const) {
     assert.throws(
       () => parseThreshold(`${typo} p(95)<200ms`),
-      (e: unknown) => e instanceof GauntletError && e.message.includes(`'${typo}' is not a metric Gauntlet records`) && e.hint === `did you mean '${closest}'? (a custom metric's name must not start like a built-in one: http_, ws_, iteration, data_, checks, dropped, vus)`,
+      (e: unknown) => e instanceof GauntletError && e.message.includes(`'${typo}' is not a metric Gauntlet records`) && e.hint === `did you mean '${closest}'? (a custom metric's name must not start like a built-in one: http_, ws_, generator_, iteration, data_, checks, dropped, vus)`,
       typo,
     );
   }

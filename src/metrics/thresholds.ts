@@ -81,7 +81,7 @@ export function parseThresholds(input: ThresholdInput): Threshold[] {
 
 function parseExpression(name: string, tagText: string | undefined, expr: string, text: string, abortOnFail: boolean): Threshold {
   const closest = misspeltBuiltIn(name);
-  if (closest !== undefined) throw usageError(`threshold '${text}': '${name}' is not a metric Gauntlet records`, `did you mean '${closest}'? (a custom metric's name must not start like a built-in one: http_, ws_, iteration, data_, checks, dropped, vus)`);
+  if (closest !== undefined) throw usageError(`threshold '${text}': '${name}' is not a metric Gauntlet records`, `did you mean '${closest}'? (a custom metric's name must not start like a built-in one: http_, ws_, generator_, iteration, data_, checks, dropped, vus)`);
   const e = EXPR.exec(expr.trim());
   if (e === null) throw usageError(`threshold '${text}': '${expr.trim()}' is not an expression like p(95)<200ms`, HINT);
   const aggText = e[1]!.toLowerCase();

@@ -3,6 +3,7 @@ import { formatCount } from '../core/units.js';
 import type { MergedMetrics } from '../metrics/merged-metrics.js';
 import type { Reporter, PlanInfo } from './reporter.js';
 import type { IntervalRow } from '../metrics/run-result.js';
+import { GeneratorWatch } from './generator-warning.js';
 import { liveShape } from './run-shape-summary.js';
 
 /** ProgressOptions say where progress goes and how. */
@@ -27,7 +28,8 @@ const BAR = 24;
 
 /**
  * ProgressReporter draws live progress: a bar (share of the requests or of the duration done),
- * current req/s, p99 of the last interval, failures so far and the time left.
+ * current req/s, p99 of the last interval, failures so far and the time left, and a warning once
+ * the generator was saturated in more than a fifth of the intervals (GeneratorWatch).
  */
 export class ProgressReporter implements Reporter {
   private readonly o: ProgressOptions;
@@ -38,6 +40,8 @@ export class ProgressReporter implements Reporter {
   /** p99 of the last interval; undefined while nothing has completed (shown as `–`, not `0µs`). */
   private p99: number | undefined;
   private shape = '';
+  /** generator follows the generator's own load: the line warns once it was saturated for a meaningful part of the run. */
+  private readonly generator = new GeneratorWatch();
   private timer: NodeJS.Timeout | undefined;
   private drawn = false;
 
@@ -68,6 +72,7 @@ export class ProgressReporter implements Reporter {
     const trend = row.trends['http_req_duration'] ?? row.trends['iteration_duration'];
     this.p99 = trend !== undefined && trend.count > 0 ? trend.p99 : undefined;
     this.shape = liveShape(row);
+    this.generator.add(row);
     if (!this.o.tty) this.o.write(this.line() + '\n');
   }
 
@@ -113,6 +118,7 @@ export class ProgressReporter implements Reporter {
       `p99 ${this.p99 === undefined ? '–' : formatDuration(this.p99)}`,
       `${formatCount(this.failed)} failed`,
       left === undefined ? `${formatDuration(elapsed)} elapsed` : left > 0 ? `${formatDuration(left)} left` : 'finishing',
+      this.generator.note(),
     ];
     return parts.filter((p) => p !== '').join('  ');
   }

@@ -4,6 +4,7 @@ import { formatBytes, formatCount } from '../core/units.js';
 import type { TrendSummary } from '../metrics/histogram.js';
 import type { RunResult } from '../metrics/run-result.js';
 import { failureDetailLines } from './failure-detail.js';
+import { generatorLine, generatorWarningLines } from './generator-warning.js';
 import { LOCAL_HINTS, LOCAL_LIMITS } from './failure-hints.js';
 import { runShapeLines } from './run-shape-summary.js';
 import { closingLine, headlineLines, thresholdLines } from './verdict.js';
@@ -40,8 +41,9 @@ function localLimitLines(result: RunResult): string[] {
  * renderTextSummary renders the end-of-run summary, a pure function of the result. It opens with
  * the seed tools' two lines (`Test of N requests complete in S seconds (R req/s).` and the OK/failed
  * split, see headlineLines) and goes on with latency percentiles, status codes, failures by kind,
- * bytes and rates, then `sections` (what the front door adds: a script's tests, agents), and ends
- * with the verdict: the thresholds and one closing line saying whether the run did what was asked.
+ * bytes and rates, the generator's own load, then `sections` (what the front door adds: a script's
+ * tests, agents), the warning when the generator was saturated, and ends with the verdict: the
+ * thresholds and one closing line saying whether the run did what was asked.
  */
 export function renderTextSummary(result: RunResult, sections: readonly string[] = []): string {
   const c = result.metrics.counters;
@@ -92,8 +94,12 @@ export function renderTextSummary(result: RunResult, sections: readonly string[]
     for (const e of result.errors) lines.push(`  ${formatCount(e.count).padStart(8)} × ${e.message}\n${e.stack.split('\n').slice(0, 4).map((l) => `             ${l}`).join('\n')}`);
   }
   lines.push(`Workers: ${result.workers}; ${result.model} model; started ${result.startedAt}`);
+  const generator = generatorLine(result);
+  if (generator !== undefined) lines.push(generator);
   // The front door's own sections, then the verdict: the thresholds and the closing line come last.
   for (const section of sections) if (section.trim() !== '') lines.push('', section.replace(/\n+$/, ''));
+  const warning = generatorWarningLines(result);
+  if (warning.length > 0) lines.push('', ...warning);
   const verdict = thresholdLines(result);
   if (verdict.length > 0) lines.push('', ...verdict);
   lines.push('', closingLine(result));

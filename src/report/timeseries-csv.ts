@@ -2,8 +2,12 @@ import type { IntervalRow, RunResult } from '../metrics/run-result.js';
 import { OutputFile, type OutputFailure, type OutputFileOptions } from './output-file.js';
 import type { Reporter } from './reporter.js';
 
-/** TIMESERIES_HEADER names the time series columns (times in seconds from the start, latency in ms). */
-export const TIMESERIES_HEADER = 'time_s,duration_s,requests,throughput_rps,failures,dropped,latency_mean_ms,latency_p50_ms,latency_p90_ms,latency_p99_ms,latency_max_ms';
+/**
+ * TIMESERIES_HEADER names the time series columns (times in seconds from the start, latency in ms;
+ * the generator's own load: its busiest worker's event-loop utilization and CPU, 0–1, and its timers'
+ * lateness p99, empty where not measured).
+ */
+export const TIMESERIES_HEADER = 'time_s,duration_s,requests,throughput_rps,failures,dropped,latency_mean_ms,latency_p50_ms,latency_p90_ms,latency_p99_ms,latency_max_ms,generator_elu_max,generator_cpu_max,generator_lateness_p99_ms';
 
 /** formatTimeseriesRow renders one interval as a CSV line (a pure function). */
 export function formatTimeseriesRow(row: IntervalRow): string {
@@ -23,6 +27,9 @@ export function formatTimeseriesRow(row: IntervalRow): string {
     f(t?.p90),
     f(t?.p99),
     f(t?.max),
+    f(row.trends['generator_elu']?.max),
+    f(row.trends['generator_cpu']?.max),
+    f(row.trends['generator_lateness']?.p99),
   ].join(',');
 }
 

@@ -117,24 +117,30 @@ function problems(result: RunResult, k: RunCounts): string[] {
  * closingLine is the summary's last line, the run's verdict in words: `NOT OK: …` when the run did
  * not do what was asked (the run failed, a threshold failed, at least half of the requests,
  * iterations or checks failed, at least 10 % of arrivals were dropped, or nothing ran), otherwise
- * `OK: …` naming any failures there were. The exit code is not changed by it (only thresholds do).
+ * `OK: …` naming any failures there were; either says so when the generator was saturated. The exit
+ * code is not changed by it (only thresholds do).
  */
 export function closingLine(result: RunResult): string {
   const k = runCounts(result);
-  const early = (result.stopReason === 'interrupted' || result.stopReason === 'aborted' ? ' (stopped early by the user)' : '') + (result.incomplete !== undefined ? ' (incomplete: part of the plan did not run, see above)' : '');
+  const caveats =
+    (result.stopReason === 'interrupted' || result.stopReason === 'aborted' ? ' (stopped early by the user)' : '') +
+    (result.incomplete !== undefined ? ' (incomplete: part of the plan did not run, see above)' : '') +
+    // Only a saturated generator changes what the figures mean; late timers alone (a crowded
+    // machine) are the warning's business above, not the verdict's.
+    (result.generator?.saturated === true ? ' (the generator was saturated: the figures are partly its own, see above)' : '');
   const bad = problems(result, k);
-  if (bad.length > 0) return `NOT OK: ${bad.join('; ')}${early}.`;
+  if (bad.length > 0) return `NOT OK: ${bad.join('; ')}${caveats}.`;
   const some: string[] = [];
   if (k.http && k.requestsFailed > 0) some.push(`${formatCount(k.requestsFailed)} of ${formatCount(k.requests)} requests failed`);
   if ((k.script || !k.http) && k.iterationsFailed > 0) some.push(`${formatCount(k.iterationsFailed)} of ${formatCount(k.iterations)} iterations failed`);
   if (k.checksFailed > 0) some.push(`${formatCount(k.checksFailed)} of ${formatCount(k.checks)} checks failed`);
   if (k.dropped > 0) some.push(`${formatCount(k.dropped)} of ${formatCount(k.arrivals)} arrivals dropped`);
-  if (some.length > 0) return `OK, with failures: ${some.join(', ')}${early}.`;
+  if (some.length > 0) return `OK, with failures: ${some.join(', ')}${caveats}.`;
   const all = [k.http ? 'every request returned OK' : 'every iteration succeeded'];
   if (k.http && k.script) all.push('every iteration succeeded');
   if (k.checks > 0) all.push('every check passed');
   if ((result.thresholds ?? []).length > 0) all.push('every threshold passed');
-  return `OK: ${all.join(', ')}${early}.`;
+  return `OK: ${all.join(', ')}${caveats}.`;
 }
 
 /** thresholdsFailed says whether a threshold failed (or stopped the run): every report's header says so. */

@@ -2,6 +2,7 @@ import { planDurationMs, planModel, plannedIterations, type Plan } from '../load
 import { ArrivalSchedule } from '../load/open/arrival-schedule.js';
 import { runShapeOf } from '../load/run-shape-of.js';
 import { stepFigures } from '../metrics/run-shape.js';
+import { generatorLoadOf } from '../metrics/generator-load.js';
 import type { MergedMetrics } from '../metrics/merged-metrics.js';
 import type { ErrorSampleSummary, IntervalRow, RunResult } from '../metrics/run-result.js';
 import { RESULT_FORMAT, RESULT_VERSION } from '../metrics/run-result.js';
@@ -53,6 +54,7 @@ export function buildRunResult(input: RunResultInput): RunResult {
   const plannedN = plannedIterations(plan);
   const failures = withFailureHints(mergeFailureSamples(input.failures ?? []));
   const shape = runShapeOf(plan);
+  const generator = generatorLoadOf(totals);
   return {
     format: RESULT_FORMAT,
     version: RESULT_VERSION,
@@ -74,6 +76,7 @@ export function buildRunResult(input: RunResultInput): RunResult {
     ...(failures.length > 0 ? { failures } : {}),
     shape,
     ...(shape.steps.length >= 2 ? { steps: stepFigures(shape, input.intervals) } : {}),
+    ...(generator !== undefined ? { generator } : {}),
     ...(input.sections !== undefined ? { sections: input.sections } : {}),
   };
 }

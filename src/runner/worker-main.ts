@@ -10,6 +10,7 @@ import type { Scenario } from '../load/scenario.js';
 import { createExecutor } from '../load/create-executor.js';
 import { MetricsRegistry } from '../metrics/registry.js';
 import { RequestLog } from '../metrics/request-log.js';
+import { GeneratorMonitor } from './generator-monitor.js';
 import { createScenario } from './scenario-registry.js';
 import type { FromWorker, ToWorker, WorkerInit } from './worker-protocol.js';
 
@@ -38,6 +39,8 @@ function describe(err: unknown): string {
 
 // What the process-level handlers below need of main()'s state.
 const metrics = new MetricsRegistry();
+/** monitor measures this worker's own load (generator_*), from t0 on. */
+const monitor = new GeneratorMonitor(metrics, clock, plan.intervalMs);
 const requestLog = plan.rawRows ? new RequestLog((rows) => send({ type: 'rows', rows }, [rows.buffer as ArrayBuffer])) : undefined;
 const scenarios: Scenario[] = [];
 const box: { executor?: Executor } = {};
@@ -52,6 +55,8 @@ function sendFinal(index: number, endMs = clock.now() - t0): void {
   if (finalSent) return;
   finalSent = true;
   requestLog?.flush();
+  monitor.sample();
+  monitor.stop();
   send({ type: 'snapshot', index, snapshot: metrics.snapshot(), final: true, endMs: Math.max(0, endMs) });
   const samples = scenarios.flatMap((sc) => sc.errorSamples?.() ?? []);
   if (samples.length > 0) send({ type: 'errors', samples });
@@ -138,11 +143,13 @@ async function main(): Promise<void> {
   let cancelTick: (() => void) | undefined;
   const tick = () => {
     requestLog?.flush();
+    monitor.sample();
     send({ type: 'snapshot', index: lastIndex, snapshot: metrics.snapshot(), final: false, endMs: (lastIndex + 1) * plan.intervalMs });
     lastIndex++;
     cancelTick = clock.setTimer(tick, t0 + (lastIndex + 1) * plan.intervalMs - clock.now());
   };
   cancelTick = clock.setTimer(tick, t0 + plan.intervalMs - clock.now());
+  monitor.start();
 
   // A stop that came while waiting for t0 applies now.
   if (stopRequested === 'stop') executor.stop();

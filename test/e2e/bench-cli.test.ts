@@ -33,7 +33,7 @@ test('bench prints the seed summary and writes CSV, JSON and time series of the 
   assert.equal(result.metrics.counters.http_reqs, 500);
   assert.equal(typeof result.metrics.trends.http_req_duration.data, 'string');
   const tsLines = readFileSync(ts, 'utf8').trimEnd().split('\n');
-  assert.match(tsLines[0]!, /^time_s,duration_s,requests,throughput_rps,failures,dropped,latency_mean_ms,latency_p50_ms,latency_p90_ms,latency_p99_ms,latency_max_ms$/);
+  assert.match(tsLines[0]!, /^time_s,duration_s,requests,throughput_rps,failures,dropped,latency_mean_ms,latency_p50_ms,latency_p90_ms,latency_p99_ms,latency_max_ms,generator_elu_max,generator_cpu_max,generator_lateness_p99_ms$/);
   assert.equal(tsLines.slice(1).reduce((s, l) => s + Number(l.split(',')[2]), 0), 500);
   // A saved result re-renders without re-running.
   const again = await runCli(['report', json]);

@@ -1,5 +1,6 @@
 import { usageError } from '../../core/errors.js';
 import { parsePositiveInt } from '../../core/units.js';
+import { BUSY_PERCENTILE, BUSY_SHARE } from '../../metrics/generator-load.js';
 import { parseThresholds, type Threshold } from '../../metrics/thresholds.js';
 import type { Command } from 'commander';
 import { addNatsFlags, natsFlagsGiven, natsOptionsOf, type NatsFlagValues } from './nats-flags.js';
@@ -77,13 +78,31 @@ export function addHttpFlags(cmd: Command): Command {
 export function addThresholdFlags(cmd: Command): Command {
   return cmd
     .option('--threshold <expr>', "k6-style threshold, e.g. 'http_req_duration p(95)<200ms' (repeatable; exit 99 when one fails)", collect)
+    .option('--max-generator-load <fraction>', `fail (exit 99) when a worker's event loop was busier than this (0-1) in more than ${BUSY_SHARE * 100} % of its intervals: the threshold 'generator_elu p(${BUSY_PERCENTILE})<FRACTION'`)
     .option('--abort-on-fail', 'stop the run as soon as a threshold fails');
 }
 
 /** ThresholdFlagValues are the parsed values of addThresholdFlags. */
 export interface ThresholdFlagValues {
   threshold?: string[];
+  maxGeneratorLoad?: string;
   abortOnFail?: boolean;
+}
+
+/**
+ * thresholdTextsOf is every threshold the flags ask for, as written: each `--threshold`, and
+ * `--max-generator-load F` as `generator_elu p(80)<F` (the saturation warning's rule with F for its
+ * bound), checked to be a fraction in (0, 1] before anything runs.
+ */
+export function thresholdTextsOf(f: ThresholdFlagValues): string[] {
+  const texts = [...(f.threshold ?? [])];
+  if (f.maxGeneratorLoad !== undefined) {
+    const v = f.maxGeneratorLoad.trim();
+    const n = /^\d*\.?\d+$/.test(v) ? Number(v) : NaN;
+    if (!(n > 0 && n <= 1)) throw usageError(`--max-generator-load ${f.maxGeneratorLoad} is not a fraction of the event loop's time between 0 and 1`, 'for example --max-generator-load 0.9 (fail when a worker was more than 90 % busy in more than a fifth of its intervals)');
+    texts.push(`generator_elu p(${BUSY_PERCENTILE})<${v}`);
+  }
+  return texts;
 }
 
 /**
@@ -91,7 +110,7 @@ export interface ThresholdFlagValues {
  * `--abort-on-fail` marks every one of them.
  */
 export function thresholdsOf(f: ThresholdFlagValues): Threshold[] {
-  const texts = f.threshold ?? [];
+  const texts = thresholdTextsOf(f);
   const parsed = texts.length > 0 ? parseThresholds(texts) : [];
   return f.abortOnFail ? parsed.map((t) => ({ ...t, abortOnFail: true })) : parsed;
 }

@@ -8,7 +8,7 @@ import { ExitCode } from '../../core/errors.js';
 import type { RunHandle } from '../../api/start-run.js';
 import { err, onStop, out, strictCommand } from '../io.js';
 import { awaitWithSignals, exitCodeOf, openOutputs, progressReporter, renderOutputFailures } from '../run-and-report.js';
-import { addAgentFlags, addLoadFlags, addOutputFlags, addThresholdFlags, agentsOf, loadOptionsOf, type AgentFlagValues, type LoadFlagValues, type ThresholdFlagValues } from './load-flags.js';
+import { addAgentFlags, addLoadFlags, addOutputFlags, addThresholdFlags, agentsOf, loadOptionsOf, thresholdTextsOf, type AgentFlagValues, type LoadFlagValues, type ThresholdFlagValues } from './load-flags.js';
 import { renderAgents } from '../../distributed/agents-summary.js';
 import { addDashboardFlag, openDashboard, type DashboardFlagValues } from '../dashboard.js';
 
@@ -94,7 +94,7 @@ export function runCommand(setExit: (code: number) => void): Command {
       tests: f.test,
       ...(f.data !== undefined ? { data: f.data } : {}),
       ...(f.dataMode !== undefined ? { dataMode: f.dataMode as FeederMode } : {}),
-      thresholds: f.threshold ?? [],
+      thresholds: thresholdTextsOf(f),
       ...(f.abortOnFail ? { abortOnFail: true } : {}),
       ...(headers ? { headers } : {}),
       ...(f.timeout !== undefined ? { timeout: f.timeout } : {}),

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MetricsRegistry } from '../../metrics/registry.js';
+import type { Clock } from '../../core/clock.js';
 import { ManualClock } from '../../core/manual-clock.js';
 import type { Scenario, VirtualUser } from '../scenario.js';
 import { ArrivalExecutor } from './arrival-executor.js';
@@ -75,4 +76,28 @@ test('open model: two workers take interleaved arrivals that add up to the whole
     assert.equal(log[0]!.scheduled, index * 20);
   }
   assert.deepEqual(totals, [25, 25]);
+});
+
+test('open model: how late the schedule timer fired is the generator\'s lateness (generator_lateness), once per firing', async () => {
+  const manual = new ManualClock();
+  // A loop busy elsewhere: every timer fires 150 ms after it was due.
+  const clock: Clock = { now: () => manual.now(), setTimer: (fn, ms) => manual.setTimer(fn, ms + 150), defer: (fn) => manual.defer(fn) };
+  const metrics = new MetricsRegistry();
+  // 10/s for 1 s: arrivals due every 100 ms.
+  const ex = new ArrivalExecutor(
+    { kind: 'open', startRate: 10, stages: [{ durationMs: 1000, target: 10 }], connections: 5, maxQueue: 10 },
+    { scenario: slowScenario(manual, 1, []), segment: { index: 0, count: 1 }, clock, t0: 0, metrics, graceMs: 1000 },
+  );
+  const done = ex.run();
+  for (let t = 0; t < 3000; t += 10) {
+    manual.advance(10);
+    await flush();
+  }
+  await done;
+  const late = metrics.trend('generator_lateness').histogram;
+  assert.ok(late.totalCount >= 3 && late.totalCount < 10, `one value per firing, not per arrival: ${late.totalCount}`);
+  assert.equal(late.minNonZeroValue, 150_000, 'each late firing 150 ms late, in µs');
+  assert.equal(late.maxValue, 150_000);
+  const snap = metrics.snapshot();
+  assert.equal((snap.counters['iterations'] ?? 0) + (snap.counters['dropped_iterations'] ?? 0), 10, 'every arrival is still run or counted');
 });

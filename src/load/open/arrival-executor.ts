@@ -1,5 +1,5 @@
 import { globalIndex, shareOf } from '../../core/segments.js';
-import type { Counter, Gauge } from '../../metrics/registry.js';
+import type { Counter, Gauge, Trend } from '../../metrics/registry.js';
 import type { Executor, ExecutorContext } from '../executor.js';
 import type { OpenSpec } from '../plan.js';
 import type { VirtualUser } from '../scenario.js';
@@ -36,6 +36,8 @@ export class ArrivalExecutor implements Executor {
   /** vus counts the iterations in flight (k6's `vus` of an arrival-rate executor); queued those waiting for a free user. */
   private readonly vus: Gauge;
   private readonly queued: Gauge;
+  /** lateness: how late the schedule's timer fired against the earliest arrival it was due for (generator_lateness). */
+  private readonly lateness: Trend;
   private finished: (() => void) | undefined;
   private failure: unknown;
   /** plannedEnd is t0 + the schedule's length when the schedule ends by time, not by a count. */
@@ -55,6 +57,7 @@ export class ArrivalExecutor implements Executor {
     this.dropped = ctx.metrics.counter('dropped_iterations');
     this.vus = ctx.metrics.gauge('vus');
     this.queued = ctx.metrics.gauge('iterations_queued');
+    this.lateness = ctx.metrics.trend('generator_lateness');
     this.nextDue = this.dueOf(0);
     const byTime = spec.maxArrivals === undefined || this.schedule.total < spec.maxArrivals;
     this.plannedEnd = byTime && this.schedule.durationMs < Infinity ? ctx.t0 + this.schedule.durationMs : undefined;
@@ -102,6 +105,7 @@ export class ArrivalExecutor implements Executor {
     this.cancelTimer = undefined;
     if (!this.scheduling) return;
     const now = this.ctx.clock.now();
+    if (this.nextDue <= now) this.lateness.record(now - this.nextDue);
     while (this.nextDue <= now) {
       this.dispatch(this.nextDue);
       this.nextDue = this.dueOf(++this.local);

@@ -1,5 +1,6 @@
 import { percentileOf, type TrendSummary } from '../../metrics/histogram.js';
 import { MergedMetrics } from '../../metrics/merged-metrics.js';
+import { BUILT_IN_METRICS } from '../../metrics/built-in-metrics.js';
 import { parseMetricKey } from '../../metrics/registry.js';
 import type { IntervalRow, RunResult } from '../../metrics/run-result.js';
 
@@ -96,6 +97,11 @@ function percentileSe(m: MergedMetrics, key: string, p: number): number {
   return (percentileOf(h, scale, (highRank / n) * 100) - percentileOf(h, scale, (lowRank / n) * 100)) / (2 * Z95);
 }
 
+/** isRatio says whether a trend is a built-in share (0–1), compared in %. */
+function isRatio(key: string): boolean {
+  return (BUILT_IN_METRICS as Record<string, string>)[parseMetricKey(key).name] === 'ratio';
+}
+
 function trendStat(r: RunResult, m: MergedMetrics, key: string, stat: (typeof STATS)[number][1]): Estimate {
   const whole = m.summary(key);
   if (whole === undefined || whole.count === 0) return { value: NaN, se: NaN };
@@ -151,7 +157,11 @@ export function compareRuns(runs: readonly RunResult[], labels: readonly string[
   const sorted = [...keys].sort((a, b) => Number(a.includes('{')) - Number(b.includes('{')) || a.localeCompare(b));
   for (const key of sorted) {
     const unit = 'ms';
-    if (!key.includes('{')) {
+    if (isRatio(key)) {
+      // The generator's own load (generator_elu, generator_cpu): shares in %, shown, not judged (more load may be more throughput).
+      const pct = (e: Estimate): Estimate => ({ value: e.value * 100, se: e.se * 100 });
+      for (const [label, stat] of STATS) rows.push(row(`${key} ${label}`, '%', 'none', runs.map((r, i) => pct(trendStat(r, merged[i]!, key, stat)))));
+    } else if (!key.includes('{')) {
       for (const [label, stat] of STATS) rows.push(row(`${key} ${label}`, unit, 'lower', runs.map((r, i) => trendStat(r, merged[i]!, key, stat))));
     } else {
       for (const [label, p] of TAGGED_STATS) rows.push(row(`${key} ${label}`, unit, 'lower', merged.map((m) => {
