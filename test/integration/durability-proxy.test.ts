@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import http from 'node:http';
 import { describe, it, type TestContext } from 'node:test';
 import { CellRun, resolveMultiTest, resolveSingleTest, startMultiTest } from '../../src/api/durability.js';
 import { durabilityOf, type DurabilityFigures } from '../../src/scenarios/durability/durability-figures.js';
@@ -37,6 +38,22 @@ async function runCell(server: string, mix: string, iterations: number): Promise
   const outcome = await new CellRun(cell, { graceMs: 1000, onServer: (s) => pids.push(s.pid, ...(s.proxy ? [s.proxy.pid] : [])) }).done;
   assert.ok(outcome.result, `${server} did not run: ${outcome.error?.message}`);
   return { figures: durabilityOf(outcome.result)!, pids };
+}
+
+/** slowGet reads a response after holding it for `holdMs` (so nginx must buffer it) and resolves to its status and body length. */
+function slowGet(url: string, holdMs: number): Promise<{ status: number; bytes: number; complete: boolean }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { agent: false }, (res) => {
+        let bytes = 0;
+        res.pause();
+        setTimeout(() => res.resume(), holdMs);
+        res.on('data', (chunk: Buffer) => (bytes += chunk.length));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes, complete: res.complete }));
+        res.on('error', () => resolve({ status: res.statusCode ?? 0, bytes, complete: false }));
+      })
+      .on('error', reject);
+  });
 }
 
 const unexpectedOf = (f: DurabilityFigures): Record<string, string> =>
@@ -119,6 +136,11 @@ describe('nginx in front of a server', { timeout: 180_000 }, () => {
       assert.equal(sample.proxy?.processes, 2, 'nginx: master and one worker');
       assert.ok(sample.proxy.pids.includes(proxy.pid));
       assert.ok(!sample.pids.some((p) => sample.proxy!.pids.includes(p)), 'the trees are apart');
+      // A body the client holds back goes to a temp file in the private folder: nginx's worker can
+      // write there (as root, workers run as root: nginx's `nobody` could not, and would cut the body).
+      const huge = await slowGet(`${server.url}/huge?bytes=${40 * 1024 * 1024}`, 1000);
+      assert.deepEqual(huge, { status: 200, bytes: 40 * 1024 * 1024, complete: true });
+      assert.match(readFileSync(`${dir}/error.log`, 'utf8'), /an upstream response is buffered to a temporary file/);
       for (let i = 0; i < 4; i++) assert.equal((await requestBehaviour(server.url, '/plain', 5000)).kind, 'response');
       const crash = await requestBehaviour(server.url, '/crash', 5000);
       assert.ok(crash.kind === 'response' && crash.status === 502, shown(crash));
