@@ -32,6 +32,19 @@ export interface ServerStats {
   /** aliveAtEnd is false when no process of the server was left at the end (a crash took it down). */
   readonly aliveAtEnd: boolean;
   readonly series: readonly ServerPoint[];
+  /** proxy is what the proxy in front (nginx) did, apart from the server's figures above, when there is one. */
+  readonly proxy?: ProxyStats;
+}
+
+/** ProxyStats are the proxy's own process tree during a run (`-s 'nginx>SERVER'`): it should stay flat. */
+export interface ProxyStats {
+  readonly name: string;
+  readonly peakRssBytes: number;
+  readonly rssEndBytes: number;
+  readonly cpuSeconds: number;
+  readonly processesStart: number;
+  readonly processesEnd: number;
+  readonly restarts: number;
 }
 
 /**
@@ -51,6 +64,9 @@ export class ServerWatch implements Reporter {
   private last: ServerPoint | undefined;
   private lastAlive: ServerPoint | undefined;
   private first: ProcessSample | undefined;
+  private proxyFirst: ProcessSample | undefined;
+  private proxyLast: ProcessSample | undefined;
+  private proxyPeak = 0;
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> | undefined;
   private startMs = 0;
@@ -93,6 +109,11 @@ export class ServerWatch implements Reporter {
       .sample()
       .then((s) => {
         this.first ??= s;
+        if (s.proxy !== undefined) {
+          this.proxyFirst ??= s.proxy;
+          this.proxyLast = s.proxy;
+          this.proxyPeak = Math.max(this.proxyPeak, s.proxy.rssBytes);
+        }
         const point: ServerPoint = { tMs: s.atMs - this.startMs, rssBytes: s.rssBytes, processes: s.processes, restarts: s.restarts, cpuSeconds: s.cpuSeconds };
         this.samples++;
         this.peak = Math.max(this.peak, s.rssBytes);
@@ -125,6 +146,19 @@ export class ServerWatch implements Reporter {
       restarts: Math.max(0, last.restarts - first.restarts),
       aliveAtEnd: last.processes > 0,
       series: points,
+      ...(this.server.proxy !== undefined && this.proxyFirst !== undefined && this.proxyLast !== undefined
+        ? {
+            proxy: {
+              name: this.server.proxy.name,
+              peakRssBytes: this.proxyPeak,
+              rssEndBytes: this.proxyLast.rssBytes,
+              cpuSeconds: Math.max(0, this.proxyLast.cpuSeconds - this.proxyFirst.cpuSeconds),
+              processesStart: this.proxyFirst.processes,
+              processesEnd: this.proxyLast.processes,
+              restarts: Math.max(0, this.proxyLast.restarts - this.proxyFirst.restarts),
+            },
+          }
+        : {}),
     };
   }
 }

@@ -4,6 +4,7 @@ import http from 'node:http';
 import { describe, it, type TestContext } from 'node:test';
 import { CellRun, resolveMultiTest, resolveSingleTest, startMultiTest } from '../../src/api/durability.js';
 import { durabilityOf, type DurabilityFigures } from '../../src/scenarios/durability/durability-figures.js';
+import { renderDurability } from '../../src/scenarios/durability/render-durability.js';
 import { nginxProxy } from '../../src/durability/servers/nginx-proxy.js';
 import { liveGroupMembers } from '../../src/durability/servers/process-tree.js';
 import type { RunningServer } from '../../src/durability/servers/server-adapter.js';
@@ -84,8 +85,15 @@ describe('nginx in front of a server', { timeout: 180_000 }, () => {
     const proxied = await runCell('nginx>node-http', 'crash(timeout=5):1', 4);
     assert.deepEqual(unexpectedOf(proxied.figures), { 'crash(timeout=5)': '0/4' });
     for (const pid of proxied.pids) assert.deepEqual(liveGroupMembers(pid), [], `group ${pid} left behind`);
+    // The server's figures are node-http's (dead at the end); nginx's own stay beside them.
+    const stats = proxied.figures.serverStats!;
+    assert.equal(stats.aliveAtEnd, false);
+    assert.deepEqual({ ...stats.proxy, peakRssBytes: 0, rssEndBytes: 0, cpuSeconds: 0 }, { name: 'nginx', peakRssBytes: 0, rssEndBytes: 0, cpuSeconds: 0, processesStart: 2, processesEnd: 2, restarts: 0 });
+    assert.ok(stats.proxy!.peakRssBytes > 1024 * 1024, JSON.stringify(stats.proxy));
+    assert.match(renderDurability(proxied.figures), /^ {2}in front, nginx: peak RSS \d+\.\d\d MiB, restarts 0, CPU \d+\.\d\ds, processes 2 → 2$/m);
     const direct = await runCell('node-http', 'crash(timeout=5):1', 4);
     assert.deepEqual(unexpectedOf(direct.figures), { 'crash(timeout=5)': '3/4' });
+    assert.equal(direct.figures.serverStats?.proxy, undefined);
   });
 
   it('judges what nginx really does: reset 502, hang 504 after read_timeout, a sleep past it cut, huge and trickle whole', { timeout: 60_000 }, async (t) => {
