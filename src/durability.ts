@@ -33,3 +33,11 @@ export { getServerAdapter, listServers } from './durability/servers/server-regis
 export { parseServerSpec } from './durability/servers/parse-server-spec.js';
 export type { RunningServer, ServerAdapter, ProcessSample, ServerStartOptions, ServerStopReport } from './durability/servers/server-adapter.js';
 export { serveApp } from './durability/serve-app.js';
+export { behindProxy } from './durability/servers/proxied-server.js';
+export { nginxProxy } from './durability/servers/nginx-proxy.js';
+export { PROXY_ADAPTERS, getProxyAdapter } from './durability/servers/proxy-registry.js';
+export { expectationBehindProxy } from './durability/proxy-expectations.js';
+export type { ProxyAdapter } from './durability/servers/proxy-adapter.js';
+export type { ProxyTraits } from './durability/proxy-expectations.js';
+export type { ServerSpec, ProxySpec } from './durability/servers/parse-server-spec.js';
+export type { ProxyStats } from './durability/server-watch.js';

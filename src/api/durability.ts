@@ -129,7 +129,14 @@ function resolveTests(names: readonly string[], o: DurabilityTestOptions): TestC
 function cellFor(server: ServerSpec, test: TestChoice, o: DurabilityTestOptions): ResolvedCell {
   const { policy: _p, seed: _s, mix: _m, clientTimeout: _t, ...load } = o;
   const planFor = (target: string): Plan =>
-    resolveDurabilityPlan({ ...load, target, mix: test.mix, policy: test.policy, label: `${test.name} against ${server.text}` });
+    resolveDurabilityPlan({
+      ...load,
+      target,
+      mix: test.mix,
+      policy: test.policy,
+      label: `${test.name} against ${server.text}`,
+      ...(server.proxy !== undefined ? { proxy: server.proxy.traits } : {}),
+    });
   planFor('http://127.0.0.1:1'); // validates the load options before any server starts
   return { server, test, planFor };
 }

@@ -6,12 +6,15 @@ import { BEHAVIOUR_NAMES, BEHAVIOUR_PROTOCOL, PLAIN_BODY, SLEEP_BODY_HEAD, SLEEP
  * - `response`: a whole response with this status (and body length, when known);
  * - `server-error`: the server fails the request — a 5xx, or the connection closed or reset —
  *   before the client's timeout (wedge, hang, crash, segfault);
- * - `reset`: the connection is reset with no response.
+ * - `reset`: the connection is reset with no response (or, behind a proxy, cut mid-response);
+ * - `gateway-error`: a proxy answers for a failed upstream with 502, 503 or 504 (see
+ *   `expectationBehindProxy`: behind a proxy the client never sees the upstream's connection drop).
  */
 export type BehaviourExpectation =
   | { readonly kind: 'response'; readonly status: number; readonly bodyBytes?: number }
   | { readonly kind: 'server-error' }
-  | { readonly kind: 'reset' };
+  | { readonly kind: 'reset' }
+  | { readonly kind: 'gateway-error' };
 
 /** Behaviour is one client-side behaviour: its request, what it should get back, and its client timeout. */
 export interface Behaviour {

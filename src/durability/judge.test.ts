@@ -38,4 +38,13 @@ describe('judge', () => {
     assert.equal(judge(reset, response(200, 0)), 'expectation');
     assert.equal(judge(reset, failed('timeout')), 'timeout');
   });
+
+  it('wants a 502, 503 or 504 from the proxy for a gateway error, not a dropped connection', () => {
+    const gateway = { kind: 'gateway-error' } as const;
+    for (const status of [502, 503, 504]) assert.equal(judge(gateway, response(status, 150)), 'ok', String(status));
+    assert.equal(judge(gateway, response(500, 21)), 'status');
+    assert.equal(judge(gateway, response(200, 6)), 'status');
+    assert.equal(judge(gateway, failed('reset')), 'reset');
+    assert.equal(judge(gateway, failed('timeout')), 'timeout');
+  });
 });

@@ -53,6 +53,19 @@ export interface ServerStats {
    */
   readonly rssFit?: LinearFit;
   readonly series: readonly ServerPoint[];
+  /** proxy is what the proxy in front (nginx) did, apart from the server's figures above, when there is one. */
+  readonly proxy?: ProxyStats;
+}
+
+/** ProxyStats are the proxy's own process tree during a run (`-s 'nginx>SERVER'`): it should stay flat. */
+export interface ProxyStats {
+  readonly name: string;
+  readonly peakRssBytes: number;
+  readonly rssEndBytes: number;
+  readonly cpuSeconds: number;
+  readonly processesStart: number;
+  readonly processesEnd: number;
+  readonly restarts: number;
 }
 
 /**
@@ -77,6 +90,9 @@ export class ServerWatch implements Reporter {
   private readonly fitRss: number[] = [];
   private fdsPeak = 0;
   private threadsPeak = 0;
+  private proxyFirst: ProcessSample | undefined;
+  private proxyLast: ProcessSample | undefined;
+  private proxyPeak = 0;
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> | undefined;
   private startMs = 0;
@@ -119,6 +135,11 @@ export class ServerWatch implements Reporter {
       .sample()
       .then((s) => {
         this.first ??= s;
+        if (s.proxy !== undefined) {
+          this.proxyFirst ??= s.proxy;
+          this.proxyLast = s.proxy;
+          this.proxyPeak = Math.max(this.proxyPeak, s.proxy.rssBytes);
+        }
         const point: ServerPoint = {
           tMs: s.atMs - this.startMs,
           rssBytes: s.rssBytes,
@@ -169,6 +190,19 @@ export class ServerWatch implements Reporter {
       ...(first.threads !== undefined ? { threads: { start: first.threads, end: lastAlive.threads ?? 0, peak: this.threadsPeak } } : {}),
       ...(rssFit !== undefined ? { rssFit } : {}),
       series: points,
+      ...(this.server.proxy !== undefined && this.proxyFirst !== undefined && this.proxyLast !== undefined
+        ? {
+            proxy: {
+              name: this.server.proxy.name,
+              peakRssBytes: this.proxyPeak,
+              rssEndBytes: this.proxyLast.rssBytes,
+              cpuSeconds: Math.max(0, this.proxyLast.cpuSeconds - this.proxyFirst.cpuSeconds),
+              processesStart: this.proxyFirst.processes,
+              processesEnd: this.proxyLast.processes,
+              restarts: Math.max(0, this.proxyLast.restarts - this.proxyFirst.restarts),
+            },
+          }
+        : {}),
     };
   }
 }

@@ -22,10 +22,11 @@ export async function startServerOrSkip(t: TestContext, text: string): Promise<R
   return spec.adapter.start({ settings: spec.settings, graceMs: 1000 });
 }
 
-/** stopAndCheck stops a server and checks that nothing of its process group is left. */
+/** stopAndCheck stops a server and checks that nothing of its process group (nor of its proxy's) is left. */
 export async function stopAndCheck(server: RunningServer): Promise<void> {
   await server.stop();
   assert.deepEqual(liveGroupMembers(server.pid), [], `processes of ${server.name} left behind`);
+  if (server.proxy) assert.deepEqual(liveGroupMembers(server.proxy.pid), [], `processes of the proxy ${server.proxy.name} left behind`);
 }
 
 /**

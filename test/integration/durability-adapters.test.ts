@@ -16,15 +16,19 @@ const SPECS: Record<string, string> = {
   command: 'command:exec /usr/bin/python3 -m waitress --listen={host}:{port} {app}',
 };
 
-describe('server adapter contract', { timeout: 120_000 }, () => {
-  for (const adapter of SERVER_ADAPTERS) {
+/** PROXIED are servers behind a proxy: the composed adapter keeps the same contract, for both process groups. */
+const PROXIED = ['nginx>node-http', 'nginx:buffering=off,keepalive=0>gunicorn-sync:workers=2'];
+
+describe('server adapter contract', { timeout: 180_000 }, () => {
+  for (const text of [...SERVER_ADAPTERS.map((a) => SPECS[a.name] ?? a.name), ...PROXIED]) {
+    const spec = parseServerSpec(text);
+    const adapter = spec.adapter;
     it(`${adapter.name} starts, serves /plain and stops leaving nothing behind`, { timeout: 30_000 }, async (t) => {
       const availability = await adapter.available();
       if (!availability.ok) {
         const message = `${adapter.name} is not available: ${availability.why}; install with: ${availability.install}`;
         return skipOrFail(t, message);
       }
-      const spec = parseServerSpec(SPECS[adapter.name] ?? adapter.name);
       const server = await spec.adapter.start({ settings: spec.settings });
       let stopped = false;
       try {
@@ -42,6 +46,11 @@ describe('server adapter contract', { timeout: 120_000 }, () => {
         stopped = true;
         assert.equal(report.alreadyExited, false);
         assert.deepEqual(liveGroupMembers(server.pid), [], 'no process of the group may remain');
+        if (spec.proxy !== undefined) {
+          assert.equal(report.proxy?.alreadyExited, false);
+          assert.deepEqual(liveGroupMembers(server.proxy!.pid), [], "no process of the proxy's group may remain");
+          assert.ok((sample.proxy?.processes ?? 0) >= 1, JSON.stringify(sample.proxy));
+        }
         assert.equal((await requestBehaviour(server.url, '/plain', 2000)).kind, 'refused');
         assert.equal(typeof server.logs(), 'string');
       } finally {

@@ -65,4 +65,42 @@ describe('parseServerSpec', () => {
       assert.ok(names.includes(expected), expected);
     }
   });
+
+  it('reads a server behind a proxy: PROXY[:opts]>SERVER[:opts]', () => {
+    const spec = parseServerSpec('nginx>gunicorn-sync:workers=2');
+    assert.equal(spec.text, 'nginx>gunicorn-sync:workers=2');
+    assert.equal(spec.adapter.name, 'nginx>gunicorn-sync');
+    assert.deepEqual(spec.settings, { workers: '2' });
+    assert.equal(spec.resolved['workers'], 2);
+    assert.equal(spec.proxy?.adapter.name, 'nginx');
+    assert.equal(spec.proxy?.resolved['read_timeout'], 60);
+    assert.deepEqual(spec.proxy?.traits, { name: 'nginx', readTimeoutMs: 60_000 });
+    const tuned = parseServerSpec(' nginx:read_timeout=2,buffering=off > node-http ');
+    assert.equal(tuned.text, 'nginx:read_timeout=2,buffering=off>node-http');
+    assert.deepEqual(tuned.proxy?.settings, { read_timeout: '2', buffering: 'off' });
+    assert.equal(tuned.proxy?.resolved['buffering'], false);
+    assert.equal(tuned.proxy?.traits.readTimeoutMs, 2000);
+    assert.equal(parseServerSpec('node-http').proxy, undefined);
+  });
+
+  it("keeps a command line's > as the command's", () => {
+    const spec = parseServerSpec('command:exec waitress-serve --listen={host}:{port} {app} >/dev/null');
+    assert.equal(spec.proxy, undefined);
+    assert.equal(spec.settings['cmd'], 'exec waitress-serve --listen={host}:{port} {app} >/dev/null');
+    const behind = parseServerSpec('nginx>command:exec waitress-serve {app} 2>&1');
+    assert.equal(behind.proxy?.adapter.name, 'nginx');
+    assert.equal(behind.settings['cmd'], 'exec waitress-serve {app} 2>&1');
+  });
+
+  it('rejects a proxy alone, an unknown proxy, two proxies and bad proxy options with hints', () => {
+    usage('nginx', /nginx is a proxy: name the server behind it/, /-s 'nginx>node-http' \(in quotes/);
+    usage('nginx:read_timeout=2', /nginx is a proxy/, /nginx:read_timeout=2>node-http/);
+    usage('nginx>', /no server behind nginx/);
+    usage('haproxy>node-http', /unknown proxy 'haproxy'/, /nginx/);
+    usage('nginx>nginx>node-http', /one proxy in front of another/);
+    usage('nginx:read_timout=2>node-http', /unknown option 'read_timout' for server nginx/, /read_timeout/);
+    usage('nginx:read_timeout=0>node-http', /option 'read_timeout' of server nginx must be a number ≥ 0.001/);
+    usage('nginx:buffering=maybe>node-http', /must be true or false/);
+    usage('nginx>gunicorn-sync:workers=0', /must be a whole number ≥ 1/);
+  });
 });

@@ -65,6 +65,8 @@ export interface ProcessSample {
   readonly restarts: number;
   /** leaderAlive is false once the process Gauntlet started has exited. */
   readonly leaderAlive: boolean;
+  /** proxy is the same look at the proxy's own tree (nginx), for a server behind one; the figures above are the server's. */
+  readonly proxy?: ProcessSample;
 }
 
 /** ServerStopReport says how a stop went. */
@@ -78,6 +80,8 @@ export interface ServerStopReport {
   /** killed is true when the group outlived the grace period and got SIGKILL. */
   readonly killed: boolean;
   readonly durationMs: number;
+  /** proxy says how the proxy in front (stopped first) went, for a server behind one. */
+  readonly proxy?: ServerStopReport;
 }
 
 /** RunningServer is a started server: where it listens, its process tree, its logs and how to stop it. */
@@ -92,8 +96,14 @@ export interface RunningServer {
   /** stop terminates the whole process group (SIGTERM, grace, SIGKILL) and checks nothing is left. Idempotent. */
   stop(): Promise<ServerStopReport>;
   sample(): Promise<ProcessSample>;
-  /** logs returns the server's stdout and stderr so far (the tail, up to the log limit). */
+  /** logs returns the server's stdout and stderr so far (the tail, up to the log limit); behind a proxy, then the proxy's lines. */
   logs(): string;
+  /**
+   * proxy is the proxy in front (`-s 'nginx>node-http'`), when there is one: `url`, `host` and `port`
+   * are then the proxy's, while `pid`, `sample()` and `stop()`'s report are the server's (with the
+   * proxy's beside them). stop() stops the proxy first.
+   */
+  readonly proxy?: RunningServer;
   [Symbol.asyncDispose](): Promise<void>;
 }
 

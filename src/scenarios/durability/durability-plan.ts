@@ -5,6 +5,7 @@ import { singlePart, type Plan } from '../../load/plan.js';
 import type { DurabilityMixSpec, DurabilityScenarioSpec } from './durability-scenario.js';
 import type { MixEntry } from '../../durability/parse-mix.js';
 import type { Policy } from '../../durability/policies.js';
+import { expectationBehindProxy, type ProxyTraits } from '../../durability/proxy-expectations.js';
 
 /**
  * DurabilityPlanOptions describe a durability run: a weighted behaviour mix sent to a behaviour app,
@@ -24,6 +25,8 @@ export interface DurabilityPlanOptions extends LoadOptions {
   rawRows?: boolean;
   /** label names the run in reports; default `durability <target>`. */
   label?: string;
+  /** proxy: the target is a proxy (nginx) in front of the server, so some expectations change (a crash is a 502): expectationBehindProxy. */
+  proxy?: ProxyTraits;
 }
 
 /** DEFAULT_ITERATIONS is the request count of a durability run given neither a count nor a duration (Labour's -i). */
@@ -34,12 +37,13 @@ function alias(a: number | string | undefined, b: number | string | undefined, n
   return a ?? b;
 }
 
-/** mixSpecOf turns a mix into its plain-data form for the workers. */
-export function mixSpecOf(mix: readonly MixEntry[]): DurabilityMixSpec[] {
+/** mixSpecOf turns a mix into its plain-data form for the workers (with the expectations behind `proxy`, if one is in front). */
+export function mixSpecOf(mix: readonly MixEntry[], proxy?: ProxyTraits): DurabilityMixSpec[] {
   if (mix.length === 0) throw usageError('the behaviour mix is empty', "add behaviours, e.g. --mix 'plain:98,sleep(seconds=0.5):1'");
   return mix.map(({ behaviour: b, weight }) => {
     if (!Number.isSafeInteger(weight) || weight < 1) throw usageError(`weight ${weight} of ${b.label} must be a whole number ≥ 1`);
-    return { label: b.label, name: b.name, path: b.path, expectation: b.expectation, timeoutMs: b.timeoutMs, weight };
+    const expectation = proxy === undefined ? b.expectation : expectationBehindProxy(proxy, b);
+    return { label: b.label, name: b.name, path: b.path, expectation, timeoutMs: b.timeoutMs, weight };
   });
 }
 
@@ -71,7 +75,7 @@ export function resolveDurabilityPlan(o: DurabilityPlanOptions): Plan {
   const scenario: DurabilityScenarioSpec = {
     kind: 'durability',
     target: url.href.replace(/\/+$/, ''),
-    mix: mixSpecOf(o.mix),
+    mix: mixSpecOf(o.mix, o.proxy),
     policy: { kind: o.policy.name, ...(o.policy.seed !== undefined ? { seed: o.policy.seed } : {}) },
   };
   return {

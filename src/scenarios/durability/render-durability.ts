@@ -47,6 +47,10 @@ export function renderDurability(f: DurabilityFigures): string {
         `worker restarts ${s.restarts}, CPU ${s.cpuSeconds.toFixed(2)}s, processes ${s.processesStart} → ${s.processesEnd}` +
         (s.aliveAtEnd ? '' : ' (the server died)'),
     );
+    const p = s.proxy;
+    if (p !== undefined) {
+      lines.push(`  in front, ${p.name}: peak RSS ${formatBytes(p.peakRssBytes)}, restarts ${p.restarts}, CPU ${p.cpuSeconds.toFixed(2)}s, processes ${p.processesStart} → ${p.processesEnd}`);
+    }
   }
   if (f.soak !== undefined && !f.soak.short) lines.push(...renderSoak(f.soak));
   lines.push(`Policy: ${f.policy.kind}${f.policy.seed !== undefined ? ` (seed ${f.policy.seed})` : ''}`);
