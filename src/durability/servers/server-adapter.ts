@@ -90,7 +90,18 @@ export interface RunningServer {
   sample(): Promise<ProcessSample>;
   /** logs returns the server's stdout and stderr so far (the tail, up to the log limit). */
   logs(): string;
+  /**
+   * logLines returns the server's last log lines (a bounded ring), each stamped with when it arrived
+   * (performance.now() of this thread), to put beside the unexpected results of that moment.
+   */
+  logLines?(): readonly ServerLogLine[];
   [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** ServerLogLine is one line of a server's stdout or stderr and when it arrived (performance.now() ms). */
+export interface ServerLogLine {
+  readonly atMs: number;
+  readonly text: string;
 }
 
 /** ServerAdapter starts one kind of server on the behaviour app. */
