@@ -10,7 +10,7 @@ import type { ServerLogLine } from '../../durability/servers/server-adapter.js';
  */
 export const UNEXPECTED_LIST_CAP = 10_000;
 
-/** LOG_WINDOW_MS: a result's server log lines are those that arrived within ±this of it… */
+/** LOG_WINDOW_MS: a result's server log lines are those that arrived from this long before its send to this long after its outcome… */
 export const LOG_WINDOW_MS = 1000;
 /** …at most this many, the nearest in time. */
 export const LOG_LINES_PER_RESULT = 4;
@@ -70,7 +70,8 @@ export function isUnexpectedPost(d: unknown): d is UnexpectedPost {
 /**
  * buildUnexpectedList merges the workers' lists in time order, keeps the first `cap`, counts the
  * rest against `total` (the run's unexpected count), and gives each kept result the server's log
- * lines within ±LOG_WINDOW_MS of its outcome (the LOG_LINES_PER_RESULT nearest). `lines` carry
+ * lines from LOG_WINDOW_MS before its send to LOG_WINDOW_MS after its outcome (the
+ * LOG_LINES_PER_RESULT nearest; lines while it was in flight first). `lines` carry
  * `atMs` on the main thread's clock and `t0` is the run's start on it.
  */
 export function buildUnexpectedList(posts: readonly (readonly UnexpectedResult[])[], total: number, lines: readonly ServerLogLine[] = [], t0 = 0, cap = UNEXPECTED_LIST_CAP): UnexpectedList {
@@ -80,7 +81,7 @@ export function buildUnexpectedList(posts: readonly (readonly UnexpectedResult[]
   const used = new Map<number, number>();
   const log: UnexpectedLogLine[] = [];
   const items = kept.map((r) => {
-    const near = nearestLines(sorted, r.tMs);
+    const near = nearestLines(sorted, r.sentMs, r.tMs);
     if (near.length === 0) return r;
     const ids = near.map((i) => {
       let id = used.get(i);
@@ -105,27 +106,29 @@ export function buildUnexpectedList(posts: readonly (readonly UnexpectedResult[]
   };
 }
 
-/** nearestLines returns the indexes (ascending) of the lines nearest tMs within the window: a contiguous run of `sorted`. */
-function nearestLines(sorted: readonly UnexpectedLogLine[], tMs: number): number[] {
+/**
+ * nearestLines returns the indexes (ascending) of the lines nearest the request, within the window:
+ * a line between its send and its outcome is at distance 0, others at their distance from that span.
+ */
+function nearestLines(sorted: readonly UnexpectedLogLine[], sentMs: number, tMs: number): number[] {
+  const from = Math.min(sentMs, tMs) - LOG_WINDOW_MS;
   let lo = 0;
   let hi = sorted.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (sorted[mid]!.tMs < tMs) lo = mid + 1;
+    if (sorted[mid]!.tMs < from) lo = mid + 1;
     else hi = mid;
   }
-  let left = lo - 1;
-  let right = lo;
-  const out: number[] = [];
-  while (out.length < LOG_LINES_PER_RESULT) {
-    const dl = left >= 0 ? tMs - sorted[left]!.tMs : Infinity;
-    const dr = right < sorted.length ? sorted[right]!.tMs - tMs : Infinity;
-    const d = Math.min(dl, dr);
-    if (d > LOG_WINDOW_MS) break;
-    if (dl <= dr) out.push(left--);
-    else out.push(right++);
+  const near: { i: number; d: number }[] = [];
+  for (let i = lo; i < sorted.length && sorted[i]!.tMs <= tMs + LOG_WINDOW_MS; i++) {
+    const t = sorted[i]!.tMs;
+    near.push({ i, d: Math.max(0, sentMs - t, t - tMs) });
   }
-  return out.sort((a, b) => a - b);
+  return near
+    .sort((a, b) => a.d - b.d || a.i - b.i)
+    .slice(0, LOG_LINES_PER_RESULT)
+    .map((x) => x.i)
+    .sort((a, b) => a - b);
 }
 
 /** notCollected is the list of a run whose requests went out from agents (they do not send it). */
