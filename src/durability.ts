@@ -23,7 +23,10 @@ export { resolveDurabilityPlan } from './scenarios/durability/durability-plan.js
 export type { DurabilityPlanOptions } from './scenarios/durability/durability-plan.js';
 export type { DurabilityScenarioSpec, DurabilityMixSpec, DurabilityPolicySpec } from './scenarios/durability/durability-scenario.js';
 export { durabilityOf } from './scenarios/durability/durability-figures.js';
-export type { DurabilityFigures, BehaviourFigures, RecoveryFigures, DurabilityNames } from './scenarios/durability/durability-figures.js';
+export type { DurabilityFigures, BehaviourFigures, RecoveryFigures, DurabilityNames, OutageFigures } from './scenarios/durability/durability-figures.js';
+export type { UnexpectedList, UnexpectedResult, UnexpectedLogLine } from './scenarios/durability/unexpected-results.js';
+export { FAILURE_CAUSES } from './durability/failure-causes.js';
+export type { FailureCause } from './durability/failure-causes.js';
 export { renderDurability } from './scenarios/durability/render-durability.js';
 export { renderMatrix, renderMatrixCsv } from './scenarios/durability/matrix.js';
 export type { Matrix, MatrixCell } from './scenarios/durability/matrix.js';
@@ -31,5 +34,5 @@ export type { ServerStats } from './durability/server-watch.js';
 export { servers } from './durability/servers/server-factories.js';
 export { getServerAdapter, listServers } from './durability/servers/server-registry.js';
 export { parseServerSpec } from './durability/servers/parse-server-spec.js';
-export type { RunningServer, ServerAdapter, ProcessSample, ServerStartOptions, ServerStopReport } from './durability/servers/server-adapter.js';
+export type { RunningServer, ServerAdapter, ProcessSample, ServerStartOptions, ServerStopReport, ServerLogLine } from './durability/servers/server-adapter.js';
 export { serveApp } from './durability/serve-app.js';
