@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { DurabilityFigures } from './durability-figures.js';
+import { matrixGrid } from './matrix-page.js';
 import { cellText, MATRIX_CSV_HEADER, renderMatrix, renderMatrixCsv, renderTable, type Matrix, type MatrixCell } from './matrix.js';
 
 function figures(over: Partial<DurabilityFigures> = {}): DurabilityFigures {
@@ -104,6 +105,18 @@ describe('matrix', () => {
       ),
       text,
     );
+    // The HTML page: the same cell text, and the outages and causes in the figures table.
+    const grid = matrixGrid(m, () => undefined);
+    assert.deepEqual(
+      grid.cells.map((c) => [c.row, c.text, c.tone]),
+      [
+        ['node-http', 'Failed; died', 'fail'],
+        ['node-cluster', 'Failed; recovers 20ms', 'fail'],
+      ],
+    );
+    const table = grid.tables[0]!;
+    assert.deepEqual(table.head.slice(-2), ['outages', 'failure causes']);
+    assert.deepEqual(table.rows[1]!.slice(-2), ['3 (failure streaks), all ended; longest 20.4ms, p50 12.0ms', 'refused (nothing listened: the server was down) 60']);
     const csv = renderMatrixCsv(m).trimEnd().split('\n');
     assert.match(csv[1]!, /,died,1,$/);
     assert.match(csv[2]!, /,recovers,3,20\.400$/);
