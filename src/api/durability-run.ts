@@ -6,6 +6,10 @@ import { durabilityFigures, type DurabilityNames } from '../scenarios/durability
 import type { DurabilityScenarioSpec } from '../scenarios/durability/durability-scenario.js';
 import { ServerWatch } from '../durability/server-watch.js';
 import type { RunningServer } from '../durability/servers/server-adapter.js';
+import type { RunResult } from '../metrics/run-result.js';
+import { DURABILITY_METRICS } from '../scenarios/durability/durability-scenario.js';
+import { buildUnexpectedList, isUnexpectedPost, notCollected, type UnexpectedResult } from '../scenarios/durability/unexpected-results.js';
+import { probeRecovery } from '../durability/recovery-probe.js';
 
 /** DEFAULT_SAMPLE_EVERY_MS is how often a watched server's process tree is read during a run. */
 export const DEFAULT_SAMPLE_EVERY_MS = 200;
@@ -36,13 +40,54 @@ export interface DurabilityRunOptions {
  */
 export function startDurabilityRun(plan: Plan, options: DurabilityRunOptions = {}): RunHandle {
   const spec = plan.parts[0]!.scenario as DurabilityScenarioSpec;
-  const watch = options.server !== undefined ? new ServerWatch(options.server, options.sampleEveryMs ?? DEFAULT_SAMPLE_EVERY_MS, plan.intervalMs) : undefined;
-  return (options.start ?? startRun)(plan, {
+  const server = options.server;
+  const watch = server !== undefined ? new ServerWatch(server, options.sampleEveryMs ?? DEFAULT_SAMPLE_EVERY_MS, plan.intervalMs) : undefined;
+  const posts: UnexpectedResult[][] = [];
+  let t0: number | undefined;
+  let gotData = false;
+  let stoppedForFailures = false;
+  const limit = spec.untilFailures;
+  const finalize = async (result: RunResult): Promise<RunResult> => {
+    const stats = await watch?.finish();
+    const open = (result.metrics.counters[DURABILITY_METRICS.openOutages] ?? 0) > 0;
+    const start = t0 ?? performance.now() - result.durationMs;
+    // A run that ended while its requests failed: did the server come back? (Not if its tree is gone.)
+    const probe = open && stats?.aliveAtEnd !== false ? await probeRecovery(spec.target, server !== undefined ? { gone: async () => (await server.sample()).processes === 0 } : {}) : undefined;
+    const unexpected = result.metrics.counters['http_req_failed'] ?? 0;
+    const list = gotData || unexpected === 0 || options.start === undefined ? buildUnexpectedList(posts, unexpected, server?.logLines?.() ?? [], start) : notCollected(unexpected);
+    const reached = limit !== undefined && unexpected >= limit && (result.stopReason === 'completed' || (result.stopReason === 'interrupted' && stoppedForFailures));
+    return {
+      ...result,
+      ...(reached ? { stopReason: 'failures' as const } : {}),
+      sections: {
+        ...result.sections,
+        durability: durabilityFigures(result, spec, options.names, stats, {
+          ...(probe !== undefined ? { probe: probe.answered ? { answered: true, atMs: probe.answeredAt - start } : { answered: false, atMs: performance.now() - start, lastKind: probe.lastKind } } : {}),
+          unexpectedList: list,
+          ...(limit !== undefined ? { untilFailures: limit } : {}),
+        }),
+      },
+    };
+  };
+  const handle = (options.start ?? startRun)(plan, {
     reporters: [...(watch !== undefined ? [watch] : []), ...(options.reporters ?? [])],
     ...(options.thresholds !== undefined ? { thresholds: options.thresholds } : {}),
-    finalize: async (result) => ({
-      ...result,
-      sections: { ...result.sections, durability: durabilityFigures(result, spec, options.names, await watch?.finish()) },
-    }),
+    finalize,
   });
+  handle.on('started', (at) => (t0 = at));
+  handle.on('data', (_worker, data) => {
+    if (!isUnexpectedPost(data)) return;
+    gotData = true;
+    posts.push([...data.items]);
+  });
+  // Each worker stops itself at its N-th unexpected result; this stops the others (agents) once the merged count gets there.
+  if (limit !== undefined) {
+    handle.on('interval', (_row, totals) => {
+      if (!stoppedForFailures && totals.count('http_req_failed') >= limit) {
+        stoppedForFailures = true;
+        handle.stop();
+      }
+    });
+  }
+  return handle;
 }

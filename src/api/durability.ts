@@ -51,6 +51,8 @@ export interface DurabilityTestOptions extends LoadOptions {
   rawRows?: boolean;
   /** clientTimeout: the client timeout of every behaviour that sets none of its own (default 30 s, Labour's). */
   clientTimeout?: string | number;
+  /** untilFailures stops each run after this many unexpected results (or its usual limits); its stop reason says so. */
+  untilFailures?: number | string;
 }
 
 /** SingleTestOptions: one server, one test (`gauntlet singletest`). */
@@ -149,7 +151,7 @@ export function resolveSingleTest(o: SingleTestOptions): ResolvedCell {
 }
 
 /** resolveBasic is Labour's basic: 512 requests of BASIC_MIX, random policy, one connection. */
-export function resolveBasic(o: { server?: string; seed?: number | string; workers?: number | string } = {}): ResolvedCell {
+export function resolveBasic(o: { server?: string; seed?: number | string; workers?: number | string; untilFailures?: number | string } = {}): ResolvedCell {
   return resolveSingleTest({ ...o, mix: BASIC_MIX, policy: 'random', iterations: BASIC_ITERATIONS, parallel: 1 });
 }
 

@@ -33,6 +33,17 @@ export interface ScenarioContext {
   readonly t0: number;
   /** requestLog receives one row per request when the run writes a raw CSV. */
   readonly requestLog: RequestLog | undefined;
+  /**
+   * stop ends this worker's run as a graceful stop does (no new iterations; in-flight ones get the
+   * grace period): a scenario that has seen what it was told to wait for (`--until-failures`).
+   */
+  readonly stop?: () => void;
+  /**
+   * post sends plain (structured-cloneable) data to the run's main thread, where the run emits it as
+   * a `data` event with the worker's index (runs on agents do not forward it). Sent before the
+   * worker's final snapshot when posted from `Scenario.close`.
+   */
+  readonly post?: (data: unknown) => void;
 }
 
 /**

@@ -65,8 +65,12 @@ export interface RunResult {
   /** startedAt is the wall-clock start (ISO 8601), for people; durations never come from it. */
   readonly startedAt: string;
   readonly durationMs: number;
-  /** stopReason: `threshold` means a threshold marked abortOnFail failed and stopped the run early. */
-  readonly stopReason: 'completed' | 'interrupted' | 'aborted' | 'failed' | 'threshold';
+  /**
+   * stopReason: `threshold` means a threshold marked abortOnFail failed and stopped the run early;
+   * `failures` that the run stopped at the number of unexpected results it was told to wait for
+   * (a durability run's `--until-failures N`).
+   */
+  readonly stopReason: 'completed' | 'interrupted' | 'aborted' | 'failed' | 'threshold' | 'failures';
   /** error says why a run failed (stopReason 'failed'). */
   readonly error?: string;
   /** incomplete says why a run that went on to its end did not run all of its plan (an agent lost with --on-agent-loss continue). */

@@ -3,7 +3,7 @@ import { FAILURE_KINDS } from '../core/failure-kinds.js';
 import { decodeHistogram } from '../metrics/histogram.js';
 import type { RunResult } from '../metrics/run-result.js';
 
-const STOP_REASONS = ['completed', 'interrupted', 'aborted', 'failed', 'threshold'];
+const STOP_REASONS = ['completed', 'interrupted', 'aborted', 'failed', 'threshold', 'failures'];
 const SUMMARY_FIELDS = ['count', 'min', 'mean', 'stddev', 'p50', 'p75', 'p90', 'p95', 'p99', 'p999', 'max'];
 
 /** BROKEN_HINT is the advice for a result file whose shape is wrong. */

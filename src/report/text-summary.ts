@@ -55,6 +55,7 @@ export function renderTextSummary(result: RunResult, sections: readonly string[]
   if (result.stopReason === 'aborted') lines.push('Aborted by the user; in-flight requests were cut off and counted as aborted.');
   if (result.stopReason === 'threshold') lines.push(`Stopped early: threshold ${result.abortedBy ?? ''} failed (abort on fail).`);
   if (result.stopReason === 'failed') lines.push(`The run failed: ${result.error ?? 'unknown error'}`);
+  if (result.stopReason === 'failures') lines.push('Stopped early: it reached the number of unexpected results it was told to wait for (--until-failures).');
   if (result.incomplete !== undefined) lines.push(`Incomplete: ${result.incomplete}`);
   lines.push('');
   lines.push(`Latency (${result.model === 'open' ? 'response time counts from the intended send time' : 'closed model: from the send'}):`);

@@ -230,6 +230,9 @@ export class LocalRunner extends EventEmitter<RunEvents> {
       case 'failures':
         this.failureSamples.push(msg.samples);
         return;
+      case 'data':
+        this.emit('data', this.segments[st.index]!.index, msg.data);
+        return;
       case 'failed':
         this.fail(msg);
         return;

@@ -18,6 +18,8 @@ export interface RunEvents {
    * encoded when someone listens (an agent forwarding intervals to its coordinator).
    */
   snapshot: [row: IntervalRow, snapshot: MetricsSnapshot];
+  /** data: plain data a worker's scenario posted (ScenarioContext.post); local worker threads only. */
+  data: [workerIndex: number, data: unknown];
 }
 
 /**

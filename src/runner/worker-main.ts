@@ -113,7 +113,9 @@ async function main(): Promise<void> {
 
   // Build the scenario before the start so its set-up (a script's import) costs no run time.
   // t0 is known only at the start; each scenario reads it from its context then.
-  const contexts = plan.parts.map((part) => ({ metrics, segment, workerIndex, openModel: part.executor.kind === 'open', clock, requestLog, t0: clock.now() }));
+  const stop = (): void => box.executor?.stop();
+  const post = (data: unknown): void => send({ type: 'data', data });
+  const contexts = plan.parts.map((part) => ({ metrics, segment, workerIndex, openModel: part.executor.kind === 'open', clock, requestLog, t0: clock.now(), stop, post }));
   scenarios.push(...(await Promise.all(plan.parts.map((part, i) => createScenario(part.scenario, contexts[i]!).then((s) => offsetUsers(s, part.userOffset))))));
   send({ type: 'ready' });
   await started;

@@ -28,5 +28,7 @@ export type FromWorker =
   | { readonly type: 'errors'; readonly samples: ErrorSample[] }
   /** failures: what the worker's failed requests said (sent once, beside the final snapshot). */
   | { readonly type: 'failures'; readonly samples: FailureSample[] }
+  /** data: plain data the scenario posted for the main thread (ScenarioContext.post). */
+  | { readonly type: 'data'; readonly data: unknown }
   | { readonly type: 'done' }
   | { readonly type: 'failed'; readonly message: string; readonly code?: string; readonly hint?: string; readonly exitCode?: number };

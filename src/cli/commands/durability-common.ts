@@ -52,7 +52,11 @@ export interface DurabilityFlagValues {
   seed?: string;
   mix?: string;
   timeout?: string;
+  untilFailures?: string;
 }
+
+/** UNTIL_FAILURES_HELP is the help of `--until-failures`, one text for basic, singletest and multitest. */
+export const UNTIL_FAILURES_HELP = 'stop a run after N unexpected results (or at its usual end); the report lists each with the server log around it';
 
 /** addDurabilityFlags adds Labour's -i and -p and the mix and policy flags. */
 export function addDurabilityFlags(cmd: Command): Command {
@@ -62,7 +66,8 @@ export function addDurabilityFlags(cmd: Command): Command {
     .option('--policy <policy>', "how the weighted list is walked: random or sequential (default: the test's own)")
     .option('--seed <n>', 'seed of the random policy, to repeat a run exactly')
     .option('--timeout <time>', "client timeout of every behaviour that sets none of its own, e.g. 5s (default: 30s, Labour's)")
-    .option('--mix <mix>', "your own weighted behaviours instead of a ready test, e.g. 'plain:98,sleep(seconds=0.5):1'");
+    .option('--mix <mix>', "your own weighted behaviours instead of a ready test, e.g. 'plain:98,sleep(seconds=0.5):1'")
+    .option('--until-failures <n>', UNTIL_FAILURES_HELP);
 }
 
 /** durabilityOptionsOf maps the shared durability flags (and every load flag) to driver options. */
@@ -75,6 +80,7 @@ export function durabilityOptionsOf(f: DurabilityFlagValues & LoadFlagValues) {
     ...(f.seed !== undefined ? { seed: f.seed } : {}),
     ...(f.mix !== undefined ? { mix: f.mix } : {}),
     ...(f.timeout !== undefined ? { clientTimeout: f.timeout } : {}),
+    ...(f.untilFailures !== undefined ? { untilFailures: f.untilFailures } : {}),
   };
 }
 

@@ -3,6 +3,7 @@ import { CellRun, ensureAvailable, resolveSingleTest, type ResolvedCell } from '
 import { renderPlain } from '../../api/durability-client.js';
 import { durabilityOf } from '../../scenarios/durability/durability-figures.js';
 import { renderDurability } from '../../scenarios/durability/render-durability.js';
+import { renderUnexpectedList } from '../../scenarios/durability/unexpected-results.js';
 import type { Reporter } from '../../report/reporter.js';
 import { err, out, strictCommand } from '../io.js';
 import { exitCodeOf, openOutputs, progressReporter, renderOutputFailures } from '../run-and-report.js';
@@ -45,6 +46,8 @@ export async function runCell(cell: ResolvedCell, f: LoadFlagValues & DashboardF
   if (agents !== '') out('\n' + agents);
   const figures = durabilityOf(outcome.result);
   if (withFigures && figures !== undefined) out('\n' + renderDurability(figures));
+  // basic prints Labour's report only; with --until-failures also what it was asked to wait for.
+  if (!withFigures && figures?.untilFailures !== undefined && figures.unexpectedList !== undefined) out('\n' + renderUnexpectedList(figures.unexpectedList, figures.unexpected));
   const verdicts = renderThresholdVerdicts(outcome.result);
   if (verdicts !== '') out('\n' + verdicts);
   if (outcome.result.stopReason === 'interrupted' || outcome.result.stopReason === 'aborted') out('Stopped by the user before the planned end; the figures cover what ran.\n');

@@ -3,7 +3,7 @@ import http from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
 import { GauntletError } from '../../core/errors.js';
 import { liveGroupMembers, ProcessTree } from './process-tree.js';
-import type { ProcessSample, RunningServer, ServerStopReport } from './server-adapter.js';
+import type { ProcessSample, RunningServer, ServerLogLine, ServerStopReport } from './server-adapter.js';
 
 /** LaunchPlan is everything needed to run one server process: the command and how to judge it ready. */
 export interface LaunchPlan {
@@ -129,14 +129,23 @@ export async function launchServer(plan: LaunchPlan): Promise<RunningServer> {
     log += chunk.toString('utf8');
     if (log.length > plan.logLimitBytes * 1.25) log = log.slice(log.length - plan.logLimitBytes);
   };
+  const lines = new LogLineRing();
   const child = spawn(plan.command, [...plan.args], {
     cwd: plan.cwd,
     env: { ...process.env, ...plan.env },
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
+  const stampOut = lines.stream();
+  const stampErr = lines.stream();
+  child.stdout.on('data', (chunk: Buffer) => {
+    keep(chunk);
+    stampOut(chunk);
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    keep(chunk);
+    stampErr(chunk);
+  });
   let exit: { code: number | null; signal: string | null } | undefined;
   let spawnError: Error | undefined;
   const exited = new Promise<void>((resolve) => {
@@ -237,6 +246,7 @@ export async function launchServer(plan: LaunchPlan): Promise<RunningServer> {
     stop,
     sample: (): Promise<ProcessSample> => tree.sample(),
     logs,
+    logLines: () => lines.lines(),
     [Symbol.asyncDispose]: async () => {
       await stop();
     },
@@ -251,5 +261,48 @@ async function groupGone(pgid: number, ms: number): Promise<boolean> {
     if (liveGroupMembers(pgid).length === 0) return true;
     if (performance.now() >= end) return false;
     await delay(25);
+  }
+}
+
+/** LOG_RING_LINES bounds the timestamped log lines kept per server; LOG_LINE_CHARS one line's length. */
+export const LOG_RING_LINES = 5000;
+const LOG_LINE_CHARS = 500;
+
+/**
+ * LogLineRing keeps a server's last LOG_RING_LINES log lines, each stamped with performance.now()
+ * when its first byte arrived; `stream()` gives one splitter per pipe, so stdout and stderr lines do
+ * not run into each other. Memory is bounded by lines × LOG_LINE_CHARS.
+ */
+export class LogLineRing {
+  private readonly ring: ServerLogLine[] = [];
+  private next = 0;
+
+  /** stream returns the chunk handler of one pipe: it splits chunks into lines and keeps them. */
+  stream(): (chunk: Buffer) => void {
+    let pending = '';
+    let pendingAt = 0;
+    return (chunk) => {
+      const now = performance.now();
+      const parts = chunk.toString('utf8').split('\n');
+      for (let i = 0; i < parts.length; i++) {
+        if (pending === '') pendingAt = now;
+        if (pending.length < LOG_LINE_CHARS) pending += parts[i]!;
+        if (i === parts.length - 1) break; // no newline yet: the line goes on in the next chunk
+        const text = pending.replace(/\r$/, '').slice(0, LOG_LINE_CHARS);
+        pending = '';
+        if (text.trim() !== '') this.add({ atMs: pendingAt, text });
+      }
+    };
+  }
+
+  private add(line: ServerLogLine): void {
+    if (this.ring.length < LOG_RING_LINES) this.ring.push(line);
+    else this.ring[this.next] = line;
+    this.next = (this.next + 1) % LOG_RING_LINES;
+  }
+
+  /** lines returns the kept lines, oldest first. */
+  lines(): ServerLogLine[] {
+    return this.ring.length < LOG_RING_LINES ? [...this.ring] : [...this.ring.slice(this.next), ...this.ring.slice(0, this.next)];
   }
 }

@@ -104,7 +104,18 @@ export interface RunningServer {
    * proxy's beside them). stop() stops the proxy first.
    */
   readonly proxy?: RunningServer;
+  /**
+   * logLines returns the server's last log lines (a bounded ring), each stamped with when it arrived
+   * (performance.now() of this thread), to put beside the unexpected results of that moment.
+   */
+  logLines?(): readonly ServerLogLine[];
   [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** ServerLogLine is one line of a server's stdout or stderr and when it arrived (performance.now() ms). */
+export interface ServerLogLine {
+  readonly atMs: number;
+  readonly text: string;
 }
 
 /** ServerAdapter starts one kind of server on the behaviour app. */

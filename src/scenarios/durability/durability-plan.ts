@@ -27,6 +27,12 @@ export interface DurabilityPlanOptions extends LoadOptions {
   label?: string;
   /** proxy: the target is a proxy (nginx) in front of the server, so some expectations change (a crash is a 502): expectationBehindProxy. */
   proxy?: ProxyTraits;
+  /**
+   * untilFailures stops the run after this many unexpected results (or at its usual end, whichever
+   * comes first); the run then uses one worker thread, so the count is the run's (exact with one
+   * connection; with more, requests already in flight finish and count).
+   */
+  untilFailures?: number | string;
 }
 
 /** DEFAULT_ITERATIONS is the request count of a durability run given neither a count nor a duration (Labour's -i). */
@@ -72,17 +78,19 @@ export function resolveDurabilityPlan(o: DurabilityPlanOptions): Plan {
   };
   const executor = resolveExecutor(load, { connections: 1, openConnections: 100 });
   const settings = resolveRunSettings(load);
+  const untilFailures = o.untilFailures !== undefined ? parsePositiveInt(o.untilFailures, '--until-failures') : undefined;
   const scenario: DurabilityScenarioSpec = {
     kind: 'durability',
     target: url.href.replace(/\/+$/, ''),
     mix: mixSpecOf(o.mix, o.proxy),
     policy: { kind: o.policy.name, ...(o.policy.seed !== undefined ? { seed: o.policy.seed } : {}) },
+    ...(untilFailures !== undefined ? { untilFailures } : {}),
   };
   return {
     version: 1,
     parts: singlePart('durability', scenario, executor),
     ...settings,
-    workers: capWorkers(settings.workers, executor),
+    workers: untilFailures !== undefined ? 1 : capWorkers(settings.workers, executor),
     rawRows: o.rawRows ?? false,
     label: o.label ?? `durability ${scenario.target}`,
   };

@@ -1,6 +1,8 @@
 import type { OutcomeKind } from '../../core/failure-kinds.js';
 import type { Scenario, ScenarioContext, VirtualUser } from '../../load/scenario.js';
-import type { Counter, MetricsRegistry, Trend } from '../../metrics/registry.js';
+import { metricKey, type Counter, type MetricsRegistry, type Trend } from '../../metrics/registry.js';
+import { failureCause, type FailureCause } from '../../durability/failure-causes.js';
+import { UNEXPECTED_LIST_CAP, type UnexpectedPost, type UnexpectedResult } from './unexpected-results.js';
 import { HttpMetrics, type TaggedHttpMetrics } from '../../metrics/http-metrics.js';
 import type { HttpConnection } from '../../transport/http-connection.js';
 import { openConnection } from '../../transport/open-connection.js';
@@ -36,6 +38,8 @@ export interface DurabilityScenarioSpec {
   readonly target: string;
   readonly mix: readonly DurabilityMixSpec[];
   readonly policy: DurabilityPolicySpec;
+  /** untilFailures stops the run after this many unexpected results (`--until-failures N`); see DurabilityTracker. */
+  readonly untilFailures?: number;
 }
 
 declare module '../../load/plan.js' {
@@ -61,7 +65,13 @@ export const CRASHING: ReadonlySet<BehaviourName> = new Set<BehaviourName>(['cra
  *   well-behaved request sent after it (per worker; a later crash before recovery does not restart
  *   the clock); `durability_unrecovered_crashes` counts workers whose last crash never recovered;
  * - `durability_first_failure` (ms from the run's start): one value per worker, at its first
- *   unexpected result, so the merged minimum is the run's first.
+ *   unexpected result, so the merged minimum is the run's first;
+ * - `durability_outages` counts failure streaks (per worker: from an unexpected result until the next
+ *   expected response to a request sent after the streak's first); `durability_outage_time` (ms) is
+ *   each ended streak's length, from its first failed request's send to the end of that success;
+ *   `durability_open_outages` counts workers whose run ended inside a streak and
+ *   `durability_open_outage_start` (ms from the run's start) when that streak began;
+ * - `durability_failure_cause{cause:C}` counts unexpected results per cause (FAILURE_CAUSES).
  */
 export const DURABILITY_METRICS = {
   collateral: 'durability_collateral_failures',
@@ -69,6 +79,11 @@ export const DURABILITY_METRICS = {
   unrecovered: 'durability_unrecovered_crashes',
   recovery: 'durability_recovery_time',
   firstFailure: 'durability_first_failure',
+  outages: 'durability_outages',
+  outageTime: 'durability_outage_time',
+  openOutages: 'durability_open_outages',
+  openOutageStart: 'durability_open_outage_start',
+  cause: 'durability_failure_cause',
 } as const;
 
 /** behaviourTag is a label as a tag value (tag values hold no `,{}`): `plain(status=500;length=10)`. */
@@ -87,33 +102,75 @@ interface Entry {
   readonly fresh: boolean;
 }
 
-/** DurabilityTracker holds one worker's durability figures (shared by its users). */
+/** TrackerOptions: the worker's index, its stop (for `untilFailures`) and where its list goes. */
+interface TrackerOptions {
+  readonly worker: number;
+  readonly untilFailures?: number;
+  readonly stop?: () => void;
+  readonly post?: (data: unknown) => void;
+}
+
+/**
+ * DurabilityTracker holds one worker's durability figures (shared by its users): collateral failures,
+ * crash recovery, failure streaks (outages), causes, and the list of unexpected results (capped at
+ * UNEXPECTED_LIST_CAP, posted to the main thread when the worker ends). With `untilFailures` it stops
+ * the worker at its N-th unexpected result, before that request's user may start another, so with one
+ * connection exactly N are counted (with more, the requests already in flight finish and count).
+ */
 class DurabilityTracker {
+  private readonly metrics: MetricsRegistry;
   private readonly collateral: Counter;
   private readonly crashes: Counter;
   private readonly unrecovered: Counter;
   private readonly recovery: Trend;
   private readonly firstFailure: Trend;
+  private readonly outages: Counter;
+  private readonly outageTime: Trend;
+  private readonly causes = new Map<FailureCause, Counter>();
   private readonly t0: () => number;
+  private readonly o: TrackerOptions;
+  private readonly list: UnexpectedResult[] = [];
+  private unexpected = 0;
+  private sent = 0;
   private failedOnce = false;
   private crashAt = -1;
+  private streakAt = -1;
 
-  constructor(metrics: MetricsRegistry, t0: () => number) {
+  constructor(metrics: MetricsRegistry, t0: () => number, o: TrackerOptions) {
+    this.metrics = metrics;
     this.collateral = metrics.counter(DURABILITY_METRICS.collateral);
     this.crashes = metrics.counter(DURABILITY_METRICS.crashes);
     this.unrecovered = metrics.counter(DURABILITY_METRICS.unrecovered);
     this.recovery = metrics.trend(DURABILITY_METRICS.recovery);
     this.firstFailure = metrics.trend(DURABILITY_METRICS.firstFailure);
+    this.outages = metrics.counter(DURABILITY_METRICS.outages);
+    this.outageTime = metrics.trend(DURABILITY_METRICS.outageTime);
     this.t0 = t0;
+    this.o = o;
   }
 
-  observe(entry: Entry, kind: OutcomeKind, startedAt: number, endAt: number): void {
+  /** nextIndex numbers a request as it is sent (its place in this worker's sequence). */
+  nextIndex(): number {
+    return this.sent++;
+  }
+
+  observe(entry: Entry, kind: OutcomeKind, res: ResponseInfo, index: number, startedAt: number): void {
+    const endAt = res.endAt;
     if (kind !== 'ok') {
       if (!this.failedOnce) {
         this.failedOnce = true;
         this.firstFailure.record(endAt - this.t0());
       }
       if (entry.wellBehaved) this.collateral.value++;
+      if (this.streakAt < 0) {
+        this.streakAt = startedAt;
+        this.outages.value++;
+      }
+      this.unexpected++;
+      this.note(entry, kind, res, index, startedAt);
+    } else if (this.streakAt >= 0 && entry.spec.expectation.kind === 'response' && startedAt > this.streakAt) {
+      this.outageTime.record(endAt - this.streakAt);
+      this.streakAt = -1;
     }
     if (entry.crashing) {
       this.crashes.value++;
@@ -122,12 +179,34 @@ class DurabilityTracker {
       this.recovery.record(endAt - this.crashAt);
       this.crashAt = -1;
     }
+    // Stop before the caller's done(): the user must not start another request.
+    if (kind !== 'ok' && this.unexpected === this.o.untilFailures) this.o.stop?.();
   }
 
-  /** close counts a crash still waiting for recovery when the worker's run ended. */
+  /** note counts the cause of an unexpected result and keeps it in the list (while under the cap). */
+  private note(entry: Entry, kind: Exclude<OutcomeKind, 'ok'>, res: ResponseInfo, index: number, startedAt: number): void {
+    const cause = failureCause(kind, res.error);
+    let c = this.causes.get(cause);
+    if (c === undefined) this.causes.set(cause, (c = this.metrics.counter(metricKey(DURABILITY_METRICS.cause, { cause }))));
+    c.value++;
+    if (this.list.length >= UNEXPECTED_LIST_CAP) return;
+    const t0 = this.t0();
+    this.list.push({ index, worker: this.o.worker, tMs: res.endAt - t0, sentMs: startedAt - t0, behaviour: entry.spec.label, kind, cause, status: res.status, ms: res.endAt - startedAt });
+  }
+
+  /**
+   * close counts a crash still waiting for recovery and a failure streak still open when the
+   * worker's run ended (with when it began), and posts the list of unexpected results.
+   */
   close(): void {
     if (this.crashAt >= 0) this.unrecovered.value++;
     this.crashAt = -1;
+    if (this.streakAt >= 0) {
+      this.metrics.counter(DURABILITY_METRICS.openOutages).value++;
+      this.metrics.trend(DURABILITY_METRICS.openOutageStart).record(Math.max(0, this.streakAt - this.t0()));
+    }
+    this.streakAt = -1;
+    if (this.list.length > 0) this.o.post?.({ kind: 'durability-unexpected', items: this.list } satisfies UnexpectedPost);
   }
 }
 
@@ -142,6 +221,7 @@ class DurabilityUser implements VirtualUser {
   private used = false;
   private readonly shared: Shared;
   private entry: Entry | undefined;
+  private index = 0;
   private scheduledAt = 0;
   private startedAt = 0;
   private done: () => void = () => {};
@@ -154,6 +234,7 @@ class DurabilityUser implements VirtualUser {
   run(scheduledAt: number, done: () => void): void {
     const entry = this.shared.entries[this.shared.pick()]!;
     this.entry = entry;
+    this.index = this.shared.tracker.nextIndex();
     this.scheduledAt = scheduledAt;
     this.startedAt = this.shared.now();
     this.done = done;
@@ -169,7 +250,7 @@ class DurabilityUser implements VirtualUser {
     const entry = this.entry!;
     const kind = judge(entry.spec.expectation, res);
     this.shared.recorder.record(kind, res, this.scheduledAt, this.startedAt, entry.tagged);
-    this.shared.tracker.observe(entry, kind, this.startedAt, res.endAt);
+    this.shared.tracker.observe(entry, kind, res, this.index, this.startedAt);
     this.done();
   };
 
@@ -214,7 +295,12 @@ export function createScenario(s: DurabilityScenarioSpec, ctx: ScenarioContext):
     s.mix.map((m) => m.weight),
     { index: ctx.segment.index, count: ctx.segment.count },
   );
-  const tracker = new DurabilityTracker(ctx.metrics, () => ctx.t0);
+  const tracker = new DurabilityTracker(ctx.metrics, () => ctx.t0, {
+    worker: ctx.workerIndex,
+    ...(s.untilFailures !== undefined ? { untilFailures: s.untilFailures } : {}),
+    ...(ctx.stop !== undefined ? { stop: ctx.stop } : {}),
+    ...(ctx.post !== undefined ? { post: ctx.post } : {}),
+  });
   const origin = new URL(base);
   const connect = (): HttpConnection => openConnection(origin);
   const shared: Shared = { entries, pick, recorder, tracker, now: () => ctx.clock.now(), connect };

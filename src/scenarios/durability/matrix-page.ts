@@ -6,7 +6,7 @@ import type { GridView, PageDoc, RunView, SectionView } from '../../report/page-
 import { durabilityOf } from './durability-figures.js';
 import { durabilityView } from './durability-view.js';
 import { cellOf, cellText, DISQUALIFYING_FAILURE_PERCENT, type Matrix, type MatrixCell } from './matrix.js';
-import { firstFailureText, signedBytes } from './render-durability.js';
+import { causesText, firstFailureText, outageText, signedBytes } from './render-durability.js';
 import { rssSlopeText } from './render-soak.js';
 
 /** cellRunId names a matrix cell's run on the page (its index in the matrix's cells). */
@@ -38,7 +38,7 @@ export function matrixGrid(m: Pick<Matrix, 'servers' | 'tests' | 'cells'>, runId
     const f = c.figures;
     if (c.status === 'not-run') continue;
     const st = f?.serverStats;
-    rows.push([c.server, c.test, f ? String(f.collateralFailures) : '-', f ? String(f.crashes) : '-', st ? String(st.restarts) : '-', st ? formatBytes(st.peakRssBytes) : '-', st ? signedBytes(st.rssGrowthBytes) : '-', f ? firstFailureText(f) : c.status === 'server-failed' ? 'the server did not start' : c.status, f?.soak?.rss ? rssSlopeText(f.soak.rss) : '-']);
+    rows.push([c.server, c.test, f ? String(f.collateralFailures) : '-', f ? String(f.crashes) : '-', st ? String(st.restarts) : '-', st ? formatBytes(st.peakRssBytes) : '-', st ? signedBytes(st.rssGrowthBytes) : '-', f ? firstFailureText(f) : c.status === 'server-failed' ? 'the server did not start' : c.status, f?.outages !== undefined && f.outages.state !== 'none' ? outageText(f.outages) : '-', f !== undefined && (f.causes?.length ?? 0) > 0 ? causesText(f) : '-', f?.soak?.rss ? rssSlopeText(f.soak.rss) : '-']);
   }
   return {
     title: 'Request failure percent and requests/sec',
@@ -48,7 +48,7 @@ export function matrixGrid(m: Pick<Matrix, 'servers' | 'tests' | 'cells'>, runId
       const run = runIdOf(c);
       return { row: c.server, col: c.test, text: cellText(cellOf(m as Matrix, c.server, c.test)), tone: cellTone(c), ...(run !== undefined ? { run } : {}) };
     }),
-    tables: rows.length > 0 ? [{ id: 'matrix-figures', title: 'Durability figures per cell', head: ['server', 'test', 'collateral', 'crashes', 'restarts', 'peak RSS', 'RSS growth', 'first unexpected', 'RSS slope (soak)'], rows }] : [],
+    tables: rows.length > 0 ? [{ id: 'matrix-figures', title: 'Durability figures per cell', head: ['server', 'test', 'collateral', 'crashes', 'restarts', 'peak RSS', 'RSS growth', 'first unexpected', 'outages', 'failure causes', 'RSS slope (soak)'], rows }] : [],
   };
 }
 

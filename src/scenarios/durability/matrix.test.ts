@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { DurabilityFigures } from './durability-figures.js';
+import { matrixGrid } from './matrix-page.js';
 import { cellText, MATRIX_CSV_HEADER, renderMatrix, renderMatrixCsv, renderTable, type Matrix, type MatrixCell } from './matrix.js';
 
 function figures(over: Partial<DurabilityFigures> = {}): DurabilityFigures {
@@ -64,6 +65,63 @@ describe('matrix', () => {
     assert.match(text, /FAIL {2}a × y: http_reqs count>10 {2}\(actual 5\)/);
   });
 
+  it('tells a failed server that came back (the longest outage) from one that died', () => {
+    const failed = { unexpected: 60, unexpectedPercent: 60 };
+    const recovers = figures({ ...failed, outages: { state: 'recovers', count: 3, recovered: 3, p50Ms: 12, longestMs: 20.4, openAtEnd: false } });
+    const died = figures({ ...failed, outages: { state: 'died', count: 1, recovered: 0, openAtEnd: true } });
+    const stuck = figures({ ...failed, outages: { state: 'not-recovered', count: 1, recovered: 0, openAtEnd: true, probe: { answered: false, afterMs: 5000, lastKind: 'timeout' } } });
+    const slow = figures({ ...failed, outages: { state: 'recovers', count: 1, recovered: 1, longestMs: 1234, openAtEnd: true, probe: { answered: true, afterMs: 900 } } });
+    assert.equal(cellText(cell('a', 't', recovers)), 'Failed; recovers 20ms');
+    assert.equal(cellText(cell('a', 't', died)), 'Failed; died');
+    assert.equal(cellText(cell('a', 't', stuck)), 'Failed; not recovered');
+    assert.equal(cellText(cell('a', 't', slow)), 'Failed; recovers 1.2s');
+    // Labour's form for the rest, outages or not.
+    assert.equal(cellText(cell('a', 't', figures({ unexpected: 2, unexpectedPercent: 2, outages: { state: 'recovers', count: 1, recovered: 1, longestMs: 20, openAtEnd: false } }))), 'f%: 2.00; RPS: 168.85');
+    assert.equal(cellText(cell('a', 't', figures({ unexpected: 3, unexpectedPercent: 30, untilFailures: 3, outages: { state: 'died', count: 1, recovered: 0, openAtEnd: true } }), 'failures')), 'Failed; died (stopped at 3 unexpected)');
+    const m: Matrix = {
+      format: 'gauntlet.matrix',
+      version: 1,
+      startedAt: '',
+      servers: ['node-http', 'node-cluster'],
+      tests: ['crash'],
+      stopReason: 'completed',
+      cells: [
+        cell('node-http', 'crash', { ...died, causes: [{ cause: 'refused', count: 58 }, { cause: 'closed', count: 2 }] }),
+        cell('node-cluster', 'crash', { ...recovers, causes: [{ cause: 'refused', count: 60 }] }),
+      ],
+    };
+    const text = renderMatrix(m);
+    assert.match(text, /^\| node-http +\| Failed; died +\|$/m);
+    assert.match(text, /^\| node-cluster \| Failed; recovers 20ms \|$/m);
+    assert.match(text, /^Failure causes and outages \(an outage: from the first failed request of a streak to the next success\):$/m);
+    assert.ok(
+      text.includes(
+        [
+          '  node-http × crash: refused (nothing listened: the server was down) 58, closed before a response 2',
+          '    outages: 1 (failure streaks); died: no success after the last failure, its processes were gone',
+          '  node-cluster × crash: refused (nothing listened: the server was down) 60',
+          '    outages: 3 (failure streaks), all ended; longest 20.4ms, p50 12.0ms',
+        ].join('\n'),
+      ),
+      text,
+    );
+    // The HTML page: the same cell text, and the outages and causes in the figures table.
+    const grid = matrixGrid(m, () => undefined);
+    assert.deepEqual(
+      grid.cells.map((c) => [c.row, c.text, c.tone]),
+      [
+        ['node-http', 'Failed; died', 'fail'],
+        ['node-cluster', 'Failed; recovers 20ms', 'fail'],
+      ],
+    );
+    const table = grid.tables[0]!;
+    assert.deepEqual(table.head.slice(-2), ['outages', 'failure causes']);
+    assert.deepEqual(table.rows[1]!.slice(-2), ['3 (failure streaks), all ended; longest 20.4ms, p50 12.0ms', 'refused (nothing listened: the server was down) 60']);
+    const csv = renderMatrixCsv(m).trimEnd().split('\n');
+    assert.match(csv[1]!, /,died,1,$/);
+    assert.match(csv[2]!, /,recovers,3,20\.400$/);
+  });
+
   it('draws a prettytable-style table', () => {
     assert.equal(renderTable(['Server', 'plain'], [['node-http', 'f%: 0.00; RPS: 1.00']]), [
       '+-----------+---------------------+',
@@ -104,7 +162,7 @@ describe('matrix', () => {
     const csv = renderMatrixCsv(m).trimEnd().split('\n');
     assert.equal(csv[0], MATRIX_CSV_HEADER);
     assert.equal(csv.length, 5);
-    assert.equal(csv[2], 'node-http,crash,completed,100,40,40,168.854,38,2,,,1,0,52428800,-1024,1520,');
-    assert.equal(csv[3], 'wsgiref,plain,server-failed,,,,,,,,,,,,,,');
+    assert.equal(csv[2], 'node-http,crash,completed,100,40,40,168.854,38,2,,,1,0,52428800,-1024,1520,,,,');
+    assert.equal(csv[3], 'wsgiref,plain,server-failed,,,,,,,,,,,,,,,,,');
   });
 });

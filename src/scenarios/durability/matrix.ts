@@ -2,7 +2,7 @@ import { formatBytes } from '../../core/units.js';
 import type { RunResult } from '../../metrics/run-result.js';
 import type { DurabilityFigures } from './durability-figures.js';
 import { formatDuration } from '../../core/duration.js';
-import { firstFailureText, signedBytes } from './render-durability.js';
+import { causesText, firstFailureText, outageText, signedBytes } from './render-durability.js';
 import { formatThresholdActual } from '../../report/verdict.js';
 import type { ServerStopReport } from '../../durability/servers/server-adapter.js';
 
@@ -54,10 +54,39 @@ export function cellText(cell: MatrixCell | undefined): string {
   const cut = cell.status === 'completed' && cell.plannedRequests !== undefined && f.requests < cell.plannedRequests;
   const failedThresholds = cell.result?.thresholds?.filter((t) => !t.ok).length ?? 0;
   const status =
-    cell.status === 'threshold' ? ' (stopped: threshold failed)' : cell.status !== 'completed' ? ` (${cell.status})` : cut ? ` (time limit: ${f.requests} of ${cell.plannedRequests})` : '';
+    cell.status === 'threshold'
+      ? ' (stopped: threshold failed)'
+      : cell.status === 'failures'
+        ? ` (stopped at ${f.unexpected} unexpected)`
+        : cell.status !== 'completed'
+          ? ` (${cell.status})`
+          : cut
+            ? ` (time limit: ${f.requests} of ${cell.plannedRequests})`
+            : '';
   const mark = status + (failedThresholds > 0 && cell.status !== 'threshold' ? ` (${failedThresholds} threshold(s) failed)` : '');
-  if (f.unexpectedPercent > DISQUALIFYING_FAILURE_PERCENT) return `Failed${mark}`;
+  if (f.unexpectedPercent > DISQUALIFYING_FAILURE_PERCENT) return `Failed${outageSuffix(f)}${mark}`;
   return `f%: ${f.unexpectedPercent.toFixed(2)}; RPS: ${f.requestsPerSecond.toFixed(2)}${mark}`;
+}
+
+/**
+ * outageSuffix says in a few characters whether a failed server came back (see OutageFigures):
+ * `; recovers 20ms` (the longest outage: the worst wait a client saw), `; died` (no success after
+ * the last failure, and the server's processes were gone or it refused to the end), `; not
+ * recovered` (something still listened but nothing succeeded), or nothing when no outage was seen.
+ */
+export function outageSuffix(f: DurabilityFigures): string {
+  const o = f.outages;
+  if (o === undefined || o.state === 'none') return '';
+  if (o.state === 'died') return '; died';
+  if (o.state === 'not-recovered') return '; not recovered';
+  return o.longestMs !== undefined ? `; recovers ${shortMs(o.longestMs)}` : '; recovers';
+}
+
+/** shortMs is a duration in a few characters: `20ms`, `1.2s`, `3m05s`. */
+export function shortMs(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
+  return formatDuration(ms);
 }
 
 /** crashText is a cell's crashes in short: `5; p50 12.1ms, max 40.2ms (1 unrecovered when the run ended)`, `5; never recovered`, or `-`. */
@@ -115,6 +144,16 @@ export function renderMatrix(m: Matrix): string {
     }
   }
   out.push(renderTable(['Server', 'Test', 'Collateral', 'Crashes; recovery', 'Restarts', 'Peak RSS', 'RSS growth', 'First unexpected'], rows).trimEnd());
+  const caused = m.cells.filter((c) => (c.figures?.causes?.length ?? 0) > 0 || (c.figures?.outages?.count ?? 0) > 0);
+  if (caused.length > 0) {
+    out.push('');
+    out.push('Failure causes and outages (an outage: from the first failed request of a streak to the next success):');
+    for (const c of caused) {
+      const f = c.figures!;
+      out.push(`  ${c.server} × ${c.test}: ${(f.causes?.length ?? 0) > 0 ? causesText(f) : 'no unexpected result'}`);
+      if (f.outages !== undefined && f.outages.state !== 'none') out.push(`    outages: ${outageText(f.outages)}`);
+    }
+  }
   const judged = m.cells.filter((c) => (c.result?.thresholds?.length ?? 0) > 0);
   if (judged.length > 0) {
     out.push('');
@@ -135,7 +174,7 @@ export function renderMatrix(m: Matrix): string {
 
 /** MATRIX_CSV_HEADER is the header of the matrix CSV (`multitest --csv`), one row per cell. */
 export const MATRIX_CSV_HEADER =
-  'server,test,status,requests,unexpected,failure_percent,rps,collateral_failures,crashes,recovery_p50_ms,recovery_max_ms,unrecovered_crashes,restarts,peak_rss_bytes,rss_growth_bytes,first_unexpected_ms,error';
+  'server,test,status,requests,unexpected,failure_percent,rps,collateral_failures,crashes,recovery_p50_ms,recovery_max_ms,unrecovered_crashes,restarts,peak_rss_bytes,rss_growth_bytes,first_unexpected_ms,error,outage_state,outages,outage_longest_ms';
 
 function csvField(v: string | number | undefined): string {
   if (v === undefined) return '';
@@ -168,6 +207,9 @@ export function renderMatrixCsv(m: Matrix): string {
         s?.rssGrowthBytes,
         f?.firstUnexpectedMs,
         c.error?.split('\n')[0],
+        f?.outages?.state,
+        f?.outages?.count,
+        f?.outages?.longestMs,
       ]
         .map(csvField)
         .join(','),

@@ -1,7 +1,9 @@
 import { formatDuration } from '../../core/duration.js';
 import { formatBytes } from '../../core/units.js';
-import type { DurabilityFigures } from './durability-figures.js';
+import type { DurabilityFigures, OutageFigures } from './durability-figures.js';
 import { renderSoak } from './render-soak.js';
+import { FAILURE_CAUSES } from '../../durability/failure-causes.js';
+import { renderUnexpectedList } from './unexpected-results.js';
 
 /** signedBytes renders a growth: `+1.20 MiB`, `-512 B`. */
 export function signedBytes(n: number): string {
@@ -40,6 +42,9 @@ export function renderDurability(f: DurabilityFigures): string {
   lines.push(`Collateral failures: ${f.collateralFailures} (well-behaved requests that failed)`);
   if (f.crashes > 0) lines.push(`Crashes: ${f.crashes} crash request(s); ${recoveryText(f)}`);
   lines.push(`First unexpected failure: ${firstFailureText(f)}`);
+  if (f.causes !== undefined && f.causes.length > 0) lines.push(`Failure causes: ${causesText(f)}`);
+  if (f.outages !== undefined && f.outages.state !== 'none') lines.push(`Outages: ${outageText(f.outages)}`);
+  if (f.untilFailures !== undefined) lines.push(untilFailuresText(f));
   const s = f.serverStats;
   if (s !== undefined) {
     lines.push(
@@ -54,5 +59,32 @@ export function renderDurability(f: DurabilityFigures): string {
   }
   if (f.soak !== undefined && !f.soak.short) lines.push(...renderSoak(f.soak));
   lines.push(`Policy: ${f.policy.kind}${f.policy.seed !== undefined ? ` (seed ${f.policy.seed})` : ''}`);
-  return lines.join('\n') + '\n';
+  const list = f.unexpectedList !== undefined ? renderUnexpectedList(f.unexpectedList, f.unexpected) : '';
+  return lines.join('\n') + '\n' + (list !== '' ? '\n' + list : '');
+}
+
+/** causesText lists the unexpected results per cause, most first: `refused (nothing listened: the server was down) 120, closed before a response 3`. */
+export function causesText(f: DurabilityFigures): string {
+  return (f.causes ?? []).map((c) => `${FAILURE_CAUSES[c.cause]} ${c.count}`).join(', ');
+}
+
+/**
+ * outageText says whether and how fast the server came back: `3, all ended; longest 61.2ms, p50
+ * 40.1ms`, `1; died (no success after the last failure; its processes were gone)`, or the same with
+ * `refused to the end` or `still failing 5s after the run`.
+ */
+export function outageText(o: OutageFigures): string {
+  const times = o.longestMs !== undefined ? `longest ${formatDuration(o.longestMs)}${o.p50Ms !== undefined ? `, p50 ${formatDuration(o.p50Ms)}` : ''}` : '';
+  const probe = o.probe?.answered === true ? ' (the last one ended after the run, answering the probe)' : '';
+  if (o.state === 'recovers') return `${o.count} (failure streaks), all ended; ${times}${probe}`;
+  const ended = o.recovered > 0 ? `; ${o.recovered} ended, ${times}` : '';
+  if (o.state === 'died') return `${o.count} (failure streaks); died: no success after the last failure, ${o.probe === undefined ? 'its processes were gone' : 'refused to the end of the probe'}${ended}`;
+  return `${o.count} (failure streaks); not recovered: no success after the last failure, still ${o.probe?.lastKind ?? 'failing'} at the end of the probe${ended}`;
+}
+
+/** untilFailuresText says whether the run stopped at its `--until-failures` count. */
+function untilFailuresText(f: DurabilityFigures): string {
+  return f.unexpected >= f.untilFailures!
+    ? `Stopped after ${f.unexpected} unexpected result(s) (--until-failures ${f.untilFailures}).`
+    : `--until-failures ${f.untilFailures}: only ${f.unexpected} unexpected result(s) before the run's end.`;
 }
