@@ -110,6 +110,8 @@ export interface Context {
   connections: number;
   rounds: number;
   pinned: boolean;
+  /** the targets measured: `node`, `nginx`. */
+  targets: string[];
   cpuModel: string;
   node: string;
   commit: string;
@@ -135,7 +137,7 @@ export function textReport(ctx: Context, sums: GeneratorSummary[], sections: Sec
 /** markdownReport is the snippet to paste into the README. */
 export function markdownReport(ctx: Context, sums: GeneratorSummary[], sections: Section[]): string {
   const out: string[] = [];
-  out.push(`Measured with \`npm run bench\` on ${ctx.cpuModel}, Node ${ctx.node}, commit \`${ctx.commit}\`: a node:http target and an nginx target (one process) answering 200 "ok"${ctx.pinned ? ', the target pinned to CPU 0, each generator pinned to CPU 1' : ''}, ${ctx.connections} keep-alive connections for ${ctx.seconds} s, median of ${ctx.rounds} rounds. "req per CPU-s" divides requests by the generator's own user+system CPU time (the system part, the kernel's loopback TCP work, is about the same per request for every tool; "per user CPU-s" leaves it out); "others" is the CPU other processes took meanwhile (noise). Ratios are medians of per-round ratios, with their min–max.`);
+  out.push(`Measured with \`npm run bench\` on ${ctx.cpuModel}, Node ${ctx.node}, commit \`${ctx.commit}\`: ${ctx.targets.map((t) => (t === 'node' ? 'a node:http target' : `an ${t} target`)).join(' and ')} (one process each) answering 200 "ok"${ctx.pinned ? ', the target pinned to CPU 0, each generator pinned to CPU 1' : ''}, ${ctx.connections} keep-alive connections for ${ctx.seconds} s, median of ${ctx.rounds} rounds. "req per CPU-s" divides requests by the generator's own user+system CPU time (the system part, the kernel's loopback TCP work, is about the same per request for every tool; "per user CPU-s" leaves it out); "others" is the CPU other processes took meanwhile (noise). Ratios are medians of per-round ratios, with their min–max.`);
   out.push('');
   out.push(table(THROUGHPUT_HEAD, throughputRows(sums), true));
   for (const sec of sections) out.push('', ...sec.markdown);

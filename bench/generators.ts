@@ -26,7 +26,8 @@ export interface Generator {
   /** requests it may have in flight at once: the most the target may count beyond the generator's count. */
   readonly connections: number;
   argv(): string[];
-  parse(stdout: string): GeneratorFigures;
+  /** parse reads the figures from what the generator printed (and, for some, the files it wrote). */
+  parse(stdout: string, stderr: string): GeneratorFigures;
   cleanup?(): void;
 }
 

@@ -1,8 +1,8 @@
 /**
  * locust is the benchmark's Locust peer (Debian `python3-locust`, where installed): bench/locustfile.py
  * (a FastHttpUser doing one GET / per task, no wait time) run headless by `python3 -m locust -u N -r N
- * -t Ss --host URL --csv PREFIX --only-summary`. Its figures come from the final summary it prints
- * (the `Aggregated` rows of its two tables), or else from PREFIX_stats.csv's `Aggregated` row: Locust
+ * -t Ss --host URL --csv PREFIX --only-summary`. Its figures come from the final summary it logs (on
+ * stderr: the `Aggregated` rows of its two tables), or else from PREFIX_stats.csv's `Aggregated` row: Locust
  * (2.x, Debian) writes that file every second while it runs and not once more at the end, so it can
  * miss the last second of the run, which the count check against the target shows. One Locust process uses one CPU, like `gauntlet bench -w 1` and `wrk -t1`. Its start-up (the
  * Python interpreter, gevent, spawning N users at N/s) is inside the measured CPU and the 1 s of
@@ -61,13 +61,13 @@ export function readLocustStats(text: string): GeneratorFigures {
  * (`Aggregated  19154  0(0.00%) |  3  0  37  3 | 6986.15  0.00`: requests, failures | … | req/s) and the
  * percentile table's (its 99% column). undefined when there is none.
  */
-export function readLocustSummary(stdout: string): GeneratorFigures | undefined {
-  const agg = /^\s*Aggregated\s+(\d+)\s+(\d+)\([\d.]+%\)\s*\|[^|\n]*\|\s*([\d.]+)\s+[\d.]+\s*$/m.exec(stdout);
+export function readLocustSummary(output: string): GeneratorFigures | undefined {
+  const agg = /^\s*Aggregated\s+(\d+)\s+(\d+)\([\d.]+%\)\s*\|[^|\n]*\|\s*([\d.]+)\s+[\d.]+\s*$/m.exec(output);
   if (!agg) return undefined;
   const requests = Number(agg[1]);
   const rps = Number(agg[3]);
   let p99Ms = NaN;
-  const lines = stdout.split(/\r?\n/);
+  const lines = output.split(/\r?\n/);
   const h = lines.findIndex((l) => /^Type\s+Name\s+50%/.test(l));
   if (h >= 0) {
     const col = lines[h]!.trim().split(/\s+/).slice(2).indexOf('99%');
@@ -89,7 +89,7 @@ export function locust(python: string, url: string, users: number, seconds: numb
       cleanup();
       return [python, '-m', 'locust', '-f', LOCUSTFILE, '--headless', '-u', String(users), '-r', String(users), '-t', `${seconds}s`, '--host', url.replace(/\/$/, ''), '--csv', prefix, '--only-summary'];
     },
-    parse: (stdout) => readLocustSummary(stdout) ?? readLocustStats(readFileSync(`${prefix}_stats.csv`, 'utf8')),
+    parse: (stdout, stderr) => readLocustSummary(stderr) ?? readLocustSummary(stdout) ?? readLocustStats(readFileSync(`${prefix}_stats.csv`, 'utf8')),
     cleanup,
   };
 }

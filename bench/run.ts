@@ -121,7 +121,7 @@ async function measureRun(g: Generator, round: number, target: BenchTarget, tool
   if (m.exitCode !== 0) rec.notes.push(`exit ${m.exitCode ?? m.signal}: ${m.stderr.trim().slice(0, 300)}`);
   if (rec.otherCores > QUIET_CORES) rec.notes.push(`machine busy: other processes took ${rec.otherCores.toFixed(2)} cores`);
   try {
-    const f = g.parse(m.stdout);
+    const f = g.parse(m.stdout, m.stderr);
     rec.requests = f.requests;
     rec.failed = f.failed;
     rec.durationSec = f.durationSec;
@@ -296,6 +296,7 @@ async function main(): Promise<void> {
       connections: CONNECTIONS,
       rounds: REPS,
       pinned,
+      targets: [...new Set(runs.map((r) => r.target))],
       cpuModel: `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown CPU'}`,
       node: process.version,
       commit: sh('git rev-parse --short HEAD') + (sh('git status --porcelain -- src') !== '' ? '+dirty' : ''),
