@@ -23,9 +23,11 @@ export interface GeneratorFigures {
 /** Generator is one load generator configuration. */
 export interface Generator {
   readonly name: string;
+  /** requests it may have in flight at once: the most the target may count beyond the generator's count. */
   readonly connections: number;
   argv(): string[];
-  parse(stdout: string): GeneratorFigures;
+  /** parse reads the figures from what the generator printed (and, for some, the files it wrote). */
+  parse(stdout: string, stderr: string): GeneratorFigures;
   cleanup?(): void;
 }
 
@@ -62,11 +64,14 @@ export function readGauntletJson(file: string, stdout: string): GeneratorFigures
   };
 }
 
-/** gauntlet runs `gauntlet bench URL -c N -d Ss -w 1 -q --json FILE [extra…]`. */
-export function gauntlet(name: string, url: string, connections: number, seconds: number, jsonFile: string, extra: string[] = []): Generator {
+/**
+ * gauntlet runs `gauntlet bench URL -c N -d Ss -w 1 -q --json FILE [extra…]`; `inFlight` is the most
+ * requests it may have in flight (N, or N × P with `-p P`).
+ */
+export function gauntlet(name: string, url: string, connections: number, seconds: number, jsonFile: string, extra: string[] = [], inFlight = connections): Generator {
   return {
     name,
-    connections,
+    connections: inFlight,
     argv: () => {
       rmSync(jsonFile, { force: true });
       return [process.execPath, GAUNTLET_CLI, 'bench', url, '-c', String(connections), '-d', `${seconds}s`, '-w', '1', '-q', '--json', jsonFile, ...extra];
@@ -85,13 +90,17 @@ interface AutocannonJson {
   latency: { p99: number };
 }
 
-/** autocannon runs autocannon's CLI (the devDependency) with the same node as this process. */
-export function autocannon(url: string, connections: number, seconds: number): Generator {
+/**
+ * autocannon runs autocannon's CLI (the devDependency) with the same node as this process; with
+ * `pipelining` > 1, `-p N` (N requests in flight per connection).
+ */
+export function autocannon(url: string, connections: number, seconds: number, pipelining = 1): Generator {
   const bin = autocannonBin();
+  const p = pipelining > 1 ? ['-p', String(pipelining)] : [];
   return {
-    name: 'autocannon',
-    connections,
-    argv: () => [process.execPath, bin, '-c', String(connections), '-d', String(seconds), '--json', url],
+    name: pipelining > 1 ? `autocannon -p ${pipelining}` : 'autocannon',
+    connections: connections * pipelining,
+    argv: () => [process.execPath, bin, '-c', String(connections), '-d', String(seconds), ...p, '--json', url],
     parse: (stdout) => {
       const j = JSON.parse(stdout.slice(stdout.indexOf('{'))) as AutocannonJson;
       return { requests: j.requests.total, failed: j.errors + j.timeouts + j.non2xx, durationSec: j.duration, p99Ms: j.latency.p99 };
@@ -123,6 +132,35 @@ export function wrk(bin: string, url: string, connections: number, seconds: numb
         failed,
         durationSec: wrkTime(total[2]!, total[3]!) / 1000,
         p99Ms: p99 ? wrkTime(p99[1]!, p99[2]!) : NaN,
+        ...(rps ? { printedRps: Number(rps[1]) } : {}),
+      };
+    },
+  };
+}
+
+/** hey runs `hey -z Ss -c N URL` (Debian `hey`) and reads its summary. */
+export function hey(bin: string, url: string, connections: number, seconds: number): Generator {
+  return {
+    name: 'hey',
+    connections,
+    argv: () => [bin, '-z', `${seconds}s`, '-c', String(connections), url],
+    parse: (stdout) => {
+      const total = /^\s*Total:\s+([\d.]+) secs/m.exec(stdout);
+      if (!total) throw new Error(`cannot read hey output: ${stdout.slice(0, 300)}`);
+      const count = (re: RegExp) => [...stdout.matchAll(re)].map((m) => ({ code: m[1]!, n: Number(m[2]) }));
+      // Status code distribution: "  [200]\t123 responses"; Error distribution: "  [12]\tGet …".
+      const statuses = count(/^\s*\[(\d+)\]\s+(\d+) responses$/gm);
+      const errors = [...stdout.matchAll(/^\s*\[(\d+)\]\s+(?!\d+ responses$)/gm)].reduce((a, m) => a + Number(m[1]), 0);
+      const answered = statuses.reduce((a, s) => a + s.n, 0);
+      const not2xx = statuses.filter((s) => !s.code.startsWith('2')).reduce((a, s) => a + s.n, 0);
+      const p99 = /^\s*99% in ([\d.]+) secs/m.exec(stdout);
+      const rps = /Requests\/sec:\s+([\d.]+)/.exec(stdout);
+      const durationSec = Number(total[1]);
+      return {
+        requests: answered + errors,
+        failed: not2xx + errors,
+        durationSec,
+        p99Ms: p99 ? Number(p99[1]) * 1000 : NaN,
         ...(rps ? { printedRps: Number(rps[1]) } : {}),
       };
     },

@@ -14,6 +14,12 @@ export interface Tools {
   taskset: boolean;
   time: boolean;
   wrk: string | undefined;
+  /** hey (Debian `hey`), when installed. */
+  hey: string | undefined;
+  /** the nginx binary (Debian `nginx-light`: /usr/sbin/nginx), when installed. */
+  nginx: string | undefined;
+  /** a python3 that can `import locust` (Debian `python3-locust`), when there is one. */
+  locustPython: string | undefined;
   clkTck: number;
   /** niceness to run the target and generators at (BENCH_NICE), to outweigh other work on a shared box. */
   nice: number | undefined;
@@ -33,7 +39,10 @@ export function detectTools(): Tools {
   } catch {
     time = false;
   }
-  return { taskset: which('taskset') !== undefined, time, wrk: which('wrk'), clkTck: Number.isFinite(tck) && tck > 0 ? tck : 100, nice: undefined };
+  const nginx = which('nginx') ?? (spawnSync('test', ['-x', '/usr/sbin/nginx']).status === 0 ? '/usr/sbin/nginx' : undefined);
+  // The Debian package installs into the system python; a python3 earlier in PATH (pyenv) may lack it.
+  const locustPython = [which('python3'), '/usr/bin/python3'].find((py) => py !== undefined && spawnSync(py, ['-c', 'import locust'], { stdio: 'ignore' }).status === 0);
+  return { taskset: which('taskset') !== undefined, time, wrk: which('wrk'), hey: which('hey'), nginx, locustPython, clkTck: Number.isFinite(tck) && tck > 0 ? tck : 100, nice: undefined };
 }
 
 /** Measured is what one finished generator run cost. */
@@ -120,7 +129,8 @@ export function killAllNow(): void {
   live.clear();
 }
 
-function readProc(pid: number, clkTck: number): { cpuSec: number; userSec: number; hwmMiB: number } | undefined {
+/** readProc reads a process's CPU seconds (all threads) and peak RSS from /proc; undefined when gone. */
+export function readProc(pid: number, clkTck: number): { cpuSec: number; userSec: number; hwmMiB: number } | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after "(comm)": state is field 3, utime 14, stime 15 (process-wide: all threads).
@@ -226,8 +236,40 @@ export async function runMeasured(argv: string[], o: RunOptions): Promise<Measur
   return { exitCode, signal, stdout, stderr, wallMs, cpuSec, userSec, peakRssMiB, source, polledRssMiB: polledRss, timedOut };
 }
 
-/** Target is the running target server and its control channel. */
-export class Target {
+/** TargetCounters are a target's totals since it started (see bench/target.ts). */
+export interface TargetCounters {
+  requests: number;
+  connections: number;
+  open: number;
+  peakOpen: number;
+  cpuMs: number;
+}
+
+/** BenchTarget is a running target server the generators are pointed at. */
+export interface BenchTarget {
+  /** name in the reports: `node` or `nginx`. */
+  readonly name: string;
+  readonly pid: number;
+  readonly port: number;
+  /** stats reads the target's counters (requests answered, its CPU). */
+  stats(): Promise<TargetCounters>;
+  /** resetPeak starts a new peak-open-connections window (where the target counts it). */
+  resetPeak(): Promise<void>;
+  /** stop ends the target by its process group id. */
+  stop(): Promise<void>;
+}
+
+/**
+ * startPinned starts `argv` as its own process group, pinned to `cpu`, with a raised open-file limit
+ * (exec all the way: the group's pid is the program's own pid), tracked for killAll.
+ */
+export function startPinned(argv: string[], cpu: number | undefined, tools: Tools, stdin: 'pipe' | 'ignore'): ChildProcess {
+  return startGroup(shellScript(argv.map(quote).join(' '), cpu, tools), stdin);
+}
+
+/** Target is the running node:http target server (bench/target.ts) and its control channel. */
+export class Target implements BenchTarget {
+  readonly name = 'node';
   readonly pid: number;
   readonly port: number;
   private readonly child: ChildProcess;
@@ -244,7 +286,7 @@ export class Target {
 
   /** start runs `node script` pinned to `cpu` and resolves once it listens. */
   static async start(script: string, cpu: number | undefined, tools: Tools): Promise<Target> {
-    const child = startGroup(shellScript(`${quote(process.execPath)} ${quote(script)}`, cpu, tools), 'pipe');
+    const child = startPinned([process.execPath, script], cpu, tools, 'pipe');
     let err = '';
     child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
     const lines = createInterface({ input: child.stdout! });
@@ -271,7 +313,7 @@ export class Target {
   }
 
   /** stats asks the target for its counters (see bench/target.ts). */
-  stats(): Promise<{ requests: number; connections: number; open: number; peakOpen: number; cpuMs: number }> {
+  stats(): Promise<TargetCounters> {
     return this.ask('stats');
   }
 
