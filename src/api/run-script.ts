@@ -4,7 +4,7 @@ import { GauntletError, usageError } from '../core/errors.js';
 import type { Plan, PlanPart, RateStage } from '../load/plan.js';
 import { parseThresholds, type Threshold, type ThresholdInput } from '../metrics/thresholds.js';
 import type { RunResult } from '../metrics/run-result.js';
-import { loadConfig, type ScriptConfig } from '../scenarios/script/config.js';
+import type { ScriptConfig } from '../scenarios/script/config.js';
 import { DataFeeder, readDataFile, type DataSpec, type FeederMode } from '../scenarios/script/data-feeder.js';
 import { loadScript, type ScriptModuleInfo } from '../scenarios/script/script-loader.js';
 import { runShutdown, runStartup } from '../scenarios/script/script-lifecycle.js';
@@ -100,7 +100,8 @@ function defined<T extends object>(o: T): Partial<T> {
  * unique). Startup has not run yet: startScriptRun does that.
  */
 export async function prepareScriptRun(o: RunScriptOptions): Promise<PreparedScriptRun> {
-  const config = isConfig(o.file) ? loadConfig(o.file) : undefined;
+  // The YAML parser loads only for a config file.
+  const config = isConfig(o.file) ? (await import('../scenarios/script/config.js')).loadConfig(o.file) : undefined;
   const files = config ? [...new Set(config.tests.map((t) => t.file))] : [path.resolve(o.file)];
   const loaded = await loadScript(files);
   const scriptOpts = fromScriptOptions(loaded.modules[0]?.options);

@@ -1,16 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import {
-  connect,
-  credsAuthenticator,
-  nkeyAuthenticator,
-  tokenAuthenticator,
-  usernamePasswordAuthenticator,
-  type Authenticator,
-  type ConnectionOptions,
-  type NatsConnection,
-} from '@nats-io/transport-node';
+import type { Authenticator, ConnectionOptions, NatsConnection } from '@nats-io/transport-node';
 import { GauntletError, usageError } from '../core/errors.js';
+import { lazyRequire } from '../core/lazy-require.js';
+
+/** The official NATS client loads when a run first talks to NATS (lazyRequire). */
+const natsClient = lazyRequire<typeof import('@nats-io/transport-node')>('@nats-io/transport-node');
 
 /**
  * NatsConnectOptions say where a NATS server is and how to prove who we are, with NATS's own
@@ -155,27 +150,27 @@ export function natsConnectionOptions(options: NatsConnectOptions | string): Res
   const secrets: string[] = [];
   const authenticators: Authenticator[] = [];
   if (o.credsFile !== undefined) {
-    authenticators.push(credsAuthenticator(fresh(o.credsFile, '--nats-creds', (b) => new Uint8Array(b))));
+    authenticators.push(natsClient().credsAuthenticator(fresh(o.credsFile, '--nats-creds', (b) => new Uint8Array(b))));
   } else if (o.nkeySeedFile !== undefined) {
-    authenticators.push(nkeyAuthenticator(fresh(o.nkeySeedFile, '--nats-nkey', seedOf)));
+    authenticators.push(natsClient().nkeyAuthenticator(fresh(o.nkeySeedFile, '--nats-nkey', seedOf)));
   } else if (user !== undefined) {
     if (o.passwordFile !== undefined) {
       const read = fresh(o.passwordFile, '--nats-password-file', text);
       secrets.push(read());
-      authenticators.push(usernamePasswordAuthenticator(user, read));
+      authenticators.push(natsClient().usernamePasswordAuthenticator(user, read));
     } else {
       const password = o.password ?? split.password ?? '';
       secrets.push(password);
-      authenticators.push(usernamePasswordAuthenticator(user, password));
+      authenticators.push(natsClient().usernamePasswordAuthenticator(user, password));
     }
   } else if (o.tokenFile !== undefined) {
     const read = fresh(o.tokenFile, '--nats-token-file', text);
     secrets.push(read());
-    authenticators.push(tokenAuthenticator(read));
+    authenticators.push(natsClient().tokenAuthenticator(read));
   } else if ((o.token ?? split.token) !== undefined) {
     const token = (o.token ?? split.token)!;
     secrets.push(token);
-    authenticators.push(tokenAuthenticator(token));
+    authenticators.push(natsClient().tokenAuthenticator(token));
   }
   let tls: ConnectionOptions['tls'];
   if (o.tls !== undefined) {
@@ -241,7 +236,7 @@ export async function connectNats(options: NatsConnectOptions | string, name: st
   const nats = natsConnectionOptions(options);
   try {
     // Reconnect every 0.5 s for about a minute: a NATS restart mid-run loses nothing (see snapshot-stream.ts).
-    return await connect({ ...nats.connection, name, timeout: 5000, reconnectTimeWait: 500, maxReconnectAttempts: 120 });
+    return await natsClient().connect({ ...nats.connection, name, timeout: 5000, reconnectTimeWait: 500, maxReconnectAttempts: 120 });
   } catch (err) {
     const d = describeNatsError(err, nats);
     throw new GauntletError(d.auth ? 'GAUNTLET_CONFIG_INVALID' : 'GAUNTLET_RUNTIME', d.message, { hint: d.hint });
@@ -264,7 +259,7 @@ export async function connectNatsForever(options: NatsConnectOptions | string, n
   let waitMs = RECONNECT_WAIT_MS;
   while (!signal.aborted) {
     try {
-      const nc = await connect({ ...nats.connection, name, timeout: 5000, maxReconnectAttempts: -1, reconnectTimeWait: 1000, ignoreAuthErrorAbort: true });
+      const nc = await natsClient().connect({ ...nats.connection, name, timeout: 5000, maxReconnectAttempts: -1, reconnectTimeWait: 1000, ignoreAuthErrorAbort: true });
       void (async () => {
         for await (const s of nc.status()) {
           if (s.type === 'disconnect') log(`NATS connection to ${redactUrl(s.server)} lost; reconnecting`);

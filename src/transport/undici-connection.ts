@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { Client, type Dispatcher } from 'undici';
+import type { Client, Dispatcher } from 'undici';
+import { lazyRequire } from '../core/lazy-require.js';
 import type { OutcomeKind } from '../core/failure-kinds.js';
 import { GauntletError } from '../core/errors.js';
 import { classifyError, errorDetail, errorText } from './classify-error.js';
@@ -7,6 +8,9 @@ import type { ConnectionOptions, HttpConnection, ResponseCallback } from './http
 import type { PreparedRequest } from './prepared-request.js';
 import { DeadlineTimer } from './deadline-timer.js';
 import { misuseResponse, newResponseInfo, resetResponseInfo, type ResponseInfo } from './response-info.js';
+
+/** undici loads on the first https or HTTP/2 connection (lazyRequire). */
+const undici = lazyRequire<typeof import('undici')>('undici');
 
 /** Dispatch options built once per PreparedRequest (the request is immutable). */
 const DISPATCH = new WeakMap<PreparedRequest, Dispatcher.DispatchOptions>();
@@ -217,7 +221,7 @@ export class UndiciConnection implements HttpConnection {
 
   private ensureClient(): Client {
     if (this.client !== null) return this.client;
-    const c = new Client(this.origin, this.clientOptions);
+    const c = new (undici().Client)(this.origin, this.clientOptions);
     c.on('connect', () => {
       if (c !== this.client) return;
       // The in-flight request that undici has not yet written waited for this connection.

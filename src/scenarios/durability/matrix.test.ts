@@ -115,8 +115,8 @@ describe('matrix', () => {
       ],
     );
     const table = grid.tables[0]!;
-    assert.deepEqual(table.head.slice(-2), ['outages', 'failure causes']);
-    assert.deepEqual(table.rows[1]!.slice(-2), ['3 (failure streaks), all ended; longest 20.4ms, p50 12.0ms', 'refused (nothing listened: the server was down) 60']);
+    assert.deepEqual(table.head.slice(-3), ['outages', 'failure causes', 'RSS slope (soak)']);
+    assert.deepEqual(table.rows[1]!.slice(-3, -1), ['3 (failure streaks), all ended; longest 20.4ms, p50 12.0ms', 'refused (nothing listened: the server was down) 60']);
     const csv = renderMatrixCsv(m).trimEnd().split('\n');
     assert.match(csv[1]!, /,died,1,$/);
     assert.match(csv[2]!, /,recovers,3,20\.400$/);

@@ -104,6 +104,11 @@ describe('soakFigures', () => {
     ]);
   });
 
+  it('counts a planned minute that ended with its last arrival (59.7 s) as a soak', () => {
+    const r = { ...run(60), durationMs: 59_700 };
+    assert.equal(soakFigures(r, stats(r.durationMs, () => 50e6)).short, false);
+  });
+
   it('flags a run under a minute as short', () => {
     const r = run(30);
     assert.ok(r.durationMs < SOAK_MIN_MS);
