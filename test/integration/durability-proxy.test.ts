@@ -91,6 +91,11 @@ describe('nginx in front of a server', { timeout: 180_000 }, () => {
     assert.deepEqual({ ...stats.proxy, peakRssBytes: 0, rssEndBytes: 0, cpuSeconds: 0 }, { name: 'nginx', peakRssBytes: 0, rssEndBytes: 0, cpuSeconds: 0, processesStart: 2, processesEnd: 2, restarts: 0 });
     assert.ok(stats.proxy!.peakRssBytes > 1024 * 1024, JSON.stringify(stats.proxy));
     assert.match(renderDurability(proxied.figures), /^ {2}in front, nginx: peak RSS \d+\.\d\d MiB, restarts 0, CPU \d+\.\d\ds, processes 2 → 2$/m);
+    // A crash's expected 502 is nginx answering, not the server: it does not end the outage that
+    // the plain requests' 502s began, so the dead server reads `died`, not `recovers` (it did, before).
+    const mixed = await runCell('nginx>node-http', 'plain:1,crash(timeout=5):1', 6);
+    assert.deepEqual(unexpectedOf(mixed.figures), { plain: '2/3', 'crash(timeout=5)': '0/3' });
+    assert.equal(mixed.figures.outages?.state, 'died', JSON.stringify(mixed.figures.outages));
     const direct = await runCell('node-http', 'crash(timeout=5):1', 4);
     assert.deepEqual(unexpectedOf(direct.figures), { 'crash(timeout=5)': '3/4' });
     assert.equal(direct.figures.serverStats?.proxy, undefined);

@@ -13,6 +13,9 @@ import { judge } from '../../durability/judge.js';
 import { policies, type Picker, type Policy } from '../../durability/policies.js';
 import type { BehaviourName } from '../../durability/protocol.js';
 
+/** GATEWAY_ERRORS are the statuses a proxy answers for a server it could not reach (or that did not answer in time). */
+const GATEWAY_ERRORS = new Set([502, 503, 504]);
+
 /** DurabilityMixSpec is one weighted behaviour of a durability plan, as plain data. */
 export interface DurabilityMixSpec {
   /** label as mixes write it (`sleep(seconds=0.5)`); tags its metrics. */
@@ -168,7 +171,9 @@ class DurabilityTracker {
       }
       this.unexpected++;
       this.note(entry, kind, res, index, startedAt);
-    } else if (this.streakAt >= 0 && entry.spec.expectation.kind === 'response' && startedAt > this.streakAt) {
+    } else if (this.streakAt >= 0 && entry.spec.expectation.kind === 'response' && !GATEWAY_ERRORS.has(res.status) && startedAt > this.streakAt) {
+      // An expected answer ends the streak only if the server gave it: a 502/503/504 a behaviour
+      // expects behind a proxy is the proxy saying the server is gone.
       this.outageTime.record(endAt - this.streakAt);
       this.streakAt = -1;
     }
