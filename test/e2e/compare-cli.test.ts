@@ -32,7 +32,8 @@ after(async () => {
 });
 
 const P50_GATE = 'http_req_duration p(50) > base+200ms';
-const RATE_GATE = 'http_reqs rate < base*0.5';
+// The slower target cuts the rate ~300-fold; a re-run on a busy machine can lose a few-fold, never tenfold.
+const RATE_GATE = 'http_reqs rate < base*0.1';
 
 test('compare: a run of the same target passes the gates (exit 0) and every row is there', async () => {
   const r = await runCli(['compare', base, again, '--fail-on', P50_GATE]);
@@ -52,7 +53,7 @@ test('compare: the run against a target 300 ms slower is worse beyond the noise,
   const throughput = r.stdout.split('\n').find((l) => l.startsWith('throughput'))!;
   assert.match(throughput, /worse \(beyond ±[\d.]+\)$/, throughput);
   assert.match(r.stdout, /^\s+FAILED\s+http_req_duration p\(50\) > base\+200ms\s+\(slower\.json: 3\d\d(\.\d+)?; base/m);
-  assert.match(r.stdout, /^\s+FAILED\s+http_reqs rate < base\*0\.5\s+\(slower\.json/m);
+  assert.match(r.stdout, /^\s+FAILED\s+http_reqs rate < base\*0\.1\s+\(slower\.json/m);
   assert.match(r.stdout, /^\s+ok\s+http_req_duration p\(50\) > base\+200ms\s+\(again\.json/m);
   assert.match(r.stdout, /2 gate\(s\) failed\./);
 });
