@@ -22,6 +22,19 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'TRACE'])
 function noop(): void {}
 
 /**
+ * destroyUnheard destroys a raw connection's socket after taking its four listeners off, so none of
+ * its later events reaches the connection (a late error is swallowed). Shared with Http1PipelineConnection.
+ */
+export function destroyUnheard(s: net.Socket, onConnect: () => void, onEnd: () => void, onError: (err: Error) => void, onClose: () => void): void {
+  s.removeListener('connect', onConnect);
+  s.removeListener('end', onEnd);
+  s.removeListener('error', onError);
+  s.removeListener('close', onClose);
+  s.on('error', noop);
+  s.destroy();
+}
+
+/**
  * Http1Connection is the lean HTTP/1.1 client for `http:` URLs, the hot path of `gauntlet bench`: one
  * raw keep-alive `node:net` socket, one request at a time, connected lazily on the first request and
  * again after the server closed it or a request failed. A request is one `socket.write` of its
@@ -223,12 +236,7 @@ export class Http1Connection implements HttpConnection {
     const s = this.socket;
     if (s === null) return;
     this.socket = null;
-    s.removeListener('connect', this.onConnect);
-    s.removeListener('end', this.onEnd);
-    s.removeListener('error', this.onError);
-    s.removeListener('close', this.onClose);
-    s.on('error', noop);
-    s.destroy();
+    destroyUnheard(s, this.onConnect, this.onEnd, this.onError, this.onClose);
   }
 
   private succeed(): void {

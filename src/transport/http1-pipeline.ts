@@ -4,6 +4,7 @@ import type { OutcomeKind } from '../core/failure-kinds.js';
 import { GauntletError } from '../core/errors.js';
 import { classifyError, errorDetail, errorText } from './classify-error.js';
 import type { HttpConnection, ResponseCallback } from './http-connection.js';
+import { destroyUnheard } from './http1-connection.js';
 import { Http1ResponseParser } from './http1-parser.js';
 import type { PreparedRequest } from './prepared-request.js';
 import { DeadlineTimer } from './deadline-timer.js';
@@ -11,8 +12,6 @@ import { misuseResponse, newResponseInfo, resetResponseInfo, type ResponseInfo }
 
 const READ_BUFFER_BYTES = 64 * 1024;
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'TRACE']);
-
-function noop(): void {}
 
 /** Pending is one request written (or waiting for the connect) and not yet answered. */
 interface Pending {
@@ -302,11 +301,6 @@ export class Http1PipelineConnection implements HttpConnection {
     if (s === null) return;
     this.socket = null;
     this.connected = false;
-    s.removeListener('connect', this.onConnect);
-    s.removeListener('end', this.onEnd);
-    s.removeListener('error', this.onError);
-    s.removeListener('close', this.onClose);
-    s.on('error', noop);
-    s.destroy();
+    destroyUnheard(s, this.onConnect, this.onEnd, this.onError, this.onClose);
   }
 }

@@ -30,7 +30,7 @@ _here = os.path.dirname(os.path.abspath(__file__))
 if _here not in sys.path:
     sys.path.insert(0, _here)
 
-from wsgi_app import CHUNK, INDEX_BODY, PLAIN_BODY, SLEEP_HEAD, SLEEP_TAIL, parse_request  # noqa: E402
+from wsgi_app import CHUNK, INDEX_BODY, PLAIN_BODY, SLEEP_HEAD, SLEEP_TAIL, _busy_loop, parse_request  # noqa: E402
 
 _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
 
@@ -72,16 +72,6 @@ async def _read_body(receive):
 async def _wait_for_disconnect(receive):
     """_wait_for_disconnect awaits the client's disconnect (every message until then is ignored)."""
     while (await receive())["type"] != "http.disconnect":
-        pass
-
-
-def _busy_loop(seconds):
-    """_busy_loop spins the CPU in pure Python on the event loop's thread; forever when seconds is None."""
-    if seconds is None:
-        while True:
-            pass
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
         pass
 
 
