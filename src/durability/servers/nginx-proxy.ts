@@ -13,6 +13,7 @@ function nginxBinary(): string {
   return process.env['GAUNTLET_NGINX'] ?? (existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx');
 }
 
+const NEXT_UPSTREAM = /^\s*(off|((error|timeout|invalid_header|http_(500|502|503|504|403|404|429)|non_idempotent)\s*)+)\s*$/;
 const seconds = (description: string): ServerOptionSpec => ({ type: 'number', min: 0.001, default: 60, description });
 
 const NGINX_OPTIONS: Readonly<Record<string, ServerOptionSpec>> = {
@@ -24,6 +25,8 @@ const NGINX_OPTIONS: Readonly<Record<string, ServerOptionSpec>> = {
   next_upstream: {
     type: 'string',
     default: 'error timeout',
+    // It goes into the config verbatim: only proxy_next_upstream's own words, so nothing else can.
+    pattern: { re: NEXT_UPSTREAM, what: "'off' or words of proxy_next_upstream separated by spaces (error timeout invalid_header http_500 … non_idempotent)" },
     description: "when nginx sends a request again on another connection (proxy_next_upstream); 'off' never, so one crash request kills one worker, not two",
   },
 };

@@ -102,5 +102,9 @@ describe('parseServerSpec', () => {
     usage('nginx:read_timeout=0>node-http', /option 'read_timeout' of server nginx must be a number ≥ 0.001/);
     usage('nginx:buffering=maybe>node-http', /must be true or false/);
     usage('nginx>gunicorn-sync:workers=0', /must be a whole number ≥ 1/);
+    // next_upstream goes into nginx's config verbatim: nothing but its own words gets there.
+    usage('nginx:next_upstream=off; } server { listen 0.0.0.0:8080; >node-http', /option 'next_upstream' of server nginx must be 'off' or words of proxy_next_upstream/);
+    assert.equal(parseServerSpec('nginx:next_upstream=error timeout http_502>node-http').proxy?.resolved['next_upstream'], 'error timeout http_502');
+    assert.equal(parseServerSpec('nginx:next_upstream=off>node-http').proxy?.resolved['next_upstream'], 'off');
   });
 });

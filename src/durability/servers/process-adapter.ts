@@ -65,7 +65,11 @@ export function resolveServerSettings(
 function coerceSetting(name: string, key: string, spec: ServerOptionSpec, value: ServerSettingValue): ServerSettingValue {
   const bad = (what: string): GauntletError =>
     usageError(`option '${key}' of server ${name} must be ${what}, got '${String(value)}'`, `${key}: ${spec.description}`);
-  if (spec.type === 'string') return String(value);
+  if (spec.type === 'string') {
+    const text = String(value);
+    if (spec.pattern !== undefined && !spec.pattern.re.test(text)) throw bad(spec.pattern.what);
+    return text;
+  }
   if (spec.type === 'boolean') {
     if (typeof value === 'boolean') return value;
     if (/^(true|yes|1|on)$/i.test(String(value))) return true;

@@ -21,6 +21,8 @@ export interface ServerOptionSpec {
   readonly type: 'integer' | 'number' | 'string' | 'boolean';
   readonly default?: ServerSettingValue;
   readonly min?: number;
+  /** pattern a string option must match (it may reach a config file verbatim), and how to say what it takes. */
+  readonly pattern?: { readonly re: RegExp; readonly what: string };
   readonly description: string;
 }
 
