@@ -1,4 +1,5 @@
 import http from 'node:http';
+import https from 'node:https';
 import { setTimeout as delay } from 'node:timers/promises';
 import { classifyError } from '../transport/classify-error.js';
 import type { OutcomeKind } from '../core/failure-kinds.js';
@@ -44,11 +45,17 @@ export async function probeRecovery(baseUrl: string, o: ProbeOptions = {}): Prom
 
 function getOnce(url: URL, timeoutMs: number): Promise<OutcomeKind> {
   return new Promise((resolve) => {
-    const req = http.get(url, { agent: false, timeout: timeoutMs }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode === 200 ? 'ok' : 'status'));
-      res.on('error', () => resolve('reset'));
-    });
+    let req: http.ClientRequest;
+    try {
+      req = (url.protocol === 'https:' ? https : http).get(url, { agent: false, timeout: timeoutMs, rejectUnauthorized: false }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode === 200 ? 'ok' : 'status'));
+        res.on('error', () => resolve('reset'));
+      });
+    } catch (e) {
+      // A URL the client refuses outright is a failed probe, never a throw out of the run's end.
+      return resolve(classifyError(e));
+    }
     req.on('timeout', () => {
       req.destroy();
       resolve('timeout');

@@ -14,6 +14,7 @@ export const BUILT_IN_METRICS = {
   http_req_service_time: 'ms',
   http_req_waiting: 'ms',
   http_req_connecting: 'ms',
+  http_req_blocked: 'ms',
   http_req_timeout_lateness: 'ms',
   iterations: 'count',
   iterations_failed: 'count',
@@ -40,6 +41,11 @@ export const BUILT_IN_METRICS = {
   durability_collateral_failures: 'count',
   durability_crashes: 'count',
   durability_unrecovered_crashes: 'count',
+  durability_outages: 'count',
+  durability_outage_time: 'ms',
+  durability_open_outages: 'count',
+  durability_open_outage_start: 'ms',
+  durability_failure_cause: 'count',
   // The generator's own load (every run; one sample per worker thread per interval, see GeneratorMonitor):
   // its event loop's utilization, its thread's CPU (share of one core) and how late its timers fired.
   generator_elu: 'ratio',

@@ -113,6 +113,22 @@ test('bench -p 8 keeps 8 requests in flight per connection and matches every ans
   }
 });
 
+test('bench -p over several workers: each worker gets whole connections (6 connections, 4 deep, asked for 4 workers: 3 run)', { timeout: 60_000 }, async () => {
+  const target = await startPipeTarget({ batch: 4, expected: 600 });
+  try {
+    const plan = resolveBenchPlan({ url: `http://127.0.0.1:${target.port}/`, connections: 6, pipelining: 4, requests: 600, workers: 4, timeout: '20s' });
+    assert.equal(plan.workers, 3);
+    const r = await startRun(plan).done;
+    assert.equal(target.received, 600);
+    // Before, 4 workers split 24 users 6 each: a 4-deep and a 2-deep connection per worker, 8 in all.
+    assert.equal(target.connections, 6);
+    assert.equal(target.maxOutstanding, 4);
+    assert.equal(r.summary['http_req_duration']?.count, 600);
+  } finally {
+    await target.close();
+  }
+});
+
 test('bench -p: a server that closes after every 50th answer drops what was pipelined behind it; those go out again and the count stays exact', { timeout: 60_000 }, async () => {
   const target = await startPipeTarget({ batch: 1, expected: Infinity, closeEvery: 50 });
   try {

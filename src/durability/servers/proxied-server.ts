@@ -40,6 +40,8 @@ function combine(name: string, server: RunningServer, proxy: RunningServer): Run
       const [own, front] = await Promise.all([server.sample(), proxy.sample()]);
       return { ...own, proxy: front };
     },
+    // The lines beside an unexpected result: the server's and the proxy's, in the order they came.
+    logLines: () => [...(server.logLines?.() ?? []), ...(proxy.logLines?.() ?? []).map((l) => ({ ...l, text: `${proxy.name}: ${l.text}` }))].sort((a, b) => a.atMs - b.atMs),
     logs: () => {
       const front = prefixLines(proxy.name, proxy.logs());
       return front === '' ? server.logs() : `${server.logs().replace(/\n?$/, '\n')}${front}\n`;

@@ -92,7 +92,9 @@ export function resolveBenchPlan(o: BenchOptions): Plan {
   if (pipelining > 1) {
     if (executor.kind !== 'closed') throw usageError('--pipelining is for the closed model', 'drop --rate/--stages, or drop -p: an open model sends each arrival on its own');
     if (url.protocol !== 'http:' || scenario.http2) throw usageError('--pipelining speaks plain HTTP/1.1 (http:) only', 'drop -p for https or HTTP/2 targets');
-    // Each connection carries `pipelining` users, each one request slot of it.
+    // Each connection carries `pipelining` users, each one request slot of it. Workers split the
+    // users, so their number divides the connections: each worker's share is whole connections.
+    while (workers > 1 && executor.steps.some((step) => step.users % workers !== 0)) workers--;
     executor = { ...executor, steps: executor.steps.map((step) => ({ ...step, users: step.users * pipelining })) };
     scenario.pipelining = pipelining;
   }
