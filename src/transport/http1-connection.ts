@@ -7,32 +7,11 @@ import type { ConnectionOptions, HttpConnection, ResponseCallback } from './http
 import { Http1ResponseParser } from './http1-parser.js';
 import type { PreparedRequest } from './prepared-request.js';
 import { DeadlineTimer } from './deadline-timer.js';
+import { destroyUnheard, IDEMPOTENT, sharedReadBuffer } from './raw-socket.js';
 import { misuseResponse, newResponseInfo, resetResponseInfo, type ResponseInfo } from './response-info.js';
-
-/**
- * READ_BUFFER is the one buffer every Http1Connection's socket reads into (`onread`): Node hands it to
- * the parser synchronously and reuses it for the next read, so reading allocates nothing. One buffer
- * serves all sockets of a thread because reads are delivered one at a time on that thread.
- */
-let READ_BUFFER: Buffer | null = null;
-const READ_BUFFER_BYTES = 64 * 1024;
-
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'TRACE']);
 
 function noop(): void {}
 
-/**
- * destroyUnheard destroys a raw connection's socket after taking its four listeners off, so none of
- * its later events reaches the connection (a late error is swallowed). Shared with Http1PipelineConnection.
- */
-export function destroyUnheard(s: net.Socket, onConnect: () => void, onEnd: () => void, onError: (err: Error) => void, onClose: () => void): void {
-  s.removeListener('connect', onConnect);
-  s.removeListener('end', onEnd);
-  s.removeListener('error', onError);
-  s.removeListener('close', onClose);
-  s.on('error', noop);
-  s.destroy();
-}
 
 /**
  * Http1Connection is the lean HTTP/1.1 client for `http:` URLs, the hot path of `gauntlet bench`: one
@@ -112,8 +91,7 @@ export class Http1Connection implements HttpConnection {
   private connect(): void {
     let s: net.Socket;
     try {
-      if (READ_BUFFER === null) READ_BUFFER = Buffer.allocUnsafe(READ_BUFFER_BYTES);
-      s = net.connect({ host: this.host, port: this.port, noDelay: true, onread: { buffer: READ_BUFFER, callback: this.onRead } });
+      s = net.connect({ host: this.host, port: this.port, noDelay: true, onread: { buffer: sharedReadBuffer(), callback: this.onRead } });
     } catch (err) {
       // Invalid options throw synchronously; report the failure from a later tick, as promised.
       process.nextTick(() => {
@@ -163,7 +141,7 @@ export class Http1Connection implements HttpConnection {
     let now = 0;
     if (info.firstByteAt === 0) info.firstByteAt = now = performance.now();
     const p = this.parser;
-    const r = p.execute(READ_BUFFER!, 0, nread);
+    const r = p.execute(sharedReadBuffer(), 0, nread);
     if (r < 0) {
       info.bytesIn += nread;
       this.dropSocket();

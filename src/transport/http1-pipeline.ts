@@ -4,14 +4,12 @@ import type { OutcomeKind } from '../core/failure-kinds.js';
 import { GauntletError } from '../core/errors.js';
 import { classifyError, errorDetail, errorText } from './classify-error.js';
 import type { HttpConnection, ResponseCallback } from './http-connection.js';
-import { destroyUnheard } from './http1-connection.js';
 import { Http1ResponseParser } from './http1-parser.js';
 import type { PreparedRequest } from './prepared-request.js';
 import { DeadlineTimer } from './deadline-timer.js';
+import { destroyUnheard, IDEMPOTENT, sharedReadBuffer } from './raw-socket.js';
 import { misuseResponse, newResponseInfo, resetResponseInfo, type ResponseInfo } from './response-info.js';
 
-const READ_BUFFER_BYTES = 64 * 1024;
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'TRACE']);
 
 /** Pending is one request written (or waiting for the connect) and not yet answered. */
 interface Pending {
@@ -44,7 +42,6 @@ export class Http1PipelineConnection implements HttpConnection {
   private readonly port: number;
   private readonly depth: number;
   private readonly parser = new Http1ResponseParser(false);
-  private readonly readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
   /** queue holds the pending requests in send order; head is the one the parser reads the answer of. */
   private queue: Pending[] = [];
   private head = 0;
@@ -101,7 +98,7 @@ export class Http1PipelineConnection implements HttpConnection {
     this.connectStart = now;
     this.connected = false;
     try {
-      s = net.connect({ host: this.host, port: this.port, noDelay: true, onread: { buffer: this.readBuffer, callback: this.onRead } });
+      s = net.connect({ host: this.host, port: this.port, noDelay: true, onread: { buffer: sharedReadBuffer(), callback: this.onRead } });
     } catch (err) {
       process.nextTick(() => {
         if (this.socket === null) this.failAll(classifyError(err), errorText(err), errorDetail(err));
@@ -151,7 +148,7 @@ export class Http1PipelineConnection implements HttpConnection {
       const info = p.info;
       if (info.firstByteAt === 0) info.firstByteAt = now === 0 ? (now = performance.now()) : now;
       const parser = this.parser;
-      const r = parser.execute(this.readBuffer, start, nread);
+      const r = parser.execute(sharedReadBuffer(), start, nread);
       if (r < 0) {
         info.bytesIn += nread - start;
         this.dropSocket();

@@ -38,6 +38,11 @@ declare module '../../load/plan.js' {
   }
 }
 
+/** judged is a response's outcome: a whole answer with a status outside `expect` is a `status` failure. */
+function judged(res: ResponseInfo, expect: StatusSet): OutcomeKind {
+  return res.kind === 'ok' && !expect.has(res.status) ? 'status' : res.kind;
+}
+
 /** BenchUser is one keep-alive connection sending the same prepared request again and again. */
 class BenchUser implements VirtualUser {
   private readonly conn: HttpConnection;
@@ -65,7 +70,7 @@ class BenchUser implements VirtualUser {
   }
 
   private readonly onResponse = (res: ResponseInfo): void => {
-    const kind: OutcomeKind = res.kind === 'ok' && !this.expect.has(res.status) ? 'status' : res.kind;
+    const kind = judged(res, this.expect);
     this.recorder.record(kind, res, this.scheduledAt, this.startedAt);
     this.done();
   };
@@ -205,7 +210,7 @@ class PooledBenchUser implements VirtualUser {
   }
 
   private readonly onResponse = (res: ResponseInfo): void => {
-    const kind: OutcomeKind = res.kind === 'ok' && !this.expect.has(res.status) ? 'status' : res.kind;
+    const kind = judged(res, this.expect);
     // Latency from the send, as for a user with its own connection; the wait is in http_req_blocked.
     this.recorder.record(kind, res, this.startedAt, this.startedAt);
     const c = this.conn!;
