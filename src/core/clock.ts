@@ -6,8 +6,11 @@ import { performance } from 'node:perf_hooks';
  */
 export interface Clock {
   now(): number;
-  /** setTimer calls `fn` once after `ms`; returns a cancel function. */
-  setTimer(fn: () => void, ms: number): () => void;
+  /**
+   * setTimer calls `fn` once after `ms`; returns a cancel function. `precise` asks for a timer that
+   * fires within ~0.1 ms of its time where the clock can (PreciseClock); others treat it as any timer.
+   */
+  setTimer(fn: () => void, ms: number, precise?: boolean): () => void;
   /**
    * defer calls `fn` soon, at the current time, after pending I/O and timers have had their turn
    * (setImmediate): a busy loop yields with it. Returns a cancel function.

@@ -99,7 +99,7 @@ export class GeneratorMonitor {
 
   private arm(): void {
     this.due = this.clock.now() + PROBE_MS;
-    this.cancelProbe = this.clock.setTimer(this.probe, PROBE_MS);
+    this.cancelProbe = this.clock.setTimer(this.probe, PROBE_MS, true);
   }
 
   private readonly probe = (): void => {

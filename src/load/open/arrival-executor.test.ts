@@ -78,12 +78,20 @@ test('open model: two workers take interleaved arrivals that add up to the whole
   assert.deepEqual(totals, [25, 25]);
 });
 
-test('open model: how late the schedule timer fired is the generator\'s lateness (generator_lateness), once per firing', async () => {
+test('open model: how late each arrival was dispatched is the generator\'s lateness (generator_lateness), on a precise timer', async () => {
   const manual = new ManualClock();
+  const precise: boolean[] = [];
   // A loop busy elsewhere: every timer fires 150 ms after it was due.
-  const clock: Clock = { now: () => manual.now(), setTimer: (fn, ms) => manual.setTimer(fn, ms + 150), defer: (fn) => manual.defer(fn) };
+  const clock: Clock = {
+    now: () => manual.now(),
+    setTimer: (fn, ms, p) => {
+      precise.push(p === true);
+      return manual.setTimer(fn, ms + 150);
+    },
+    defer: (fn) => manual.defer(fn),
+  };
   const metrics = new MetricsRegistry();
-  // 10/s for 1 s: arrivals due every 100 ms.
+  // 10/s for 1 s: arrivals due every 100 ms, at 0, 100, …, 900.
   const ex = new ArrivalExecutor(
     { kind: 'open', startRate: 10, stages: [{ durationMs: 1000, target: 10 }], connections: 5, maxQueue: 10 },
     { scenario: slowScenario(manual, 1, []), segment: { index: 0, count: 1 }, clock, t0: 0, metrics, graceMs: 1000 },
@@ -95,9 +103,13 @@ test('open model: how late the schedule timer fired is the generator\'s lateness
   }
   await done;
   const late = metrics.trend('generator_lateness').histogram;
-  assert.ok(late.totalCount >= 3 && late.totalCount < 10, `one value per firing, not per arrival: ${late.totalCount}`);
-  assert.equal(late.minNonZeroValue, 150_000, 'each late firing 150 ms late, in µs');
-  assert.equal(late.maxValue, 150_000);
+  // The first arrival is dispatched at once (0); each firing, 150 ms late, then dispatches two: the one
+  // due 150 ms ago and the one due 50 ms ago.
+  assert.equal(late.totalCount, 10, 'one value per arrival');
+  assert.equal(late.maxValue, 150_000, 'in µs');
+  assert.equal(late.minNonZeroValue, 50_000);
+  assert.ok(Math.abs(late.mean * late.totalCount - (5 * 150 + 4 * 50) * 1000) < 1000, `${late.mean * late.totalCount} µs in all`);
+  assert.ok(precise.filter(Boolean).length >= 4, `the schedule's timers are precise: ${precise.join(' ')}`);
   const snap = metrics.snapshot();
   assert.equal((snap.counters['iterations'] ?? 0) + (snap.counters['dropped_iterations'] ?? 0), 10, 'every arrival is still run or counted');
 });

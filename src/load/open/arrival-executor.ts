@@ -36,7 +36,7 @@ export class ArrivalExecutor implements Executor {
   /** vus counts the iterations in flight (k6's `vus` of an arrival-rate executor); queued those waiting for a free user. */
   private readonly vus: Gauge;
   private readonly queued: Gauge;
-  /** lateness: how late the schedule's timer fired against the earliest arrival it was due for (generator_lateness). */
+  /** lateness: how late each arrival was dispatched against its intended time (generator_lateness). */
   private readonly lateness: Trend;
   private finished: (() => void) | undefined;
   private failure: unknown;
@@ -105,13 +105,13 @@ export class ArrivalExecutor implements Executor {
     this.cancelTimer = undefined;
     if (!this.scheduling) return;
     const now = this.ctx.clock.now();
-    if (this.nextDue <= now) this.lateness.record(now - this.nextDue);
     while (this.nextDue <= now) {
+      this.lateness.record(now - this.nextDue);
       this.dispatch(this.nextDue);
       this.nextDue = this.dueOf(++this.local);
     }
     if (this.nextDue === Infinity) return this.endScheduling();
-    this.cancelTimer = this.ctx.clock.setTimer(this.tick, this.nextDue - now);
+    this.cancelTimer = this.ctx.clock.setTimer(this.tick, this.nextDue - now, true);
   };
 
   private endScheduling(): void {
