@@ -103,6 +103,7 @@ const bad: [string, string[], RegExp][] = [
   ['a duration like forever', ['bench', 'http://127.0.0.1:1/', '-d', 'forever'], /'forever' is not a duration/],
   ['an unwritable output file', ['bench', 'http://127.0.0.1:1/', '-n', '1', '--csv', '/nonexistent-dir/x.csv'], /--csv: cannot write/],
   ['a bad expect-status', ['bench', 'http://127.0.0.1:1/', '--expect-status', '7xx'], /--expect-status/],
+  ['fewer users than connections', ['bench', 'http://127.0.0.1:1/', '-u', '5', '-c', '10', '-n', '1'], /-u 5 is fewer users than -c 10 connections/],
 ];
 for (const [what, args, message] of bad) {
   test(`bad input (${what}) is one line on stderr with a hint, exit 2, no stack`, async () => {

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { resolveBenchPlan } from '../../api/bench.js';
 import { startDistributedRun } from '../../api/distributed-run.js';
 import { renderAgents } from '../../distributed/agents-summary.js';
+import { usageError } from '../../core/errors.js';
 import { renderTextSummary } from '../../report/text-summary.js';
 import { addDashboardFlag, openDashboard, type DashboardFlagValues } from '../dashboard.js';
 import { fdLimitWarning } from '../fd-limit.js';
@@ -35,6 +36,9 @@ export function benchCommand(setExit: (code: number) => void): Command {
   cmd.action(async (url: string, f: BenchFlags) => {
     // -u with -c: that many users share that many connections (more users than sockets).
     const sharing = f.users !== undefined && f.connections !== undefined && Number(f.users) > Number(f.connections);
+    if (f.users !== undefined && f.connections !== undefined && Number(f.users) < Number(f.connections)) {
+      throw usageError(`-u ${f.users} is fewer users than -c ${f.connections} connections: a user holds one connection at a time`, `for ${f.users} users on their own connections give -c ${f.users} (or -u alone); to share connections, -u more than -c`);
+    }
     const plan = resolveBenchPlan({
       url,
       ...loadOptionsOf(f),
