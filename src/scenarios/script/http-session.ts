@@ -1,6 +1,7 @@
 import type { OutcomeKind } from '../../core/failure-kinds.js';
 import { prepareRequest, type PreparedRequest } from '../../transport/prepared-request.js';
 import type { ResponseInfo } from '../../transport/response-info.js';
+import { parseHeaderLines } from '../../transport/header-lines.js';
 import { CookieJar, splitSetCookie } from './cookie-jar.js';
 import { tagValue, type HttpMetrics } from '../../metrics/http-metrics.js';
 import { HttpResponse } from './http-response.js';
@@ -195,7 +196,7 @@ export class HttpSession {
   private connectionsTo(url: Resolved): OriginConnections {
     let o = this.origins.get(url.origin);
     if (o === undefined) {
-      o = new OriginConnections(new URL(url.origin), { insecure: this.insecure, keepHeaders: true }, this.connections);
+      o = new OriginConnections(new URL(url.origin), { insecure: this.insecure, keepHeaders: 'raw' }, this.connections);
       this.origins.set(url.origin, o);
     }
     return o;
@@ -239,8 +240,10 @@ export class HttpSession {
   private finish(info: ResponseInfo, url: Resolved, method: string, options: RequestOptions, startAt: number, queueDelay: number): HttpResponse {
     let kind: OutcomeKind = info.kind;
     const status = info.status;
-    const headers = info.headers;
-    if (headers !== undefined) {
+    // Headers stay unparsed (info.head) unless the jar needs them or the script reads them.
+    let headers = info.headers;
+    if (info.setCookie) {
+      headers ??= parseHeaderLines(info.head);
       const set = headers['set-cookie'];
       if (set !== undefined) for (const c of splitSetCookie(set)) this.cookies.setCookie(c, url.hostname, url.pathname);
     }
@@ -255,7 +258,7 @@ export class HttpSession {
     if (this.metrics !== undefined && !(kind === 'aborted' && this.aborted)) {
       this.metrics.record(kind, info, startAt - queueDelay, startAt, options.name === undefined ? undefined : this.metrics.tagged('name', tagValue(options.name), true));
     }
-    return new HttpResponse({ url: url.href, method, name: options.name, status, kind, error: info.error, body: info.body, headers, timings: { duration, service, connecting: info.connectMs < 0 ? 0 : info.connectMs, waiting, receiving } });
+    return new HttpResponse({ url: url.href, method, name: options.name, status, kind, error: info.error, body: info.body, headers, head: info.head, timings: { duration, service, connecting: info.connectMs < 0 ? 0 : info.connectMs, waiting, receiving } });
   }
 }
 
