@@ -56,6 +56,7 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 /** DEFAULT_SCRIPT_TIMEOUT_MS is this.http's per-request timeout when neither --timeout nor the config sets one. */
 export const DEFAULT_SCRIPT_TIMEOUT_MS = 30_000;
 
+const NO_OPTIONS: RequestOptions = Object.freeze({});
 const ABORTED_TIMINGS = { duration: 0, service: 0, connecting: 0, waiting: 0, receiving: 0 };
 const CACHE_MAX = 1000;
 const PREPARED_MAX = 64;
@@ -141,24 +142,26 @@ export class HttpSession {
    * to the last response. It never rejects for a network failure: see HttpResponse. A malformed
    * request (a header with a line break, a relative path without a target) throws.
    */
-  async request(method: string, path: string, options: RequestOptions = {}): Promise<HttpResponse> {
-    let url = this.resolve(path, options.query);
-    let m = method.toUpperCase();
-    let body = encodeBody(options);
-    let res = await this.send(m, url, options, body);
-    const max = options.redirects ?? this.maxRedirects;
-    const wanted = options.expect?.status;
-    for (let hop = 0; hop < max && REDIRECTS.has(res.status) && !expects(wanted, res.status); hop++) {
-      const loc = res.headers['location'];
-      if (loc === undefined) break;
-      url = resolved(new URL(loc, url.url));
-      if (res.status === 303 || ((res.status === 301 || res.status === 302) && m === 'POST')) {
-        m = m === 'HEAD' ? 'HEAD' : 'GET';
-        body = undefined;
-      }
-      res = await this.send(m, url, options, body);
+  request(method: string, path: string, options: RequestOptions = NO_OPTIONS): Promise<HttpResponse> {
+    // Not an async function: one promise per request, settled from the connection's callback.
+    let url: Resolved;
+    let body: Body;
+    let m: string;
+    try {
+      url = this.resolve(path, options.query);
+      m = method.toUpperCase();
+      body = encodeBody(options);
+    } catch (err) {
+      return Promise.reject(err as Error);
     }
-    return res;
+    return new Promise<HttpResponse>((resolve, reject) => {
+      const max = options.redirects ?? this.maxRedirects;
+      const wanted = options.expect?.status;
+      this.send(m, url, options, body, (res) => {
+        if (max > 0 && REDIRECTS.has(res.status) && !expects(wanted, res.status)) this.follow(res, m, url, options, body, max, wanted, resolve, reject);
+        else resolve(res);
+      });
+    });
   }
 
   /** abort ends in-flight requests at once; later requests return `aborted` without touching the network. */
@@ -223,17 +226,45 @@ export class HttpSession {
     return req;
   }
 
-  private send(method: string, url: Resolved, options: RequestOptions, body: Body): Promise<HttpResponse> {
-    if (this.aborted) return Promise.resolve(new HttpResponse({ url: url.href, method, name: options.name, status: 0, kind: 'aborted', error: 'aborted', body: undefined, headers: undefined, timings: ABORTED_TIMINGS }));
+  /** follow follows redirects from `first` (each hop its own recorded request) and settles with the last response. */
+  private follow(first: HttpResponse, method: string, from: Resolved, options: RequestOptions, firstBody: Body, max: number, wanted: number | readonly number[] | undefined, resolve: (r: HttpResponse) => void, reject: (e: unknown) => void): void {
+    let m = method;
+    let url = from;
+    let body = firstBody;
+    let hop = 0;
+    const step = (res: HttpResponse): void => {
+      if (hop >= max || !REDIRECTS.has(res.status) || expects(wanted, res.status)) return resolve(res);
+      const loc = res.headers['location'];
+      if (loc === undefined) return resolve(res);
+      hop++;
+      try {
+        url = resolved(new URL(loc, url.url));
+        if (res.status === 303 || ((res.status === 301 || res.status === 302) && m === 'POST')) {
+          m = m === 'HEAD' ? 'HEAD' : 'GET';
+          body = undefined;
+        }
+        this.send(m, url, options, body, step);
+      } catch (err) {
+        reject(err);
+      }
+    };
+    step(first);
+  }
+
+  /** send sends one request and calls `done` with its response (from a later event). */
+  private send(method: string, url: Resolved, options: RequestOptions, body: Body, done: (res: HttpResponse) => void): void {
+    if (this.aborted) {
+      const res = new HttpResponse({ url: url.href, method, name: options.name, status: 0, kind: 'aborted', error: 'aborted', body: undefined, headers: undefined, timings: ABORTED_TIMINGS });
+      queueMicrotask(() => done(res));
+      return;
+    }
     const cookie = this.cookies.size > 0 ? this.cookies.header(url.hostname, url.pathname, url.secure) : undefined;
     const req = this.prepare(method, url, options, body, cookie);
     const conns = this.connectionsTo(url);
     const queueDelay = this.queueDelayMs;
     this.queueDelayMs = 0;
-    return new Promise<HttpResponse>((resolve) => {
-      const startAt = now();
-      conns.send(req, (info) => resolve(this.finish(info, url, method, options, startAt, queueDelay)));
-    });
+    const startAt = now();
+    conns.send(req, (info) => done(this.finish(info, url, method, options, startAt, queueDelay)));
   }
 
   /** finish reads the connection's reused ResponseInfo (synchronously), stores cookies, judges and records. */
