@@ -93,6 +93,8 @@ export class HttpSession {
   private readonly connections: number;
   private readonly origins = new Map<string, OriginConnections>();
   private readonly prepared = new Map<string, PreparedRequest>();
+  /** last is the request prepared last, reused without building a key while method, URL, timeout and cookie stay. */
+  private last: { method: string; url: Resolved; timeoutMs: number; cookie: string | undefined; req: PreparedRequest } | undefined;
   private aborted = false;
 
   constructor(options: HttpSessionOptions, metrics: HttpMetrics | undefined) {
@@ -209,21 +211,27 @@ export class HttpSession {
   private prepare(method: string, url: Resolved, options: RequestOptions, body: Body, cookie: string | undefined): PreparedRequest {
     const timeoutMs = options.timeout ?? this.timeoutMs;
     const reusable = body === undefined && options.headers === undefined;
-    const key = reusable ? `${method} ${url.href} ${timeoutMs} ${cookie ?? ''}` : '';
-    if (reusable) {
-      const hit = this.prepared.get(key);
-      if (hit !== undefined) return hit;
+    if (!reusable) return this.build(method, url, options, body, cookie, timeoutMs);
+    const last = this.last;
+    if (last !== undefined && last.url === url && last.method === method && last.timeoutMs === timeoutMs && last.cookie === cookie) return last.req;
+    const key = `${method} ${url.href} ${timeoutMs} ${cookie ?? ''}`;
+    let req = this.prepared.get(key);
+    if (req === undefined) {
+      req = this.build(method, url, options, body, cookie, timeoutMs);
+      if (this.prepared.size >= PREPARED_MAX) this.prepared.clear();
+      this.prepared.set(key, req);
     }
+    this.last = { method, url, timeoutMs, cookie, req };
+    return req;
+  }
+
+  /** build makes the request's wire bytes (default headers, content type, cookie, per-request headers). */
+  private build(method: string, url: Resolved, options: RequestOptions, body: Body, cookie: string | undefined, timeoutMs: number): PreparedRequest {
     const headers: Record<string, string> = { ...this.defaultHeaders };
     if (body?.type !== undefined) headers['content-type'] = body.type;
     if (cookie !== undefined) headers['cookie'] = cookie;
     if (options.headers !== undefined) for (const k in options.headers) headers[k.toLowerCase()] = options.headers[k]!;
-    const req = prepareRequest({ url: url.url, method, headers, ...(body === undefined ? {} : { body: body.data }), timeoutMs, keepBody: method !== 'HEAD' });
-    if (reusable) {
-      if (this.prepared.size >= PREPARED_MAX) this.prepared.clear();
-      this.prepared.set(key, req);
-    }
-    return req;
+    return prepareRequest({ url: url.url, method, headers, ...(body === undefined ? {} : { body: body.data }), timeoutMs, keepBody: method !== 'HEAD' });
   }
 
   /** follow follows redirects from `first` (each hop its own recorded request) and settles with the last response. */
