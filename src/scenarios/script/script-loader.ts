@@ -68,7 +68,7 @@ export async function loadScript(files: string | readonly string[], options: Loa
   }
   const code = await bundle(list);
   const { file: bundlePath, hash: bundleHash } = writeBundle(code, options.gauntletEntry, options.outDir);
-  const ns = await importBundle(bundlePath, list.join(', '), bundleHash);
+  const ns = await importBundle(bundlePath, list.join(', '), bundleHash, options.gauntletEntry);
   const modules = list.map((file, i) => describe(file, i, ns[`m${i}`] as Record<string, unknown>));
   return { modules, bundlePath, bundleHash, code };
 }
@@ -129,8 +129,13 @@ export function materializeBundle(code: string, gauntletEntry: string = DEFAULT_
 /**
  * importBundle imports a bundle written by writeBundle and returns its namespace (`m0`, `m1`, …).
  * Given the bundle's SHA-256 it first checks the file still holds exactly that code.
+ *
+ * Source maps are switched on for the bundle's sake (its inline map points stacks into the user's
+ * files), but only after `gauntletEntry` (what the bundle imports as `gauntlet`) is loaded: with
+ * source maps on, Node reads and parses the .map file of every module it loads from then on, and
+ * Gauntlet's own modules need none of that (those loaded earlier never had it either).
  */
-export async function importBundle(bundlePath: string, label = bundlePath, expectedHash?: string): Promise<Record<string, unknown>> {
+export async function importBundle(bundlePath: string, label = bundlePath, expectedHash?: string, gauntletEntry: string = DEFAULT_ENTRY): Promise<Record<string, unknown>> {
   if (expectedHash !== undefined) {
     let actual: string;
     try {
@@ -140,6 +145,7 @@ export async function importBundle(bundlePath: string, label = bundlePath, expec
     }
     if (actual !== expectedHash) throw new GauntletError('GAUNTLET_SCRIPT_INVALID', `${label}: the script bundle ${bundlePath} changed after it was written; refusing to import it`, { hint: 'someone or something modified it: run the test again' });
   }
+  await import(pathToFileURL(path.resolve(gauntletEntry)).href);
   process.setSourceMapsEnabled(true);
   try {
     return (await import(pathToFileURL(bundlePath).href)) as Record<string, unknown>;
