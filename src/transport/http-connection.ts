@@ -22,6 +22,9 @@ export interface ConnectionOptions {
   http2?: boolean;
   /** insecure skips TLS certificate checks. */
   insecure?: boolean;
-  /** keepHeaders fills ResponseInfo.headers (costs an object per response). */
-  keepHeaders?: boolean;
+  /**
+   * keepHeaders fills ResponseInfo.headers (costs an object per response); `'raw'` lets a connection
+   * that reads the bytes itself keep the header lines unparsed in ResponseInfo.head (one string).
+   */
+  keepHeaders?: boolean | 'raw';
 }

@@ -50,7 +50,7 @@ export class Http1Connection implements HttpConnection {
     const h = origin.hostname;
     this.host = h.startsWith('[') && h.endsWith(']') ? h.slice(1, -1) : h;
     this.port = origin.port === '' ? 80 : Number(origin.port);
-    this.parser = new Http1ResponseParser(options.keepHeaders === true);
+    this.parser = new Http1ResponseParser(options.keepHeaders ?? false);
   }
 
   /** request sends `req` (see HttpConnection.request); its callback comes from a later event. */
@@ -225,6 +225,8 @@ export class Http1Connection implements HttpConnection {
     info.status = p.status;
     info.bodyBytes = p.bodyBytes;
     info.headers = p.headers;
+    info.head = p.head;
+    info.setCookie = p.setCookie;
     info.body = p.body;
     this.complete();
   }

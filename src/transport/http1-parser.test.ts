@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Http1ResponseParser, MAX_HEAD_BYTES } from './http1-parser.js';
+import { parseHeaderLines } from './header-lines.js';
 
 interface Outcome {
   done: boolean;
@@ -12,13 +13,16 @@ interface Outcome {
   /** bytes the response used (the index after it in the whole input). */
   used: number;
   headers: Record<string, string> | undefined;
+  /** the raw header lines (keepHeaders: 'raw') and whether one was a Set-Cookie. */
+  head: string;
+  setCookie: boolean;
 }
 
 /**
  * feed runs `wire` through a parser in pieces cut at `cuts`, copying each piece into one scratch
  * buffer that is scribbled over afterwards, as the connection's shared read buffer is.
  */
-function feed(wire: Buffer, cuts: number[], opts: { head?: boolean; keepBody?: boolean; keepHeaders?: boolean; eof?: boolean } = {}): Outcome {
+function feed(wire: Buffer, cuts: number[], opts: { head?: boolean; keepBody?: boolean; keepHeaders?: boolean | 'raw'; eof?: boolean } = {}): Outcome {
   const p = new Http1ResponseParser(opts.keepHeaders ?? false);
   p.begin(opts.head ?? false, opts.keepBody ?? true);
   const scratch = Buffer.alloc(wire.length + 16);
@@ -35,7 +39,7 @@ function feed(wire: Buffer, cuts: number[], opts: { head?: boolean; keepBody?: b
     else if (p.done) used = s + r;
   }
   if (opts.eof && used < 0 && error === '' && p.endOfInput()) used = wire.length;
-  return { done: p.done, error, status: p.status, bodyBytes: p.bodyBytes, body: p.body?.toString('latin1'), keepAlive: p.keepAlive, used, headers: p.headers };
+  return { done: p.done, error, status: p.status, bodyBytes: p.bodyBytes, body: p.body?.toString('latin1'), keepAlive: p.keepAlive, used, headers: p.headers, head: p.head, setCookie: p.setCookie };
 }
 
 /** everySplit checks `check` with the input whole, cut at every single point, and byte by byte. */
@@ -137,6 +141,24 @@ test('status line without a reason phrase, and bytes after the response', () => 
 test('headers are kept with lower-cased names and repeated ones joined', () => {
   const o = feed(Buffer.from('HTTP/1.1 200 OK\r\nX-A:  1 \r\nSet-Cookie: a=1\r\nset-cookie: b=2\r\nContent-Length: 0\r\n\r\n'), [], { keepHeaders: true });
   assert.deepEqual(o.headers, { 'x-a': '1', 'set-cookie': 'a=1, b=2', 'content-length': '0' });
+});
+
+test("raw headers ('raw'): one string of the header lines, parsed on demand into the same record, at every split", () => {
+  const head = 'HTTP/1.1 200 OK\r\nX-A:  1 \r\nSet-Cookie: a=1\r\nX-Empty:\r\nset-cookie: b=2; Expires=Wed, 21 Oct 2015 07:28:00 GMT\r\nX-Tab:\tv\t\r\nContent-Length: 2\r\n\r\n';
+  const parsed = feed(Buffer.from(`${head}ok`, 'latin1'), [], { keepHeaders: true }).headers;
+  assert.deepEqual(parsed, { 'x-a': '1', 'set-cookie': 'a=1, b=2; Expires=Wed, 21 Oct 2015 07:28:00 GMT', 'x-empty': '', 'x-tab': 'v', 'content-length': '2' });
+  everySplit(`${head}ok`, { keepHeaders: 'raw' }, (o, how) => {
+    assert.equal(o.headers, undefined, how);
+    assert.equal(o.head, head.slice(head.indexOf('\r\n') + 2, -2), how);
+    assert.equal(o.setCookie, true, how);
+    assert.deepEqual(parseHeaderLines(o.head), parsed, how);
+    assert.equal(o.body, 'ok', how);
+  });
+  const plain = feed(Buffer.from('HTTP/1.1 100 Continue\r\nSet-Cookie: interim=1\r\n\r\nHTTP/1.1 204 No Content\r\nX-Cookie: set-cookie\r\n\r\n', 'latin1'), [], { keepHeaders: 'raw' });
+  assert.equal(plain.status, 204);
+  assert.equal(plain.head, 'X-Cookie: set-cookie\r\n', 'the final head only, not the interim one');
+  assert.equal(plain.setCookie, false, "an interim head's Set-Cookie, or the words in a value, are not the final head's");
+  assert.deepEqual(parseHeaderLines(''), {});
 });
 
 test('malformed input is a protocol error with a reason', () => {

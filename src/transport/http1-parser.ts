@@ -34,6 +34,7 @@ const CONNECTION = Buffer.from('connection', 'latin1');
 const CHUNKED = Buffer.from('chunked', 'latin1');
 const CLOSE = Buffer.from('close', 'latin1');
 const KEEP_ALIVE = Buffer.from('keep-alive', 'latin1');
+const SET_COOKIE = Buffer.from('set-cookie', 'latin1');
 
 const enum St {
   Head,
@@ -89,8 +90,16 @@ export class Http1ResponseParser {
   done = false;
   /** error says why `execute` returned -1. */
   error = '';
-  /** headers of the final response (lower-cased names), when the parser keeps headers. */
+  /** headers of the final response (lower-cased names), when the parser keeps headers (`true`). */
   headers: Record<string, string> | undefined = undefined;
+  /**
+   * head holds the final response's header lines as they came (latin1, each ending in CRLF, no
+   * status line) when the parser keeps them raw (`'raw'`): one string per response instead of an
+   * object and two strings per header; parseHeaderLines builds the record when someone reads it.
+   */
+  head = '';
+  /** setCookie tells whether the raw head holds a Set-Cookie line (so a cookie jar knows to parse). */
+  setCookie = false;
   /** body of the response once done, when `begin` asked to keep it. */
   body: Buffer | undefined = undefined;
 
@@ -112,7 +121,8 @@ export class Http1ResponseParser {
   private connClose = false;
   private connKeepAlive = false;
 
-  constructor(private readonly keepHeaders: boolean) {}
+  /** keepHeaders: `true` parses the headers into `headers`, `'raw'` keeps their lines in `head`. */
+  constructor(private readonly keepHeaders: boolean | 'raw') {}
 
   /** begin resets the parser for the response to a new request. */
   begin(isHead: boolean, keepBody: boolean): void {
@@ -126,6 +136,8 @@ export class Http1ResponseParser {
     this.done = false;
     this.error = '';
     this.headers = undefined;
+    this.head = '';
+    this.setCookie = false;
     this.body = undefined;
     this.headLen = 0;
     this.bodyBuf = null;
@@ -381,8 +393,11 @@ export class Http1ResponseParser {
     this.chunked = false;
     this.connClose = false;
     this.connKeepAlive = false;
-    const headers: Record<string, string> | undefined = this.keepHeaders ? {} : undefined;
+    const headers: Record<string, string> | undefined = this.keepHeaders === true ? {} : undefined;
     this.headers = headers;
+    const raw = this.keepHeaders === 'raw';
+    const hs = i;
+    this.setCookie = false;
 
     for (;;) {
       if (i >= e) return INCOMPLETE;
@@ -390,6 +405,7 @@ export class Http1ResponseParser {
       if (c0 === CR) {
         if (i + 1 >= e) return INCOMPLETE;
         if (b[i + 1] !== LF) return this.malformed('malformed header line');
+        if (raw) this.head = b.toString('latin1', hs, i);
         return i + 2;
       }
       if (c0 === SP || c0 === HT) return this.malformed('obsolete header line folding');
@@ -432,6 +448,8 @@ export class Http1ResponseParser {
       } else if (nameLen === 10 && c1 === 99 && eqLower(b, ns, CONNECTION)) {
         if (hasToken(b, vs, ve, CLOSE, false)) this.connClose = true;
         if (hasToken(b, vs, ve, KEEP_ALIVE, false)) this.connKeepAlive = true;
+      } else if (raw && nameLen === 10 && c1 === 115 && eqLower(b, ns, SET_COOKIE)) {
+        this.setCookie = true;
       }
       if (headers !== undefined) {
         const name = b.toString('latin1', ns, ns + nameLen).toLowerCase();

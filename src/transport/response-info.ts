@@ -36,15 +36,23 @@ export interface ResponseInfo {
    * `connect ECONNREFUSED 127.0.0.1:9` for `ECONNREFUSED` (see errorDetail); '' when `error` says it all.
    */
   detail: string;
-  /** response headers, only when the connection was opened with `keepHeaders`. */
+  /** response headers, only when the connection was opened with `keepHeaders` (see `head` for `'raw'`). */
   headers: Record<string, string> | undefined;
+  /**
+   * with `keepHeaders: 'raw'`, the header lines as received (latin1, CRLF-ended, no status line) when
+   * the connection keeps them unparsed (the lean HTTP/1.1 client; parseHeaderLines reads them), else
+   * ''; a connection that parses anyway fills `headers` instead.
+   */
+  head: string;
+  /** setCookie tells whether the kept headers (`headers` or `head`) hold a Set-Cookie. */
+  setCookie: boolean;
   /** response body, only when the request asked for it with `keepBody`. */
   body: Buffer | undefined;
 }
 
 /** newResponseInfo returns a blank ResponseInfo for a connection to reuse. */
 export function newResponseInfo(): ResponseInfo {
-  return { kind: 'ok', status: 0, bytesIn: 0, bodyBytes: 0, bytesOut: 0, sentAt: 0, firstByteAt: 0, endAt: 0, connectMs: -1, timeoutLateMs: 0, error: '', detail: '', headers: undefined, body: undefined };
+  return { kind: 'ok', status: 0, bytesIn: 0, bodyBytes: 0, bytesOut: 0, sentAt: 0, firstByteAt: 0, endAt: 0, connectMs: -1, timeoutLateMs: 0, error: '', detail: '', headers: undefined, head: '', setCookie: false, body: undefined };
 }
 
 /** resetResponseInfo clears a connection's reused ResponseInfo for a new request of `bytesOut` bytes. */
@@ -62,6 +70,8 @@ export function resetResponseInfo(info: ResponseInfo, bytesOut: number): void {
   info.error = '';
   info.detail = '';
   info.headers = undefined;
+  info.head = '';
+  info.setCookie = false;
   info.body = undefined;
 }
 

@@ -79,6 +79,7 @@ class UndiciExchange implements Dispatcher.DispatchHandler {
         h[name] = had === undefined ? value : `${had}, ${value}`;
       }
       info.headers = h;
+      info.setCookie = h['set-cookie'] !== undefined;
     }
     return true;
   }
@@ -144,7 +145,7 @@ export class UndiciConnection implements HttpConnection {
       throw new GauntletError('GAUNTLET_CONFIG_INVALID', `unsupported protocol ${origin.protocol}`, { hint: 'use an http:// or https:// URL' });
     }
     this.origin = new URL(origin.origin);
-    this.keepHeaders = options.keepHeaders === true;
+    this.keepHeaders = options.keepHeaders === true || options.keepHeaders === 'raw';
     const h2 = options.http2 === true;
     this.clientOptions = {
       pipelining: 1,

@@ -1,4 +1,5 @@
 import type { OutcomeKind } from '../../core/failure-kinds.js';
+import { parseHeaderLines } from '../../transport/header-lines.js';
 
 /** ResponseTimings are one request's phases in milliseconds (k6's `res.timings`). */
 export interface ResponseTimings {
@@ -31,9 +32,12 @@ export class HttpResponse {
   readonly error: string;
   readonly body: Buffer;
   readonly timings: ResponseTimings;
-  private readonly headerMap: Record<string, string> | undefined;
+  private headerMap: Record<string, string> | undefined;
+  /** head: the header lines as received, parsed into headerMap on first read ('' when headers came parsed, or none). */
+  private readonly head: string;
 
-  constructor(init: { url: string; method: string; name: string | undefined; status: number; kind: OutcomeKind; error: string; body: Buffer | undefined; headers: Record<string, string> | undefined; timings: ResponseTimings }) {
+  /** `head` is the connection's raw header lines (ResponseInfo.head), parsed only if `headers` is read. */
+  constructor(init: { url: string; method: string; name: string | undefined; status: number; kind: OutcomeKind; error: string; body: Buffer | undefined; headers: Record<string, string> | undefined; head?: string; timings: ResponseTimings }) {
     this.url = init.url;
     this.method = init.method;
     this.name = init.name;
@@ -42,6 +46,7 @@ export class HttpResponse {
     this.error = init.error;
     this.body = init.body ?? EMPTY;
     this.headerMap = init.headers;
+    this.head = init.head ?? '';
     this.timings = init.timings;
   }
 
@@ -52,7 +57,7 @@ export class HttpResponse {
 
   /** headers maps lower-case header names to values (repeated headers joined with ", "). */
   get headers(): Record<string, string> {
-    return this.headerMap ?? {};
+    return (this.headerMap ??= this.head === '' ? {} : parseHeaderLines(this.head));
   }
 
   /** text decodes the body as UTF-8. */

@@ -1,6 +1,7 @@
 import type { OutcomeKind } from '../../core/failure-kinds.js';
 import { prepareRequest, type PreparedRequest } from '../../transport/prepared-request.js';
 import type { ResponseInfo } from '../../transport/response-info.js';
+import { parseHeaderLines } from '../../transport/header-lines.js';
 import { CookieJar, splitSetCookie } from './cookie-jar.js';
 import { tagValue, type HttpMetrics } from '../../metrics/http-metrics.js';
 import { HttpResponse } from './http-response.js';
@@ -55,6 +56,7 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 /** DEFAULT_SCRIPT_TIMEOUT_MS is this.http's per-request timeout when neither --timeout nor the config sets one. */
 export const DEFAULT_SCRIPT_TIMEOUT_MS = 30_000;
 
+const NO_OPTIONS: RequestOptions = Object.freeze({});
 const ABORTED_TIMINGS = { duration: 0, service: 0, connecting: 0, waiting: 0, receiving: 0 };
 const CACHE_MAX = 1000;
 const PREPARED_MAX = 64;
@@ -91,6 +93,8 @@ export class HttpSession {
   private readonly connections: number;
   private readonly origins = new Map<string, OriginConnections>();
   private readonly prepared = new Map<string, PreparedRequest>();
+  /** last is the request prepared last, reused without building a key while method, URL, timeout and cookie stay. */
+  private last: { method: string; url: Resolved; timeoutMs: number; cookie: string | undefined; req: PreparedRequest } | undefined;
   private aborted = false;
 
   constructor(options: HttpSessionOptions, metrics: HttpMetrics | undefined) {
@@ -140,24 +144,26 @@ export class HttpSession {
    * to the last response. It never rejects for a network failure: see HttpResponse. A malformed
    * request (a header with a line break, a relative path without a target) throws.
    */
-  async request(method: string, path: string, options: RequestOptions = {}): Promise<HttpResponse> {
-    let url = this.resolve(path, options.query);
-    let m = method.toUpperCase();
-    let body = encodeBody(options);
-    let res = await this.send(m, url, options, body);
-    const max = options.redirects ?? this.maxRedirects;
-    const wanted = options.expect?.status;
-    for (let hop = 0; hop < max && REDIRECTS.has(res.status) && !expects(wanted, res.status); hop++) {
-      const loc = res.headers['location'];
-      if (loc === undefined) break;
-      url = resolved(new URL(loc, url.url));
-      if (res.status === 303 || ((res.status === 301 || res.status === 302) && m === 'POST')) {
-        m = m === 'HEAD' ? 'HEAD' : 'GET';
-        body = undefined;
-      }
-      res = await this.send(m, url, options, body);
+  request(method: string, path: string, options: RequestOptions = NO_OPTIONS): Promise<HttpResponse> {
+    // Not an async function: one promise per request, settled from the connection's callback.
+    let url: Resolved;
+    let body: Body;
+    let m: string;
+    try {
+      url = this.resolve(path, options.query);
+      m = method.toUpperCase();
+      body = encodeBody(options);
+    } catch (err) {
+      return Promise.reject(err as Error);
     }
-    return res;
+    return new Promise<HttpResponse>((resolve, reject) => {
+      const max = options.redirects ?? this.maxRedirects;
+      const wanted = options.expect?.status;
+      this.send(m, url, options, body, (res) => {
+        if (max > 0 && REDIRECTS.has(res.status) && !expects(wanted, res.status)) this.follow(res, m, url, options, body, max, wanted, resolve, reject);
+        else resolve(res);
+      });
+    });
   }
 
   /** abort ends in-flight requests at once; later requests return `aborted` without touching the network. */
@@ -195,7 +201,7 @@ export class HttpSession {
   private connectionsTo(url: Resolved): OriginConnections {
     let o = this.origins.get(url.origin);
     if (o === undefined) {
-      o = new OriginConnections(new URL(url.origin), { insecure: this.insecure, keepHeaders: true }, this.connections);
+      o = new OriginConnections(new URL(url.origin), { insecure: this.insecure, keepHeaders: 'raw' }, this.connections);
       this.origins.set(url.origin, o);
     }
     return o;
@@ -205,42 +211,78 @@ export class HttpSession {
   private prepare(method: string, url: Resolved, options: RequestOptions, body: Body, cookie: string | undefined): PreparedRequest {
     const timeoutMs = options.timeout ?? this.timeoutMs;
     const reusable = body === undefined && options.headers === undefined;
-    const key = reusable ? `${method} ${url.href} ${timeoutMs} ${cookie ?? ''}` : '';
-    if (reusable) {
-      const hit = this.prepared.get(key);
-      if (hit !== undefined) return hit;
+    if (!reusable) return this.build(method, url, options, body, cookie, timeoutMs);
+    const last = this.last;
+    if (last !== undefined && last.url === url && last.method === method && last.timeoutMs === timeoutMs && last.cookie === cookie) return last.req;
+    const key = `${method} ${url.href} ${timeoutMs} ${cookie ?? ''}`;
+    let req = this.prepared.get(key);
+    if (req === undefined) {
+      req = this.build(method, url, options, body, cookie, timeoutMs);
+      if (this.prepared.size >= PREPARED_MAX) this.prepared.clear();
+      this.prepared.set(key, req);
     }
+    this.last = { method, url, timeoutMs, cookie, req };
+    return req;
+  }
+
+  /** build makes the request's wire bytes (default headers, content type, cookie, per-request headers). */
+  private build(method: string, url: Resolved, options: RequestOptions, body: Body, cookie: string | undefined, timeoutMs: number): PreparedRequest {
     const headers: Record<string, string> = { ...this.defaultHeaders };
     if (body?.type !== undefined) headers['content-type'] = body.type;
     if (cookie !== undefined) headers['cookie'] = cookie;
     if (options.headers !== undefined) for (const k in options.headers) headers[k.toLowerCase()] = options.headers[k]!;
-    const req = prepareRequest({ url: url.url, method, headers, ...(body === undefined ? {} : { body: body.data }), timeoutMs, keepBody: method !== 'HEAD' });
-    if (reusable) {
-      if (this.prepared.size >= PREPARED_MAX) this.prepared.clear();
-      this.prepared.set(key, req);
-    }
-    return req;
+    return prepareRequest({ url: url.url, method, headers, ...(body === undefined ? {} : { body: body.data }), timeoutMs, keepBody: method !== 'HEAD' });
   }
 
-  private send(method: string, url: Resolved, options: RequestOptions, body: Body): Promise<HttpResponse> {
-    if (this.aborted) return Promise.resolve(new HttpResponse({ url: url.href, method, name: options.name, status: 0, kind: 'aborted', error: 'aborted', body: undefined, headers: undefined, timings: ABORTED_TIMINGS }));
+  /** follow follows redirects from `first` (each hop its own recorded request) and settles with the last response. */
+  private follow(first: HttpResponse, method: string, from: Resolved, options: RequestOptions, firstBody: Body, max: number, wanted: number | readonly number[] | undefined, resolve: (r: HttpResponse) => void, reject: (e: unknown) => void): void {
+    let m = method;
+    let url = from;
+    let body = firstBody;
+    let hop = 0;
+    const step = (res: HttpResponse): void => {
+      if (hop >= max || !REDIRECTS.has(res.status) || expects(wanted, res.status)) return resolve(res);
+      const loc = res.headers['location'];
+      if (loc === undefined) return resolve(res);
+      hop++;
+      try {
+        url = resolved(new URL(loc, url.url));
+        if (res.status === 303 || ((res.status === 301 || res.status === 302) && m === 'POST')) {
+          m = m === 'HEAD' ? 'HEAD' : 'GET';
+          body = undefined;
+        }
+        this.send(m, url, options, body, step);
+      } catch (err) {
+        reject(err);
+      }
+    };
+    step(first);
+  }
+
+  /** send sends one request and calls `done` with its response (from a later event). */
+  private send(method: string, url: Resolved, options: RequestOptions, body: Body, done: (res: HttpResponse) => void): void {
+    if (this.aborted) {
+      const res = new HttpResponse({ url: url.href, method, name: options.name, status: 0, kind: 'aborted', error: 'aborted', body: undefined, headers: undefined, timings: ABORTED_TIMINGS });
+      queueMicrotask(() => done(res));
+      return;
+    }
     const cookie = this.cookies.size > 0 ? this.cookies.header(url.hostname, url.pathname, url.secure) : undefined;
     const req = this.prepare(method, url, options, body, cookie);
     const conns = this.connectionsTo(url);
     const queueDelay = this.queueDelayMs;
     this.queueDelayMs = 0;
-    return new Promise<HttpResponse>((resolve) => {
-      const startAt = now();
-      conns.send(req, (info) => resolve(this.finish(info, url, method, options, startAt, queueDelay)));
-    });
+    const startAt = now();
+    conns.send(req, (info) => done(this.finish(info, url, method, options, startAt, queueDelay)));
   }
 
   /** finish reads the connection's reused ResponseInfo (synchronously), stores cookies, judges and records. */
   private finish(info: ResponseInfo, url: Resolved, method: string, options: RequestOptions, startAt: number, queueDelay: number): HttpResponse {
     let kind: OutcomeKind = info.kind;
     const status = info.status;
-    const headers = info.headers;
-    if (headers !== undefined) {
+    // Headers stay unparsed (info.head) unless the jar needs them or the script reads them.
+    let headers = info.headers;
+    if (info.setCookie) {
+      headers ??= parseHeaderLines(info.head);
       const set = headers['set-cookie'];
       if (set !== undefined) for (const c of splitSetCookie(set)) this.cookies.setCookie(c, url.hostname, url.pathname);
     }
@@ -255,7 +297,7 @@ export class HttpSession {
     if (this.metrics !== undefined && !(kind === 'aborted' && this.aborted)) {
       this.metrics.record(kind, info, startAt - queueDelay, startAt, options.name === undefined ? undefined : this.metrics.tagged('name', tagValue(options.name), true));
     }
-    return new HttpResponse({ url: url.href, method, name: options.name, status, kind, error: info.error, body: info.body, headers, timings: { duration, service, connecting: info.connectMs < 0 ? 0 : info.connectMs, waiting, receiving } });
+    return new HttpResponse({ url: url.href, method, name: options.name, status, kind, error: info.error, body: info.body, headers, head: info.head, timings: { duration, service, connecting: info.connectMs < 0 ? 0 : info.connectMs, waiting, receiving } });
   }
 }
 

@@ -14,7 +14,7 @@ import { isTestCaseClass, type TestCaseClass } from './test-case.js';
 export async function resolveTestClasses(spec: ScriptScenarioSpec, gauntletEntry?: string): Promise<TestCaseClass[]> {
   const bundle = spec.code !== undefined ? writeBundle(spec.code, gauntletEntry) : { file: spec.bundlePath, hash: spec.bundleHash };
   if (bundle.file === undefined) throw new GauntletError('GAUNTLET_SCRIPT_INVALID', 'the plan carries neither the script nor a bundle written on this machine', { hint: 'prepare the run with prepareScriptRun' });
-  const ns = await importBundle(bundle.file, bundle.file, bundle.hash);
+  const ns = await importBundle(bundle.file, bundle.file, bundle.hash, gauntletEntry);
   return spec.tests.map((t) => {
     const mod = ns[`m${t.module}`] as Record<string, unknown> | undefined;
     const value = mod?.[t.exportName];

@@ -1,7 +1,12 @@
-import WebSocket, { type RawData } from 'ws';
+import type WebSocket from 'ws';
+import type { RawData } from 'ws';
+import { lazyRequire } from '../../core/lazy-require.js';
 import { metricKey, TIME_SCALE, type Counter, type MetricsRegistry, type Trend } from '../../metrics/registry.js';
 import { tagValue } from '../../metrics/http-metrics.js';
 import { classifyError } from '../../transport/classify-error.js';
+
+/** ws loads on the first WebSocket a script opens (lazyRequire): an HTTP-only run never parses it, in the main thread or a worker. */
+const ws = lazyRequire<typeof WebSocket>('ws');
 
 /** WsOptions shape `this.ws(url, options)`. */
 export interface WsOptions {
@@ -145,7 +150,7 @@ export class WsSession {
     const started = performance.now();
     const sets = metrics?.sets(options.name) ?? [];
     return new Promise<WsSession>((resolve, reject) => {
-      const socket = new WebSocket(url, options.protocols, { headers: options.headers, handshakeTimeout: options.connectTimeout ?? 10_000 });
+      const socket = new (ws())(url, options.protocols, { headers: options.headers, handshakeTimeout: options.connectTimeout ?? 10_000 });
       const fail = (err: Error, kind: string = wsFailureKind(err)) => {
         metrics?.failed(sets, kind);
         socket.removeAllListeners();
