@@ -106,7 +106,13 @@ export class OutputFile extends CheckedOutput {
   write(text: string): boolean {
     if (this.fd === undefined) return this.failure === undefined;
     if (text.length === 0) return true;
-    const buf = Buffer.from(text);
+    return this.writeBytes(Buffer.from(text));
+  }
+
+  /** writeBytes is `write` of bytes (whole rows, UTF-8); they are written before it returns, so the caller may reuse them. */
+  writeBytes(buf: Uint8Array): boolean {
+    if (this.fd === undefined) return this.failure === undefined;
+    if (buf.length === 0) return true;
     let off = 0;
     try {
       while (off < buf.length) off += writeSync(this.fd, buf, off);

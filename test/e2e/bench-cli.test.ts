@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -63,6 +63,27 @@ test('SIGINT stops the run, prints the summary, leaves a whole CSV and exits 130
   assert.ok(lines.length > 10);
   for (const l of lines.slice(1)) assert.equal(l.split(',').length, 7, `row '${l}'`);
   const n = Number(/^Test of (\d+) requests/m.exec(r.stdout)![1]);
+  assert.equal(lines.length - 1, n, 'one CSV row per request counted in the summary');
+});
+
+test('SIGTERM after several full batches of rows: the CSV holds one whole row per request counted, exit 130', async () => {
+  const csv = join(dir, 'term.csv');
+  const { child, wait } = spawnCli(['bench', target.url, '-c', '20', '-d', '60s', '-w', '1', '--csv', csv, '-q']);
+  // Several batches (4096 rows each, ~40 bytes a row) written before the stop, one in the making.
+  const deadline = Date.now() + 30_000;
+  while ((statSync(csv, { throwIfNoEntry: false })?.size ?? 0) < 3 * 4096 * 30) {
+    assert.ok(Date.now() < deadline, 'the CSV did not grow to three batches in 30 s');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  child.kill('SIGTERM');
+  const r = await wait;
+  assert.equal(r.code, 130, r.stderr);
+  const text = readFileSync(csv, 'utf8');
+  assert.ok(text.endsWith('\n'));
+  const lines = text.trimEnd().split('\n');
+  for (const l of lines.slice(1)) assert.match(l, /^\d+\.\d{6},\d+\.\d{6},\d+,\d+\.\d{6},\d+,[a-z]*,0$/, `row '${l}'`);
+  const n = Number(/^Test of (\d+) requests/m.exec(r.stdout)![1]);
+  assert.ok(n > 3 * 4096, `${n} requests`);
   assert.equal(lines.length - 1, n, 'one CSV row per request counted in the summary');
 });
 
