@@ -73,8 +73,10 @@ describe('nginx in front of a server', { timeout: 180_000 }, () => {
       assert.equal(dead.proxy?.processes, 2, 'nginx (master and worker) lives on');
       const later = await requestBehaviour(server.url, '/plain', 5000);
       assert.ok(later.kind === 'response' && later.status === 502, shown(later));
-      assert.match(server.logs(), /^nginx: .*upstream prematurely closed connection/m);
-      assert.match(server.logs(), /^nginx: .*connect\(\) failed \(111: Connection refused\)/m);
+      // nginx's error log reaches us through a pipe: wait for its lines, do not race them.
+      const logs = await pollUntil(async () => server.logs(), (l) => /connect\(\) failed/.test(l), 10_000);
+      assert.match(logs, /^nginx: .*upstream prematurely closed connection/m);
+      assert.match(logs, /^nginx: .*connect\(\) failed \(111: Connection refused\)/m);
     } finally {
       const report = await server.stop();
       assert.equal(report.alreadyExited, true, 'the server had crashed');
