@@ -53,7 +53,7 @@ function monoNow(): number {
 
 /**
  * PreciseClock is the system clock (performance.now(), Node's timers, setImmediate) whose precise
- * timers (`setTimer(fn, ms, true)`, ms >= PRECISE_MIN_MS) fire within ~0.1 ms of their time instead
+ * timers (`setTimer(fn, ms, true)`, ms >= PRECISE_MIN_MS) fire within a few tenths of a millisecond of their time instead
  * of Node's 0–2 ms: a helper thread sleeps until the earliest one is due and wakes this thread's
  * event loop with a message. This thread still sleeps in its event loop meanwhile, so its event-loop
  * utilization stays a true measure of its load (a busy-wait would read as load). Used by a worker

@@ -20,7 +20,7 @@ const init = workerData as WorkerInit;
 const { plan, segment, workerIndex } = init;
 /**
  * An open model's arrival schedule and the lateness probe ask for precise timers: a PreciseClock (a
- * helper thread) serves them within ~0.1 ms where Node's timers fire 0–2 ms late. A closed model has
+ * helper thread) serves them within a few tenths of a millisecond where Node's timers fire 0–2 ms late. A closed model has
  * no schedule to keep and runs on Node's timers alone (no helper thread).
  */
 const preciseClock = plan.parts.some((part) => part.executor.kind === 'open') ? new PreciseClock() : undefined;
