@@ -1,4 +1,5 @@
 import { usageError } from '../core/errors.js';
+import { mulberry32 } from '../core/seeded-random.js';
 
 /** WorkerSlot says which of `count` workers (or users) a picker is for; index is 0-based. */
 export interface WorkerSlot {
@@ -32,17 +33,6 @@ function gcd(a: number, b: number): number {
   return a;
 }
 
-/** mulberry32 is a small, fast, well-mixed 32-bit PRNG: the same seed gives the same stream. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * randomPolicy picks behaviours at random in proportion to their weights, from a seeded PRNG:

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { FAILURE_KINDS, failureCode } from '../core/failure-kinds.js';
+import { mulberry32 } from '../core/seeded-random.js';
 import { REQUEST_ROW_FIELDS } from '../metrics/request-log.js';
 import { formatRawRows, RAW_CSV_HEADER, RawCsvEncoder, RawCsvReporter } from './raw-csv.js';
 
@@ -25,17 +26,6 @@ test('six decimals agree with toFixed over many values', () => {
   }
 });
 
-/** mulberry32 is a small seeded generator, so a failing case can be replayed from its seed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ODD_VALUES = [0, -0, NaN, Infinity, -Infinity, Number.MAX_VALUE, -Number.MAX_VALUE, Number.MIN_VALUE, -Number.MIN_VALUE, 5e-7, -5e-7, 4.9999999e-7, 5.0000001e-7, -1.5e-6, 2.5e-6, -2.5e-6, 0.9999995, 999_999_999.9999995, 1e9, -1e9, 1e9 - 1e-6, 9e9, 1e15, 1e16, 2 ** 53, 1e21, -1e21, 1e300, 2 ** 31 - 1, 2 ** 31, -(2 ** 31), 2 ** 32, 0.1, 1.5, -1, 123.456];
 

@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test';
 import { resolveBenchPlan } from '../../src/api/bench.js';
 import { startRun } from '../../src/api/start-run.js';
 import { GauntletError } from '../../src/core/errors.js';
+import { mulberry32 } from '../../src/core/seeded-random.js';
 import { parseRunResult } from '../../src/report/json-result.js';
 import { renderTextSummary } from '../../src/report/text-summary.js';
 import { renderTimeseriesCsv } from '../../src/report/timeseries-csv.js';
@@ -40,16 +41,6 @@ before(async () => {
 });
 after(() => target.close());
 
-/** mulberry32 is a small seeded generator: the same 300 mutations on every run. */
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** paths lists every field of a JSON value (as key lists), the root's format and version excepted. */
 function paths(v: Json, at: (string | number)[] = []): (string | number)[][] {
