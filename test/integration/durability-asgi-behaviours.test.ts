@@ -118,7 +118,8 @@ describe('known ASGI server behaviours', { timeout: 180_000 }, () => {
       const crash = await requestBehaviour(server.url, '/crash', 3000);
       assert.ok(ended(crash), shown(crash));
       const sample = await pollUntil(() => server.sample(), (s) => s.restarts >= 1 && s.processes === 3, 8000);
-      assert.equal(sample.restarts, 1, JSON.stringify(sample));
+      // At least the crashed worker was re-forked (CI once saw 2 restarts: the arbiter may replace another).
+      assert.ok(sample.restarts >= 1, JSON.stringify(sample));
       assert.equal(sample.processes, 3, JSON.stringify(sample));
       for (let i = 0; i < 4; i++) {
         const o = await requestBehaviour(server.url, '/plain', 3000);

@@ -20,12 +20,15 @@ const available = async (t: Parameters<typeof skipOrFail>[0], spec: string): Pro
 };
 
 describe('outages, causes and unexpected results', { timeout: 120_000 }, () => {
-  it('crash: node-http reads `Failed; died`, node-cluster:workers=2 `Failed; recovers …ms`', { timeout: 60_000 }, async () => {
-    const m = await resolveMultiTest({ servers: ['node-http', 'node-cluster:workers=2'], tests: ['crash'], iterations: 200, cellTimeLimit: '30s', seed: 14 });
+  it('crash: node-http reads `Failed; died`, node-cluster:workers=1 `Failed; recovers …ms`', { timeout: 60_000 }, async () => {
+    // One worker: each crash leaves none, so node:cluster's primary refuses until the re-fork
+    // listens (a deterministic outage). With two, a crash sometimes cost only a few 10 s timeouts
+    // (a connection handed to the dying worker) and the cell read `f%: 1.89` in CI.
+    const m = await resolveMultiTest({ servers: ['node-http', 'node-cluster:workers=1'], tests: ['crash'], iterations: 200, cellTimeLimit: '30s', seed: 14 });
     const pids: number[] = [];
     const matrix = await startMultiTest(m, { graceMs: 1000, onServer: (s) => pids.push(s.pid) }).done;
     const died = cellOf(matrix, 'node-http', 'crash')!;
-    const back = cellOf(matrix, 'node-cluster:workers=2', 'crash')!;
+    const back = cellOf(matrix, 'node-cluster:workers=1', 'crash')!;
     const shown = (c: typeof died): string => JSON.stringify({ ...c, result: undefined, figures: { ...c.figures, serverStats: undefined, unexpectedList: undefined } });
     assert.equal(cellText(died), 'Failed; died', shown(died));
     assert.match(cellText(back), /^Failed; recovers (\d+ms|\d+\.\ds)$/, shown(back));
