@@ -53,8 +53,8 @@ function monoNow(): number {
 
 /**
  * PreciseClock is the system clock (performance.now(), Node's timers, setImmediate) whose precise
- * timers (`setTimer(fn, ms, true)`, ms >= PRECISE_MIN_MS) fire within a few tenths of a millisecond of their time instead
- * of Node's 0–2 ms: a helper thread sleeps until the earliest one is due and wakes this thread's
+ * timers (`setTimer(fn, ms, true)`, ms >= PRECISE_MIN_MS) fire within a few tenths of a millisecond
+ * of their time instead of Node's 0–2 ms: a helper thread sleeps until the earliest one is due and wakes this thread's
  * event loop with a message. This thread still sleeps in its event loop meanwhile, so its event-loop
  * utilization stays a true measure of its load (a busy-wait would read as load). Used by a worker
  * thread for its open-model arrival schedule and its lateness probe: what a generator's own
@@ -134,7 +134,8 @@ export class PreciseClock implements Clock {
     if (this.closed) return;
     this.closed = true;
     const now = this.now();
-    for (const t of this.heap.splice(0)) if (!t.cancelled) systemClock.setTimer(t.fn, t.at - now);
+    // Each still answers to its cancel function (which marks it cancelled).
+    for (const t of this.heap.splice(0)) systemClock.setTimer(() => t.cancelled || t.fn(), t.at - now);
   }
 
   /** fire runs every precise timer due by now, in time order, then arms the thread for the next. */
