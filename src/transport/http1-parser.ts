@@ -1,3 +1,4 @@
+import { parseHeaderLines } from './header-lines.js';
 /**
  * Http1ResponseParser is the incremental HTTP/1.1 response parser of the lean transport: it reads
  * Buffers in place (never turning a chunk into a string), accepts a response split across any chunk
@@ -90,12 +91,10 @@ export class Http1ResponseParser {
   done = false;
   /** error says why `execute` returned -1. */
   error = '';
-  /** headers of the final response (lower-cased names), when the parser keeps headers (`true`). */
-  headers: Record<string, string> | undefined = undefined;
   /**
    * head holds the final response's header lines as they came (latin1, each ending in CRLF, no
-   * status line) when the parser keeps them raw (`'raw'`): one string per response instead of an
-   * object and two strings per header; parseHeaderLines builds the record when someone reads it.
+   * status line) when the parser keeps headers: one string per response instead of an object and two
+   * strings per header; parseHeaderLines builds the record when someone reads it.
    */
   head = '';
   /** setCookie tells whether the raw head holds a Set-Cookie line (so a cookie jar knows to parse). */
@@ -121,8 +120,13 @@ export class Http1ResponseParser {
   private connClose = false;
   private connKeepAlive = false;
 
-  /** keepHeaders: `true` parses the headers into `headers`, `'raw'` keeps their lines in `head`. */
+  /** keepHeaders (`true` or `'raw'`) keeps the header lines in `head`; `true` also offers them parsed (`headers`). */
   constructor(private readonly keepHeaders: boolean | 'raw') {}
+
+  /** headers of the final response (lower-cased names), parsed from `head` on each read, when the parser keeps headers (`true`). */
+  get headers(): Record<string, string> | undefined {
+    return this.keepHeaders === true && this.done ? parseHeaderLines(this.head) : undefined;
+  }
 
   /** begin resets the parser for the response to a new request. */
   begin(isHead: boolean, keepBody: boolean): void {
@@ -135,7 +139,6 @@ export class Http1ResponseParser {
     this.bodyBytes = 0;
     this.done = false;
     this.error = '';
-    this.headers = undefined;
     this.head = '';
     this.setCookie = false;
     this.body = undefined;
@@ -393,9 +396,7 @@ export class Http1ResponseParser {
     this.chunked = false;
     this.connClose = false;
     this.connKeepAlive = false;
-    const headers: Record<string, string> | undefined = this.keepHeaders === true ? {} : undefined;
-    this.headers = headers;
-    const raw = this.keepHeaders === 'raw';
+    const raw = this.keepHeaders !== false;
     const hs = i;
     this.setCookie = false;
 
@@ -450,12 +451,6 @@ export class Http1ResponseParser {
         if (hasToken(b, vs, ve, KEEP_ALIVE, false)) this.connKeepAlive = true;
       } else if (raw && nameLen === 10 && c1 === 115 && eqLower(b, ns, SET_COOKIE)) {
         this.setCookie = true;
-      }
-      if (headers !== undefined) {
-        const name = b.toString('latin1', ns, ns + nameLen).toLowerCase();
-        const value = b.toString('latin1', vs, ve);
-        const had = headers[name];
-        headers[name] = had === undefined ? value : `${had}, ${value}`;
       }
     }
   }
