@@ -10,8 +10,6 @@ import { DeadlineTimer } from './deadline-timer.js';
 import { destroyUnheard, IDEMPOTENT, sharedReadBuffer } from './raw-socket.js';
 import { misuseResponse, newResponseInfo, resetResponseInfo, type ResponseInfo } from './response-info.js';
 
-function noop(): void {}
-
 
 /**
  * Http1Connection is the lean HTTP/1.1 client for `http:` URLs, the hot path of `gauntlet bench`: one
@@ -38,10 +36,6 @@ export class Http1Connection implements HttpConnection {
   private readonly timer = new DeadlineTimer(() => this.cb !== null, (late) => this.onTimeout(late));
   private closed = false;
   private reused = false;
-  /** seq numbers the requests; the socket's write queue holds the seq of each pending write. */
-  private seq = 0;
-  private writes: number[] = [];
-  private onWritten: (err?: Error | null) => void = noop;
 
   constructor(origin: URL, options: ConnectionOptions = {}) {
     if (origin.protocol !== 'http:') {
@@ -62,7 +56,6 @@ export class Http1Connection implements HttpConnection {
     const now = performance.now();
     const info = this.info;
     resetResponseInfo(info, 0);
-    this.seq++;
     this.cb = cb;
     this.req = req;
     this.parser.begin(req.method === 'HEAD', req.keepBody);
@@ -99,12 +92,6 @@ export class Http1Connection implements HttpConnection {
       });
       return;
     }
-    const writes: number[] = [];
-    this.writes = writes;
-    this.onWritten = (err) => {
-      const seq = writes.shift();
-      if (err == null && s === this.socket && seq === this.seq && this.cb !== null) this.info.bytesOut = this.req!.wire.length;
-    };
     s.on('connect', this.onConnect);
     s.on('end', this.onEnd);
     s.on('error', this.onError);
@@ -122,13 +109,14 @@ export class Http1Connection implements HttpConnection {
   };
 
   /**
-   * send writes a request's bytes. They count as sent (bytesOut) when the socket reports the write
-   * done, i.e. the kernel took every byte, or when a whole answer arrived; a request that is cut off
-   * before that, or whose connection the peer closed before any answer, sent nothing we can prove.
+   * send writes a request's bytes. They count as sent (bytesOut) when a whole answer arrived, or, for
+   * a request that fails, when its socket is let go with nothing left in its write queue (the kernel
+   * took every byte: see dropSocket); a request whose connection the peer closed before any answer
+   * sent nothing we can prove. No write callback: Node then skips a nextTick and its bookkeeping per
+   * write (~1 µs of CPU per request against nginx, 9.4 → 8.5 µs).
    */
   private send(s: net.Socket, wire: Buffer): void {
-    this.writes.push(this.seq);
-    s.write(wire, this.onWritten);
+    s.write(wire);
   }
 
   private readonly onRead = (nread: number): boolean => {
@@ -209,10 +197,15 @@ export class Http1Connection implements HttpConnection {
   }
 
 
-  /** dropSocket forgets the socket and destroys it; its later events no longer reach us. */
+  /**
+   * dropSocket forgets the socket and destroys it; its later events no longer reach us. A request in
+   * flight counts its bytes as sent when the socket's write queue is empty: the kernel took them (a
+   * byte still queued, its own or an earlier request's, proves nothing).
+   */
   private dropSocket(): void {
     const s = this.socket;
     if (s === null) return;
+    if (this.cb !== null && this.info.sentAt !== 0 && s.writableLength === 0) this.info.bytesOut = this.req!.wire.length;
     this.socket = null;
     destroyUnheard(s, this.onConnect, this.onEnd, this.onError, this.onClose);
   }

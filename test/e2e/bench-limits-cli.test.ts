@@ -94,6 +94,24 @@ test('data sent counts what left the socket: nothing proven to a server that nev
   }
 });
 
+test('data sent counts every byte the kernel took of requests that then time out, as the server received them', async () => {
+  let received = 0;
+  // Reads every request, never answers.
+  const server = await rawServer((s) => s.on('data', (d: Buffer) => (received += d.length)));
+  try {
+    const json = join(dir, 'silent.json');
+    const n = 6;
+    const r = await runLimited(4096, ['bench', server.url, '-c', '2', '-n', String(n), '--timeout', '300ms', '--json', json, '-q']);
+    assert.equal(r.code, 0, r.stderr);
+    const c = JSON.parse(readFileSync(json, 'utf8')).metrics.counters as Record<string, number>;
+    assert.equal(c['http_req_failed{kind:timeout}'], n);
+    assert.ok(received > 0);
+    assert.equal(c['data_sent'], received, 'each timed-out request counts the bytes it handed to the kernel');
+  } finally {
+    await server.close();
+  }
+});
+
 test('data sent is 0 to a server that closes every connection on accept', async () => {
   const server = await rawServer((s) => s.destroy());
   try {
