@@ -35,9 +35,24 @@ export interface EncodedTrend {
   data: string;
 }
 
-/** createHistogram builds an empty auto-resizing histogram with 3 significant digits. */
-export function createHistogram(): Histogram {
-  const h = new Int32Histogram(1, 2, 3);
+/**
+ * BucketTrend is a histogram as it crosses a thread of one process: its non-empty buckets as
+ * (value, count) pairs, lowest first, uncompressed. Encoding (deflate + base64, in JavaScript) cost a
+ * worker 0.4–9 ms every interval and the main thread as much to decode, on the CPU the arrivals run
+ * on; the pairs cost a walk of the counts. A machine still gets the portable EncodedTrend.
+ */
+export interface BucketTrend {
+  scale: number;
+  /** pairs: value, count, value, count, ... (each value maps back to its own bucket). */
+  pairs: Float64Array;
+}
+
+/**
+ * createHistogram builds an empty auto-resizing histogram with 3 significant digits, sized for
+ * values up to `highest` when known (growing it value by value resizes its counts again and again).
+ */
+export function createHistogram(highest = 2): Histogram {
+  const h = new Int32Histogram(1, Math.max(2, highest), 3);
   h.autoResize = true;
   return h;
 }
@@ -47,8 +62,38 @@ export function encodeHistogram(h: Histogram, scale: number): EncodedTrend {
   return { scale, data: (h as hdr.JsHistogram).encodeIntoCompressedBase64() };
 }
 
-/** decodeHistogram restores a histogram encoded by encodeHistogram. */
-export function decodeHistogram(e: EncodedTrend): Histogram {
+/**
+ * bucketsOf takes a histogram's non-empty buckets (BucketTrend). The last value is its bucket's
+ * highest, so a histogram rebuilt from the pairs has the same counts, minimum and maximum as one
+ * decoded from encodeHistogram's form.
+ */
+export function bucketsOf(h: Histogram, scale: number): BucketTrend {
+  const js = h as unknown as hdr.JsHistogram;
+  const n = h.totalCount;
+  const out: number[] = [];
+  let seen = 0;
+  // The walk starts at the smallest non-zero value (none: at 0) and stops once every count is seen.
+  const min = h.minNonZeroValue;
+  for (let i = n === 0 ? js.countsArrayLength : js.countsArrayIndex(min <= h.maxValue ? min : 0); i < js.countsArrayLength && seen < n; i++) {
+    const c = js.getCountAtIndex(i);
+    if (c === 0) continue;
+    seen += c;
+    out.push(js.valueFromIndex(i), c);
+  }
+  // Zeros sit below the smallest non-zero value.
+  if (seen < n) out.unshift(0, n - seen);
+  if (out.length > 0) out[out.length - 2] = js.highestEquivalentValue(out[out.length - 2]!);
+  return { scale, pairs: Float64Array.from(out) };
+}
+
+/** decodeHistogram restores a histogram from encodeHistogram's or bucketsOf's form. */
+export function decodeHistogram(e: EncodedTrend | BucketTrend): Histogram {
+  if ('pairs' in e) {
+    const p = e.pairs;
+    const h = createHistogram(p.length > 0 ? p[p.length - 2]! : 2);
+    for (let i = 0; i < p.length; i += 2) h.recordValueWithCount(p[i]!, p[i + 1]!);
+    return h;
+  }
   // The decoder builds a histogram of its own sizing; copy into an auto-resizing one so merges never overflow.
   const decoded = doDecode(decompress(Uint8Array.from(Buffer.from(e.data.trim(), 'base64'))), 32, 0);
   const h = createHistogram();

@@ -1,4 +1,4 @@
-import { createHistogram, encodeHistogram, type EncodedTrend, type Histogram } from './histogram.js';
+import { bucketsOf, createHistogram, type BucketTrend, type EncodedTrend, type Histogram } from './histogram.js';
 import { FailureSampler } from './failure-samples.js';
 
 /** Counter is a plain number to increment on the hot path: `counter.value++`. */
@@ -45,12 +45,13 @@ export class Gauge {
 }
 
 /**
- * MetricsSnapshot is one interval's metrics of one worker: counter deltas, encoded histograms and
- * gauges (absent in results written before gauges existed).
+ * MetricsSnapshot is one interval's metrics of one worker: counter deltas, histograms and gauges
+ * (absent in results written before gauges existed). Histograms are EncodedTrend (portable: JSON,
+ * agents, saved results) unless said otherwise: a worker's snapshot to its runner holds BucketTrend.
  */
-export interface MetricsSnapshot {
+export interface MetricsSnapshot<T extends EncodedTrend | BucketTrend = EncodedTrend> {
   counters: Record<string, number>;
-  trends: Record<string, EncodedTrend>;
+  trends: Record<string, T>;
   gauges?: Record<string, GaugeValue>;
 }
 
@@ -101,17 +102,17 @@ export class MetricsRegistry {
     return g;
   }
 
-  /** snapshot takes the deltas since the previous snapshot and resets them. */
-  snapshot(): MetricsSnapshot {
+  /** snapshot takes the deltas since the previous snapshot and resets them (histograms as their buckets). */
+  snapshot(): MetricsSnapshot<BucketTrend> {
     const counters: Record<string, number> = {};
     for (const [k, c] of this.counters) {
       if (c.value !== 0) counters[k] = c.value;
       c.value = 0;
     }
-    const trends: Record<string, EncodedTrend> = {};
+    const trends: Record<string, BucketTrend> = {};
     for (const [k, t] of this.trends) {
       if (t.histogram.totalCount > 0) {
-        trends[k] = encodeHistogram(t.histogram, t.scale);
+        trends[k] = bucketsOf(t.histogram, t.scale);
         t.histogram.reset();
       }
     }

@@ -6,6 +6,7 @@ import { splitSegment, wholeSegment, type Segment } from '../core/segments.js';
 import { planDurationMs, type Plan } from '../load/plan.js';
 import type { ErrorSample } from '../load/scenario.js';
 import { IntervalMerger } from '../metrics/interval-merger.js';
+import type { BucketTrend } from '../metrics/histogram.js';
 import type { MetricsSnapshot } from '../metrics/registry.js';
 import type { FailureSample } from '../metrics/failure-samples.js';
 import type { RunResult } from '../metrics/run-result.js';
@@ -250,7 +251,7 @@ export class LocalRunner extends EventEmitter<RunEvents> {
     else this.errorSamples.set(s.message, { count: s.count, stack: s.stack });
   }
 
-  private addSnapshot(st: WorkerState, index: number, snap: MetricsSnapshot, final: boolean, endMs: number): void {
+  private addSnapshot(st: WorkerState, index: number, snap: MetricsSnapshot<BucketTrend>, final: boolean, endMs: number): void {
     this.merger.add(index, snap, endMs);
     if (final) st.finished = true;
     else st.lastIndex = index;

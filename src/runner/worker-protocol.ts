@@ -2,6 +2,7 @@ import type { Segment } from '../core/segments.js';
 import type { Plan } from '../load/plan.js';
 import type { ErrorSample } from '../load/scenario.js';
 import type { FailureSample } from '../metrics/failure-samples.js';
+import type { BucketTrend } from '../metrics/histogram.js';
 import type { MetricsSnapshot } from '../metrics/registry.js';
 
 /** WorkerInit is a worker's workerData: its plan and its exact share of it. */
@@ -23,7 +24,7 @@ export type ToWorker =
  */
 export type FromWorker =
   | { readonly type: 'ready' }
-  | { readonly type: 'snapshot'; readonly index: number; readonly snapshot: MetricsSnapshot; readonly final: boolean; readonly endMs: number }
+  | { readonly type: 'snapshot'; readonly index: number; readonly snapshot: MetricsSnapshot<BucketTrend>; readonly final: boolean; readonly endMs: number }
   | { readonly type: 'rows'; readonly rows: Float64Array }
   | { readonly type: 'errors'; readonly samples: ErrorSample[] }
   /** failures: what the worker's failed requests said (sent once, beside the final snapshot). */
