@@ -7,7 +7,7 @@ import type { ConnectionOptions, HttpConnection, ResponseCallback } from './http
 import { Http1ResponseParser } from './http1-parser.js';
 import type { PreparedRequest } from './prepared-request.js';
 import { DeadlineTimer } from './deadline-timer.js';
-import { destroyUnheard, IDEMPOTENT, sharedReadBuffer } from './raw-socket.js';
+import { destroyUnheard, IDEMPOTENT, sharedReadBuffer, writeSoon, type Flushable } from './raw-socket.js';
 import { misuseResponse, newResponseInfo, resetResponseInfo, type ResponseInfo } from './response-info.js';
 
 
@@ -15,7 +15,8 @@ import { misuseResponse, newResponseInfo, resetResponseInfo, type ResponseInfo }
  * Http1Connection is the lean HTTP/1.1 client for `http:` URLs, the hot path of `gauntlet bench`: one
  * raw keep-alive `node:net` socket, one request at a time, connected lazily on the first request and
  * again after the server closed it or a request failed. A request is one `socket.write` of its
- * prepared wire bytes; the response is read into a shared buffer and parsed in place by
+ * prepared wire bytes, on a kept-alive socket at the end of the event loop's turn (writeSoon), with
+ * the other requests made in that turn; the response is read into a shared buffer and parsed in place by
  * Http1ResponseParser, so a request allocates nothing unless it keeps its body or headers.
  *
  * Every request ends in exactly one callback with the connection's reused ResponseInfo, never inside
@@ -24,7 +25,7 @@ import { misuseResponse, newResponseInfo, resetResponseInfo, type ResponseInfo }
  * timer carries the deadline of whatever request is in flight when it fires and is re-armed only
  * then, so no timer is created or moved per request.
  */
-export class Http1Connection implements HttpConnection {
+export class Http1Connection implements HttpConnection, Flushable {
   private readonly host: string;
   private readonly port: number;
   private readonly info: ResponseInfo = newResponseInfo();
@@ -36,6 +37,8 @@ export class Http1Connection implements HttpConnection {
   private readonly timer = new DeadlineTimer(() => this.cb !== null, (late) => this.onTimeout(late));
   private closed = false;
   private reused = false;
+  /** writeDue: the request in flight waits for writeSoon's flush to go out on the kept-alive socket. */
+  private writeDue = false;
 
   constructor(origin: URL, options: ConnectionOptions = {}) {
     if (origin.protocol !== 'http:') {
@@ -65,8 +68,8 @@ export class Http1Connection implements HttpConnection {
     const s = this.socket;
     this.reused = s !== null;
     if (s !== null) {
-      info.sentAt = now;
-      this.send(s, req.wire);
+      this.writeDue = true;
+      writeSoon(this);
     } else {
       this.startAt = now;
       this.connect();
@@ -81,7 +84,18 @@ export class Http1Connection implements HttpConnection {
     if (this.cb !== null) this.fail('aborted', 'connection closed');
   }
 
+  /** flushWrite sends the request waiting for this turn's flush (writeSoon), if it is still in flight on the same socket. */
+  flushWrite(): void {
+    if (!this.writeDue) return;
+    this.writeDue = false;
+    const s = this.socket;
+    if (s === null || this.cb === null) return;
+    this.info.sentAt = performance.now();
+    this.send(s, this.req!.wire);
+  }
+
   private connect(): void {
+    this.writeDue = false;
     let s: net.Socket;
     try {
       s = net.connect({ host: this.host, port: this.port, noDelay: true, onread: { buffer: sharedReadBuffer(), callback: this.onRead } });
@@ -238,6 +252,7 @@ export class Http1Connection implements HttpConnection {
   }
 
   private complete(): void {
+    this.writeDue = false;
     const cb = this.cb!;
     this.cb = null;
     this.req = null;

