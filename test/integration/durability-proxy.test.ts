@@ -98,8 +98,11 @@ describe('nginx in front of a server', { timeout: 180_000 }, () => {
     const mixed = await runCell('nginx>node-http', 'plain:1,crash(timeout=5):1', 6);
     assert.deepEqual(unexpectedOf(mixed.figures), { plain: '2/3', 'crash(timeout=5)': '0/3' });
     assert.equal(mixed.figures.outages?.state, 'died', JSON.stringify(mixed.figures.outages));
+    // Alone, the first crash kills node-http and the later ones are refused: 3/4 unexpected. Under
+    // load a connect can still land in the dying process's backlog and be reset (the crash's own
+    // expectation), so 2/4 happens too (seen once in a full suite); never 0/4 as behind nginx.
     const direct = await runCell('node-http', 'crash(timeout=5):1', 4);
-    assert.deepEqual(unexpectedOf(direct.figures), { 'crash(timeout=5)': '3/4' });
+    assert.match(unexpectedOf(direct.figures)['crash(timeout=5)'] ?? '', /^[23]\/4$/);
     assert.equal(direct.figures.serverStats?.proxy, undefined);
   });
 
