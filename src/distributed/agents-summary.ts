@@ -1,3 +1,4 @@
+import { formatCount } from '../core/units.js';
 import type { RunResult } from '../metrics/run-result.js';
 
 /** AgentLine is one agent as a distributed result lists it in `sections.agents`. */
@@ -33,8 +34,8 @@ export function renderAgents(result: RunResult): string {
   const agents = result.sections?.agents;
   if (agents === undefined || agents.length === 0) return '';
   const lines = agents.map((a) => {
-    const count = a.requests > 0 || a.iterations === undefined ? `${a.requests.toLocaleString('en-US')} requests` : `${a.iterations.toLocaleString('en-US')} iterations`;
-    const why = [...(a.error ? [a.error] : []), ...(a.notRun ? [`not run: ${a.notRun}`] : []), ...(a.notDone !== undefined ? [`${a.notDone.toLocaleString('en-US')} iterations not done`] : [])];
+    const count = a.requests > 0 || a.iterations === undefined ? `${formatCount(a.requests)} requests` : `${formatCount(a.iterations)} iterations`;
+    const why = [...(a.error ? [a.error] : []), ...(a.notRun ? [`not run: ${a.notRun}`] : []), ...(a.notDone !== undefined ? [`${formatCount(a.notDone)} iterations not done`] : [])];
     return `  ${a.id.padEnd(24)} ${a.host}  segment ${a.segment}  ${a.workers} workers  ${a.state}  ${count}${why.length > 0 ? ` (${why.join('; ')})` : ''}`;
   });
   return `Agents:\n${lines.join('\n')}\n`;

@@ -1,3 +1,4 @@
+import { formatCount } from '../core/units.js';
 import type { Segment } from '../core/segments.js';
 import type { Plan } from '../load/plan.js';
 import type { MergedMetrics } from '../metrics/merged-metrics.js';
@@ -100,6 +101,6 @@ function withLosses(result: RunResult, agents: readonly AgentOutcome[]): RunResu
     if (notDone !== undefined && lost.length === 1) line.notDone = notDone;
   }
   const names = lost.map((a) => `${a.agentId} on ${a.host} (${((a.lostAtMs ?? 0) / 1000).toFixed(1)} s into the run, segment ${a.segment.index}/${a.segment.count})`).join(', ');
-  const count = notDone !== undefined ? `; ${notDone.toLocaleString('en-US')} of ${planned!.toLocaleString('en-US')} planned iterations did not run` : '';
+  const count = notDone !== undefined ? `; ${formatCount(notDone)} of ${formatCount(planned!)} planned iterations did not run` : '';
   return { ...result, incomplete: `lost ${lost.length === 1 ? 'agent' : 'agents'} ${names}; the run went on without ${lost.length === 1 ? 'it' : 'them'} (--on-agent-loss continue)${count}. The figures and thresholds cover what ran.` };
 }

@@ -1,10 +1,11 @@
+import { formatCount } from '../../core/units.js';
 import type { GateVerdict } from '../../metrics/regression-gate.js';
 import { NOISE_K, type CompareCell, type CompareRow, type Comparison } from './compare-runs.js';
 
 function fmt(v: number, unit: CompareRow['unit']): string {
   if (Number.isNaN(v)) return '-';
   if (unit === 'pass') return v === 1 ? 'pass' : 'FAIL';
-  if (unit === 'count') return Math.round(v).toLocaleString('en-US');
+  if (unit === 'count') return formatCount(v);
   if (unit === '%') return `${v.toFixed(v !== 0 && Math.abs(v) < 0.1 ? 3 : 2)}%`;
   if (unit === 'ms') return v >= 100 ? `${v.toFixed(0)}ms` : v >= 10 ? `${v.toFixed(1)}ms` : `${v.toFixed(2)}ms`;
   return v.toFixed(1);
