@@ -101,6 +101,9 @@ process.on('exit', (code) => {
   send({ type: 'failed', message: `user code called process.exit(${code}) in worker ${workerIndex}` });
 });
 
+/** BOUNDARY_AFTER_MS puts an interval's snapshot just after the boundary: after an arrival due on it. */
+const BOUNDARY_AFTER_MS = 0.05;
+
 async function main(): Promise<void> {
   let startEpochMs = 0;
   let stopRequested: 'stop' | 'abort' | undefined;
@@ -151,15 +154,21 @@ async function main(): Promise<void> {
   box.executor = executor;
 
   // One snapshot per interval boundary, aligned to the common t0 so every worker's interval k is the same span.
+  // The boundary is a precise timer (where the clock has them) just after it, and the snapshot is
+  // taken after that turn's I/O (defer): an arrival due on the boundary goes out first, and the main
+  // thread merges the snapshot while this worker waits for the next one, not while one is due.
   let cancelTick: (() => void) | undefined;
-  const tick = () => {
+  const snapshotNow = () => {
     requestLog?.flush();
     monitor.sample();
     send({ type: 'snapshot', index: lastIndex, snapshot: metrics.snapshot(), final: false, endMs: (lastIndex + 1) * plan.intervalMs });
     lastIndex++;
-    cancelTick = clock.setTimer(tick, t0 + (lastIndex + 1) * plan.intervalMs - clock.now());
+    armTick();
   };
-  cancelTick = clock.setTimer(tick, t0 + plan.intervalMs - clock.now());
+  const armTick = () => {
+    cancelTick = clock.setTimer(() => (cancelTick = clock.defer(snapshotNow)), t0 + (lastIndex + 1) * plan.intervalMs + BOUNDARY_AFTER_MS - clock.now(), true);
+  };
+  armTick();
   monitor.start();
 
   // A stop that came while waiting for t0 applies now.
@@ -173,7 +182,7 @@ async function main(): Promise<void> {
   }
   // Callbacks user code left due (a timer that throws) run before the final snapshot, so they count.
   await new Promise((r) => setTimeout(r, 1));
-  cancelTick();
+  cancelTick?.();
   sendFinal(lastIndex);
   if (runError !== undefined) failed(runError);
   sendDone();
