@@ -47,6 +47,9 @@ export interface BucketTrend {
   pairs: Float64Array;
 }
 
+/** TrendForm is either form a histogram crosses in: portable (EncodedTrend) or within a process (BucketTrend). */
+export type TrendForm = EncodedTrend | BucketTrend;
+
 /**
  * createHistogram builds an empty auto-resizing histogram with 3 significant digits, sized for
  * values up to `highest` when known (growing it value by value resizes its counts again and again).
@@ -71,23 +74,19 @@ export function bucketsOf(h: Histogram, scale: number): BucketTrend {
   const js = h as unknown as hdr.JsHistogram;
   const n = h.totalCount;
   const out: number[] = [];
-  let seen = 0;
-  // The walk starts at the smallest non-zero value (none: at 0) and stops once every count is seen.
-  const min = h.minNonZeroValue;
-  for (let i = n === 0 ? js.countsArrayLength : js.countsArrayIndex(min <= h.maxValue ? min : 0); i < js.countsArrayLength && seen < n; i++) {
+  // The walk stops once every count is seen (at the top bucket).
+  for (let i = 0, seen = 0; i < js.countsArrayLength && seen < n; i++) {
     const c = js.getCountAtIndex(i);
     if (c === 0) continue;
     seen += c;
     out.push(js.valueFromIndex(i), c);
   }
-  // Zeros sit below the smallest non-zero value.
-  if (seen < n) out.unshift(0, n - seen);
   if (out.length > 0) out[out.length - 2] = js.highestEquivalentValue(out[out.length - 2]!);
   return { scale, pairs: Float64Array.from(out) };
 }
 
 /** decodeHistogram restores a histogram from encodeHistogram's or bucketsOf's form. */
-export function decodeHistogram(e: EncodedTrend | BucketTrend): Histogram {
+export function decodeHistogram(e: TrendForm): Histogram {
   if ('pairs' in e) {
     const p = e.pairs;
     const h = createHistogram(p.length > 0 ? p[p.length - 2]! : 2);

@@ -1,5 +1,5 @@
 import { decodeSnapshot, MergedMetrics } from './merged-metrics.js';
-import type { BucketTrend, EncodedTrend } from './histogram.js';
+import type { TrendForm } from './histogram.js';
 import type { MetricsSnapshot } from './registry.js';
 import type { IntervalRow } from './run-result.js';
 
@@ -30,7 +30,7 @@ export class IntervalMerger {
   }
 
   /** add merges one source's snapshot of interval `index` (ending at `endMs` from the start, for a partial last one). */
-  add(index: number, snapshot: MetricsSnapshot<EncodedTrend | BucketTrend>, endMs: number): void {
+  add(index: number, snapshot: MetricsSnapshot<TrendForm>, endMs: number): void {
     const decoded = decodeSnapshot(snapshot);
     // Gauges are levels: the totals take each merged interval's with keepMax in flush, never a sum over intervals.
     this.totals.addDecoded(decoded, false);

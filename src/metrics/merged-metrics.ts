@@ -1,4 +1,4 @@
-import { createHistogram, decodeHistogram, encodeHistogram, summarizeHistogram, type BucketTrend, type EncodedTrend, type Histogram, type TrendSummary } from './histogram.js';
+import { createHistogram, decodeHistogram, encodeHistogram, summarizeHistogram, type Histogram, type TrendForm, type TrendSummary } from './histogram.js';
 import type { GaugeValue, MetricsSnapshot } from './registry.js';
 
 /** DecodedSnapshot is a snapshot whose histograms were decoded once (to be added to several merges). */
@@ -9,7 +9,7 @@ export interface DecodedSnapshot {
 }
 
 /** decodeSnapshot decodes a snapshot's histograms once. */
-export function decodeSnapshot(s: MetricsSnapshot<EncodedTrend | BucketTrend>): DecodedSnapshot {
+export function decodeSnapshot(s: MetricsSnapshot<TrendForm>): DecodedSnapshot {
   const trends = new Map<string, { scale: number; h: Histogram }>();
   for (const k in s.trends) trends.set(k, { scale: s.trends[k]!.scale, h: decodeHistogram(s.trends[k]!) });
   return { counters: s.counters, trends, gauges: s.gauges ?? {} };
@@ -29,7 +29,7 @@ export class MergedMetrics {
   private readonly histograms = new Map<string, { scale: number; h: Histogram }>();
 
   /** add merges one snapshot (from a worker, an agent, or a saved result). */
-  add(s: MetricsSnapshot<EncodedTrend | BucketTrend>): void {
+  add(s: MetricsSnapshot<TrendForm>): void {
     this.addDecoded(decodeSnapshot(s));
   }
 
@@ -112,7 +112,7 @@ export class MergedMetrics {
   }
 
   /** fromSnapshot rebuilds merged metrics from a snapshot (a saved JSON result). */
-  static fromSnapshot(s: MetricsSnapshot<EncodedTrend | BucketTrend>): MergedMetrics {
+  static fromSnapshot(s: MetricsSnapshot<TrendForm>): MergedMetrics {
     const m = new MergedMetrics();
     m.add(s);
     return m;

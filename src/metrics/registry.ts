@@ -1,4 +1,4 @@
-import { bucketsOf, createHistogram, type BucketTrend, type EncodedTrend, type Histogram } from './histogram.js';
+import { bucketsOf, createHistogram, type BucketTrend, type EncodedTrend, type Histogram, type TrendForm } from './histogram.js';
 import { FailureSampler } from './failure-samples.js';
 
 /** Counter is a plain number to increment on the hot path: `counter.value++`. */
@@ -49,7 +49,7 @@ export class Gauge {
  * (absent in results written before gauges existed). Histograms are EncodedTrend (portable: JSON,
  * agents, saved results) unless said otherwise: a worker's snapshot to its runner holds BucketTrend.
  */
-export interface MetricsSnapshot<T extends EncodedTrend | BucketTrend = EncodedTrend> {
+export interface MetricsSnapshot<T extends TrendForm = EncodedTrend> {
   counters: Record<string, number>;
   trends: Record<string, T>;
   gauges?: Record<string, GaugeValue>;

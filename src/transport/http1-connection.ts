@@ -84,14 +84,15 @@ export class Http1Connection implements HttpConnection, Flushable {
     if (this.cb !== null) this.fail('aborted', 'connection closed');
   }
 
-  /** flushWrite sends the request waiting for this turn's flush (writeSoon), if it is still in flight on the same socket. */
+  /**
+   * flushWrite sends the request waiting for this turn's flush (writeSoon). writeDue is cleared
+   * whenever the request ends or the connection starts again, so a due write has its socket.
+   */
   flushWrite(): void {
     if (!this.writeDue) return;
     this.writeDue = false;
-    const s = this.socket;
-    if (s === null || this.cb === null) return;
     this.info.sentAt = performance.now();
-    this.send(s, this.req!.wire);
+    this.send(this.socket!, this.req!.wire);
   }
 
   private connect(): void {

@@ -1,4 +1,5 @@
 import { parseHeaderLines } from './header-lines.js';
+
 /**
  * Http1ResponseParser is the incremental HTTP/1.1 response parser of the lean transport: it reads
  * Buffers in place (never turning a chunk into a string), accepts a response split across any chunk

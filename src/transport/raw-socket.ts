@@ -22,17 +22,14 @@ export interface Flushable {
   flushWrite(): void;
 }
 
-let writeQueue: Flushable[] = [];
-let spareQueue: Flushable[] = [];
+const writeQueue: Flushable[] = [];
 let flushArmed = false;
 
 function flushWrites(): void {
+  // A write queued meanwhile goes out in this same loop.
+  for (let i = 0; i < writeQueue.length; i++) writeQueue[i]!.flushWrite();
+  writeQueue.length = 0;
   flushArmed = false;
-  const q = writeQueue;
-  writeQueue = spareQueue;
-  for (let i = 0; i < q.length; i++) q[i]!.flushWrite();
-  q.length = 0;
-  spareQueue = q;
 }
 
 /**
