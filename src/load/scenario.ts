@@ -12,8 +12,10 @@ export interface VirtualUser {
    * run performs one iteration and calls `done` exactly once when it is over (never synchronously
    * inside `run` for network work). `scheduledAt` is the intended start, performance.now() ms: in
    * open models the arrival's due time, so latency counts from it (coordinated omission).
+   * `done(false)` says the iteration never began its work (a user sent home while it waited for a
+   * connection at the run's end): it is not counted in `iterations`.
    */
-  run(scheduledAt: number, done: () => void): void;
+  run(scheduledAt: number, done: (began?: boolean) => void): void;
   /** abort ends in-flight work at once (second Ctrl-C, grace over); `done` is still called. */
   abort(): void;
   /** close releases the user when it retires (its connection, a script's userStop). */

@@ -54,7 +54,7 @@ export async function harness(spec: ScriptScenarioSpec, openModel = false): Prom
 
 /** runOnce runs one iteration of a user and resolves when `done` is called. */
 export function runOnce(user: VirtualUser, scheduledAt = performance.now()): Promise<void> {
-  return new Promise((resolve) => user.run(scheduledAt, resolve));
+  return new Promise((resolve) => user.run(scheduledAt, () => resolve()));
 }
 
 /**

@@ -24,6 +24,21 @@ test('bench with users sharing connections: 300 users over 6 connections send ex
   }
 });
 
+test('a run that ends with users in line for a connection counts only the iterations that sent their request', { timeout: 60_000 }, async () => {
+  // 100 users over 2 connections, 20 ms per answer: at the end of the second about 98 users wait in
+  // line. They are sent home without a request; an iteration is one request, so the two counts agree.
+  const target = await startCountingTarget({ delayMs: 20 });
+  try {
+    const r = await startRun(resolveBenchPlan({ url: `${target.url}/`, connections: 100, sharedConnections: 2, duration: '1s', workers: 1 })).done;
+    const sent = r.metrics.counters['http_reqs']!;
+    assert.ok(sent > 0 && sent < 100, `requests ${sent}: far fewer than the users, so users were in line at the end`);
+    assert.equal(target.requests, sent);
+    assert.equal(r.metrics.counters['iterations'], sent);
+  } finally {
+    await target.close();
+  }
+});
+
 test('gauntlet bench -u 2000 -c 20 --think: 2,000 users on 20 sockets; the summary says both; the fd warning counts the sockets', { timeout: 60_000 }, async () => {
   const target = await startCountingTarget();
   try {

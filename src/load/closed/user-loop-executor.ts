@@ -124,12 +124,12 @@ export class UserLoopExecutor implements Executor {
         slot.count++;
         slot.busy = true;
         this.inFlight++;
-        slot.user!.run(clock.now(), () => done(slot));
+        slot.user!.run(clock.now(), (began = true) => done(slot, began));
       };
-      const done = (slot: Slot) => {
+      const done = (slot: Slot, began: boolean) => {
         slot.busy = false;
         this.inFlight--;
-        this.iterations.value++;
+        if (began) this.iterations.value++;
         if (this.inFlight === 0) this.wake?.();
         // A user that will not start another iteration (the step or the run is over, or its count is
         // spent) leaves at once: think time is a gap between iterations, not a wait after the last.

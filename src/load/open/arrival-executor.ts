@@ -155,13 +155,13 @@ export class ArrivalExecutor implements Executor {
   private start(u: VirtualUser, due: number): void {
     this.busy.add(u);
     this.vus.add(1);
-    u.run(due, () => this.done(u));
+    u.run(due, (began = true) => this.done(u, began));
   }
 
-  private done(u: VirtualUser): void {
+  private done(u: VirtualUser, began: boolean): void {
     this.busy.delete(u);
     this.vus.add(-1);
-    this.iterations.value++;
+    if (began) this.iterations.value++;
     if (this.queueHead < this.queue.length) {
       const due = this.queue[this.queueHead++]!;
       this.queued.add(-1);

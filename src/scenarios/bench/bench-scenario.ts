@@ -182,7 +182,7 @@ class PooledBenchUser implements VirtualUser {
   private conn: HttpConnection | undefined;
   private scheduledAt = 0;
   private startedAt = 0;
-  private done: () => void = () => {};
+  private done: (began?: boolean) => void = () => {};
 
   constructor(
     private readonly pool: ConnectionPool,
@@ -193,7 +193,7 @@ class PooledBenchUser implements VirtualUser {
     private readonly now: () => number,
   ) {}
 
-  run(scheduledAt: number, done: () => void): void {
+  run(scheduledAt: number, done: (began?: boolean) => void): void {
     this.scheduledAt = scheduledAt;
     this.done = done;
     const c = this.pool.acquire(this);
@@ -219,14 +219,14 @@ class PooledBenchUser implements VirtualUser {
     this.done();
   };
 
-  /** giveUp ends an iteration that never got a connection (the run ended while it was in line). */
+  /** giveUp ends an iteration that never got a connection (the run ended while it was in line): it never began. */
   giveUp(): void {
-    this.done();
+    this.done(false);
   }
 
   abort(): void {
     if (this.conn !== undefined) this.conn.close();
-    else if (this.pool.leave(this)) this.done();
+    else if (this.pool.leave(this)) this.done(false);
   }
 
   close(): void {}
