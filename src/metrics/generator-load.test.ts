@@ -63,3 +63,25 @@ test('intervalBusy and intervalLate read one merged interval: its busiest worker
   assert.equal(intervalLate(row([0.2], [1, 1, 2])), false);
   assert.equal(intervalBusy({ index: 0, startMs: 0, durationMs: 1000, counters: {}, trends: {} }), false, 'a result without the measure');
 });
+
+test('generatorLoadOf: the saturated verdict and the busy share read a bucket at the 0.9 edge the same way', () => {
+  // 0.8996 shares its histogram bucket (width 512 millionths) with 0.9: p(80), the rule of the
+  // verdict and of --max-generator-load, reads that bucket as 0.9001, so the share must count it
+  // as busy too, or the warning says "saturated" beside a busy share under a fifth.
+  const edge = generatorLoadOf(merged([{ elu: [...Array(79).fill(0.5), ...Array(21).fill(0.8996)] }]))!;
+  assert.ok(edge.elu.p80 >= BUSY_ELU, String(edge.elu.p80));
+  assert.equal(edge.saturated, true);
+  assert.ok(Math.abs(edge.busyShare - 0.21) < 1e-9, String(edge.busyShare));
+  // Just under the edge's bucket, neither reads busy.
+  const under = generatorLoadOf(merged([{ elu: [...Array(79).fill(0.5), ...Array(21).fill(0.899)] }]))!;
+  assert.equal(under.saturated, false);
+  assert.equal(under.busyShare, 0);
+  // Seeded random runs: saturated exactly when the busy share is more than a fifth.
+  let seed = 7;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  for (let run = 0; run < 200; run++) {
+    const elu = Array.from({ length: 5 + Math.floor(rand() * 40) }, () => (rand() < 0.3 ? 0.899 + rand() * 0.002 : rand()));
+    const g = generatorLoadOf(merged([{ elu }]))!;
+    assert.equal(g.saturated, g.busyShare > 0.2, `run ${run}: p80 ${g.elu.p80}, busy share ${g.busyShare}`);
+  }
+});

@@ -155,7 +155,9 @@ export function percentileOf(h: Histogram, scale: number, p: number): number {
 
 /**
  * shareAtOrAbove is the share (0..1) of a histogram's values at or above `bound` (in the metric's
- * unit), to HDR's resolution (a bucket counts by its middle value); 0 for an empty histogram.
+ * unit), to HDR's resolution; 0 for an empty histogram. A bucket counts by its highest equivalent
+ * value, as percentiles read it, so "more than a share s at or above b" and "p(100·(1−s)) ≥ b"
+ * always agree.
  */
 export function shareAtOrAbove(h: Histogram, scale: number, bound: number): number {
   const n = h.totalCount;
@@ -167,7 +169,7 @@ export function shareAtOrAbove(h: Histogram, scale: number, bound: number): numb
     const c = js.getCountAtIndex(i);
     if (c === 0) continue;
     seen += c;
-    if (js.medianEquivalentValue(js.valueFromIndex(i)) / scale >= bound) above += c;
+    if (js.highestEquivalentValue(js.valueFromIndex(i)) / scale >= bound) above += c;
   }
   return above / n;
 }
