@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Plan } from '../load/plan.js';
+import { resolveBenchPlan } from '../scenarios/bench/bench-plan.js';
 import { fdLimitWarning, openFileLimit } from './fd-limit.js';
 
 function closedPlan(users: number): Plan {
@@ -16,4 +17,14 @@ test('fdLimitWarning names -c, the limit and a limit to raise it to', () => {
 test('openFileLimit reads this process limit', () => {
   const n = openFileLimit();
   assert.ok(n === undefined || (Number.isInteger(n) && n > 0));
+});
+
+test('fdLimitWarning counts the sockets bench users hold: one each, one per -p group, or the shared pool', () => {
+  const url = 'http://127.0.0.1:9/';
+  const plan = (o: { connections: number; pipelining?: number; sharedConnections?: number }) => resolveBenchPlan({ url, requests: 1, ...o });
+  assert.match(fdLimitWarning(plan({ connections: 2000 }), 1024) ?? '', /^warning: 2000 connections /);
+  // -c 200 -p 10: 2,000 users in flight on 200 sockets, which fit; -c 2000 -p 10 needs 2,000, not 20,000.
+  assert.equal(fdLimitWarning(plan({ connections: 200, pipelining: 10 }), 1024), undefined);
+  assert.match(fdLimitWarning(plan({ connections: 2000, pipelining: 10 }), 1024) ?? '', /^warning: 2000 connections /);
+  assert.match(fdLimitWarning(plan({ connections: 100000, sharedConnections: 5000 }), 1024) ?? '', /^warning: 5000 connections /);
 });

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { Plan } from '../load/plan.js';
+import { benchConnections } from '../scenarios/bench/bench-scenario.js';
 
 /** FD_HEADROOM: descriptors the process needs besides its connections (stdio, workers, files, the loop). */
 const FD_HEADROOM = 64;
@@ -30,9 +31,8 @@ export function planConnections(plan: Plan): number {
   for (const p of plan.parts) {
     const e = p.executor;
     const users = e.kind === 'open' ? e.connections : Math.max(0, ...e.steps.map((s) => s.users));
-    // Users sharing connections (bench -u N -c M) hold M.
-    const shared = p.scenario.kind === 'bench' ? p.scenario.sharedConnections : undefined;
-    n += shared === undefined ? users : Math.min(users, shared);
+    // A script's user holds one connection at a time; bench users may share theirs (-u N -c M, -p N).
+    n += p.scenario.kind === 'bench' ? benchConnections(p.scenario, users) : users;
   }
   return n;
 }

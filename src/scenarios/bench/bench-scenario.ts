@@ -233,6 +233,16 @@ class PooledBenchUser implements VirtualUser {
 }
 
 /**
+ * benchConnections is how many connections `users` users of a worker (or of a whole run) hold at
+ * most: their shared pool's size (`-u N -c M`), one per `-p` group of users, else one each. It is
+ * the grouping createScenario builds.
+ */
+export function benchConnections(spec: BenchScenarioSpec, users: number): number {
+  if (spec.sharedConnections !== undefined) return Math.min(users, spec.sharedConnections);
+  return Math.ceil(users / Math.max(1, spec.pipelining ?? 1));
+}
+
+/**
  * createScenario builds the bench scenario of one worker: one connection per user, or with
  * pipelining (`-p N`) one connection per N users, created in order, each user one request slot of it.
  */
