@@ -7,7 +7,7 @@ import type { HttpConnection, ResponseCallback } from './http-connection.js';
 import { Http1ResponseParser } from './http1-parser.js';
 import type { PreparedRequest } from './prepared-request.js';
 import { DeadlineTimer } from './deadline-timer.js';
-import { destroyUnheard, IDEMPOTENT, sharedReadBuffer } from './raw-socket.js';
+import { destroyUnheard, IDEMPOTENT, sharedReadBuffer, writeSoon, type Flushable } from './raw-socket.js';
 import { misuseResponse, newResponseInfo, resetResponseInfo, type ResponseInfo } from './response-info.js';
 
 
@@ -37,7 +37,7 @@ interface Pending {
  *   request"): counted as failures, which is what a pipelined client really sees.
  * Pipelining inflates throughput against servers that batch their answers: see the README.
  */
-export class Http1PipelineConnection implements HttpConnection {
+export class Http1PipelineConnection implements HttpConnection, Flushable {
   private readonly host: string;
   private readonly port: number;
   private readonly depth: number;
@@ -45,6 +45,10 @@ export class Http1PipelineConnection implements HttpConnection {
   /** queue holds the pending requests in send order; head is the one the parser reads the answer of. */
   private queue: Pending[] = [];
   private head = 0;
+  /** unwritten is the index in `queue` of the first request not written yet (head <= unwritten <= queue.length). */
+  private unwritten = 0;
+  /** flushDue: a flushWrite is queued for the end of this turn (writeSoon). */
+  private flushDue = false;
   private readonly spare: ResponseInfo[] = [];
   private socket: net.Socket | null = null;
   private connected = false;
@@ -82,8 +86,33 @@ export class Http1PipelineConnection implements HttpConnection {
       this.timer.setDeadline(p.deadline);
     }
     if (this.socket === null) this.connect(now);
-    else if (this.connected) this.send(p, now);
+    else if (this.connected && !this.flushDue) {
+      // Requests made during this turn (answers' callbacks) go out together at its end: one write.
+      this.flushDue = true;
+      writeSoon(this);
+    }
     // else: written when the connection is up (onConnect)
+  }
+
+  /** flushWrite writes, corked into one write, the requests queued since the last write. */
+  flushWrite(): void {
+    this.flushDue = false;
+    if (!this.connected || this.unwritten === this.queue.length) return;
+    this.writeQueued(performance.now());
+  }
+
+  /** writeQueued writes every request not written yet, in order, as one write; they count as sent at `now`. */
+  private writeQueued(now: number): void {
+    const s = this.socket!;
+    s.cork();
+    for (let i = this.unwritten; i < this.queue.length; i++) {
+      const p = this.queue[i]!;
+      p.info.sentAt = now;
+      p.info.bytesOut = p.req.wire.length;
+      s.write(p.req.wire);
+    }
+    this.unwritten = this.queue.length;
+    s.uncork();
   }
 
   close(): void {
@@ -112,27 +141,14 @@ export class Http1PipelineConnection implements HttpConnection {
     this.socket = s;
   }
 
-  private send(p: Pending, now: number): void {
-    p.info.sentAt = now;
-    p.info.bytesOut = p.req.wire.length;
-    this.socket!.write(p.req.wire);
-  }
-
   private readonly onConnect = (): void => {
     const now = performance.now();
     const connectMs = now - this.connectStart;
     this.connected = true;
     // One write for everything queued while connecting: the pipe starts full.
-    const n = this.inFlight();
-    if (n === 0) return;
-    const s = this.socket!;
-    s.cork();
-    for (let i = this.head; i < this.queue.length; i++) {
-      const p = this.queue[i]!;
-      p.info.connectMs = connectMs;
-      this.send(p, now);
-    }
-    s.uncork();
+    if (this.inFlight() === 0) return;
+    for (let i = this.head; i < this.queue.length; i++) this.queue[i]!.info.connectMs = connectMs;
+    this.writeQueued(now);
   };
 
   private readonly onRead = (nread: number): boolean => {
@@ -140,9 +156,11 @@ export class Http1PipelineConnection implements HttpConnection {
     let now = 0;
     while (start < nread) {
       const p = this.queue[this.head];
-      if (p === undefined) {
-        // Bytes nobody asked for: the connection is out of step, so it is not used again.
+      if (p === undefined || this.head >= this.unwritten) {
+        // Bytes nobody asked for (no request written and unanswered): the connection is out of step,
+        // so it is not used again; requests not written yet go out on a new one.
         this.dropSocket();
+        this.retryRest('protocol', 'the server sent bytes no request asked for');
         return false;
       }
       const info = p.info;
@@ -191,6 +209,7 @@ export class Http1PipelineConnection implements HttpConnection {
     if (this.head === this.queue.length) {
       this.queue.length = 0;
       this.head = 0;
+      this.unwritten = 0;
     } else {
       const next = this.queue[this.head]!;
       parser.begin(next.req.method === 'HEAD', next.req.keepBody);
@@ -209,6 +228,7 @@ export class Http1PipelineConnection implements HttpConnection {
     }
     this.queue = [];
     this.head = 0;
+    this.unwritten = 0;
     return all;
   }
 
@@ -246,7 +266,9 @@ export class Http1PipelineConnection implements HttpConnection {
     const failed: Pending[] = [];
     for (const p of pending) {
       const cut = p.info.firstByteAt !== 0;
-      (!cut && !p.resent && !this.closed && IDEMPOTENT.has(p.req.method) && p.req.retryStale && now < p.deadline ? again : failed).push(p);
+      // A request never written is sent on the new connection whatever its method: no server saw it.
+      const retry = p.info.sentAt === 0 || (!cut && !p.resent && IDEMPOTENT.has(p.req.method) && p.req.retryStale);
+      (retry && !this.closed && now < p.deadline ? again : failed).push(p);
     }
     if (again.length > 0) {
       for (const p of again) {

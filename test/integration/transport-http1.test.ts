@@ -4,6 +4,8 @@ import http from 'node:http';
 import net from 'node:net';
 import { startCountingTarget } from '../helpers/counting-target.js';
 import { Http1Connection } from '../../src/transport/http1-connection.js';
+import { Http1PipelineConnection } from '../../src/transport/http1-pipeline.js';
+import type { ResponseInfo } from '../../src/transport/response-info.js';
 import { openConnection } from '../../src/transport/open-connection.js';
 import { prepareRequest } from '../../src/transport/prepared-request.js';
 import { connectionContract, freePort, LATE_CALLBACK_GRACE_MS, listen, send, trackConnections, type Send } from './transport-contract.js';
@@ -318,6 +320,33 @@ describe('Http1Connection against the counting target', { timeout: 60_000 }, () 
       assert.equal(target.connections, 50);
     } finally {
       conns.forEach((c) => c.close());
+      await target.close();
+    }
+  });
+});
+
+describe('Http1PipelineConnection against hand-written responses', { timeout: 60_000 }, () => {
+  it('a request made in an answer\'s callback is written at the end of the turn, and bytes read before it went out never answer it', async () => {
+    // The first answer comes with a second one nobody asked for, in one read. The request the first
+    // answer's callback makes is not written yet when those bytes are parsed: they are the server's
+    // error, not its answer. The connection is dropped and the request goes out on a new one.
+    const target = await rawTarget((socket, n) => socket.write(n === 0 ? 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nr0HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nxx' : `HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nr${n}`));
+    const conn = new Http1PipelineConnection(new URL(target.url), 2);
+    try {
+      const req = prepareRequest({ url: target.url, keepBody: true, timeoutMs: 5000 });
+      const second = await new Promise<ResponseInfo>((resolve) => {
+        conn.request(req, (first) => {
+          assert.equal(first.body?.toString(), 'r0');
+          conn.request(req, (r) => resolve({ ...r }));
+        });
+      });
+      assert.equal(second.kind, 'ok', second.error);
+      assert.equal(second.body?.toString(), 'r1');
+      assert.ok(second.sentAt > 0);
+      assert.equal(target.requests.length, 2);
+      assert.equal(target.connections, 2);
+    } finally {
+      conn.close();
       await target.close();
     }
   });
