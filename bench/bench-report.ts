@@ -29,6 +29,8 @@ export interface RunRecord {
   otherCores: number;
   /** how long the run waited for the machine to be quiet first. */
   waitedMs: number;
+  /** the machine's speed around the run: a fixed workload's time on the generator's CPU (bench/calibration.ts), NaN where not measured. */
+  calibrationMs: { before: number; after: number };
   exitCode: number | null;
   notes: string[];
 }

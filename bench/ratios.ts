@@ -6,6 +6,7 @@
  * the goal says the verdict is within the noise. Pure functions: no I/O.
  */
 import { median, type RunRecord } from './bench-report.js';
+import { CALIBRATION_TOLERANCE, comparable } from './calibration.js';
 
 /** Measure is which figure of a run a ratio divides: req/s, or requests per client CPU-second. */
 export type Measure = 'rps' | 'perCpu';
@@ -33,6 +34,11 @@ export interface RatioFigure extends RatioSpec {
   readonly max: number;
   /** true/false when there is a goal and a figure; undefined otherwise. */
   readonly goalMet?: boolean;
+  /**
+   * steady: the same ratio over the rounds whose two runs were measured at one machine speed (see
+   * calibration.ts), for reading beside the verdict (which counts every round).
+   */
+  readonly steady: { readonly rounds: number[]; readonly median: number; readonly min: number; readonly max: number };
 }
 
 const MEASURE_LABEL: Record<Measure, string> = { rps: 'req/s', perCpu: 'req per CPU-s' };
@@ -70,17 +76,20 @@ function value(r: RunRecord, m: Measure): number {
 export function computeRatios(runs: readonly RunRecord[], specs: readonly RatioSpec[] = RATIO_SPECS): RatioFigure[] {
   return specs.flatMap((spec): RatioFigure[] => {
     const mine = runs.filter((r) => r.target === spec.target);
-    const rounds = [...new Set(mine.map((r) => r.round))].flatMap((k) => {
+    const pairs = [...new Set(mine.map((r) => r.round))].flatMap((k) => {
       const a = mine.find((r) => r.round === k && r.generator === spec.num);
       const b = mine.find((r) => r.round === k && r.generator === spec.den);
       if (!a || !b) return [];
       const q = value(a, spec.measure) / value(b, spec.measure);
-      return Number.isFinite(q) ? [Number((spec.cost ? 1 - q : q).toFixed(4))] : [];
+      return Number.isFinite(q) ? [{ ratio: Number((spec.cost ? 1 - q : q).toFixed(4)), steady: comparable(a, b) }] : [];
     });
-    if (rounds.length === 0) return [];
+    if (pairs.length === 0) return [];
+    const rounds = pairs.map((p) => p.ratio);
+    const steadyRounds = pairs.filter((p) => p.steady).map((p) => p.ratio);
     const med = median(rounds);
     const goalMet = spec.goal === undefined ? undefined : (spec.goal.min === undefined || med >= spec.goal.min) && (spec.goal.max === undefined || med < spec.goal.max);
-    return [{ ...spec, label: labelOf(spec), rounds, median: med, min: Math.min(...rounds), max: Math.max(...rounds), ...(goalMet === undefined ? {} : { goalMet }) }];
+    const steady = { rounds: steadyRounds, median: steadyRounds.length > 0 ? median(steadyRounds) : NaN, min: Math.min(...steadyRounds), max: Math.max(...steadyRounds) };
+    return [{ ...spec, label: labelOf(spec), rounds, median: med, min: Math.min(...rounds), max: Math.max(...rounds), ...(goalMet === undefined ? {} : { goalMet }), steady }];
   });
 }
 
@@ -93,5 +102,15 @@ export function ratioLine(f: RatioFigure, markdown: boolean): string {
   const goal = f.goal === undefined ? 'for information' : `goal ${f.goal.min !== undefined ? `≥ ${show(f.goal.min, f.cost)}` : `< ${show(f.goal.max!, f.cost)}`}: ${f.goalMet ? 'met' : 'MISSED'}`;
   const spread = f.rounds.length > 1 ? `${show(f.min, f.cost)}–${show(f.max, f.cost)} over ${f.rounds.length} rounds` : '1 round, no spread';
   const fig = markdown ? `**${show(f.median, f.cost)}**` : show(f.median, f.cost);
-  return `${markdown ? '- ' : ''}${f.label}: ${fig} (${spread}); ${goal}`;
+  return `${markdown ? '- ' : ''}${f.label}: ${fig} (${spread}); ${goal}${steadyText(f)}`;
+}
+
+/** steadyText is the figure over the rounds at one machine speed, when some rounds were not. */
+function steadyText(f: RatioFigure): string {
+  const s = f.steady;
+  if (s.rounds.length === f.rounds.length) return '';
+  const within = `within ${CALIBRATION_TOLERANCE * 100} %`;
+  if (s.rounds.length === 0) return `; no round ran both at one machine speed (calibration ${within})`;
+  const range = s.rounds.length > 1 ? `, ${show(s.min, f.cost)}–${show(s.max, f.cost)}` : '';
+  return `; over the ${s.rounds.length} of ${f.rounds.length} rounds at one machine speed (calibration ${within}): ${show(s.median, f.cost)}${range}`;
 }

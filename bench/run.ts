@@ -27,7 +27,10 @@
  * (bench/many-users.ts), BENCH_NICE (e.g. -10: run the target and generators at that niceness),
  * BENCH_QUIET_WAIT_SECONDS (10 per run), BENCH_QUIET_BUDGET_SECONDS (60 in all). Before each run it
  * waits, within those bounds, for other processes to leave the CPUs alone, and it reports how much CPU
- * they took anyway ("others"): on a shared machine that is the noise in req/s.
+ * they took anyway ("others"): on a shared machine that is the noise in req/s. Before and after each
+ * run it times a fixed workload on the generator's CPU (bench/calibration.ts): a VM's CPU also has
+ * slow phases no process accounts for, and each ratio adds its figure over the rounds whose two runs
+ * saw one speed.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -38,6 +41,7 @@ import { fileURLToPath } from 'node:url';
 import { markdownReport, summarize, textReport, type Context, type RunRecord, type Section } from './bench-report.js';
 import { autocannon, gauntlet, hey, wrk, GAUNTLET_CLI, type Generator } from './generators.js';
 import { busyCores, readCpuTicks, waitForQuiet } from './cpu-load.js';
+import { calibrate, calibrationLine } from './calibration.js';
 import { detectTools, killAll, killAllNow, runMeasured, Target, type BenchTarget, type Tools } from './measured-process.js';
 import { NginxTarget } from './nginx-target.js';
 import { locust } from './locust.js';
@@ -90,11 +94,13 @@ async function quiet(): Promise<number> {
 /** measureRun runs one generator against the target and turns its output into a RunRecord. */
 async function measureRun(g: Generator, round: number, target: BenchTarget, tools: Tools): Promise<RunRecord> {
   const waitedMs = await quiet();
+  const calibrationBefore = await calibrate(tools.taskset ? GENERATOR_CPU : undefined, tools);
   const before = await target.stats();
   const ticks0 = readCpuTicks();
   const m = await runMeasured(g.argv(), { cpu: tools.taskset ? GENERATOR_CPU : undefined, timeoutMs: SECONDS * 1000 + 30_000, tools });
   const ticks1 = readCpuTicks();
   const after = await target.stats();
+  const calibrationAfter = await calibrate(tools.taskset ? GENERATOR_CPU : undefined, tools);
   const targetCores = (after.cpuMs - before.cpuMs) / m.wallMs;
   const rec: RunRecord = {
     target: target.name,
@@ -114,6 +120,7 @@ async function measureRun(g: Generator, round: number, target: BenchTarget, tool
     targetCpuPct: targetCores * 100,
     otherCores: Math.max(0, busyCores(ticks0, ticks1, cpus().length) - targetCores - m.cpuSec / (m.wallMs / 1000)),
     waitedMs,
+    calibrationMs: { before: calibrationBefore, after: calibrationAfter },
     exitCode: m.exitCode,
     notes: [],
   };
@@ -147,7 +154,7 @@ async function measureRun(g: Generator, round: number, target: BenchTarget, tool
   }
   g.cleanup?.();
   const rss = Number.isFinite(rec.peakRssMiB) ? `, RSS ${Math.round(rec.peakRssMiB)} MiB` : '';
-  log(`  ${g.name.padEnd(16)} ${Math.round(rec.rps).toLocaleString('en-US').padStart(8)} req/s  ${Math.round(rec.reqPerCpuSec).toLocaleString('en-US').padStart(8)} req/CPU-s  (CPU ${rec.userSec.toFixed(2)} + ${(rec.cpuSec - rec.userSec).toFixed(2)} s, target CPU ${Math.round(rec.targetCpuPct)}%${rss}, others ${rec.otherCores.toFixed(2)} cores${waitedMs > 600 ? `, waited ${(waitedMs / 1000).toFixed(1)} s for quiet` : ''})${rec.notes.length ? `  ! ${rec.notes.join('; ')}` : ''}`);
+  log(`  ${g.name.padEnd(16)} ${Math.round(rec.rps).toLocaleString('en-US').padStart(8)} req/s  ${Math.round(rec.reqPerCpuSec).toLocaleString('en-US').padStart(8)} req/CPU-s  (CPU ${rec.userSec.toFixed(2)} + ${(rec.cpuSec - rec.userSec).toFixed(2)} s, target CPU ${Math.round(rec.targetCpuPct)}%${rss}, others ${rec.otherCores.toFixed(2)} cores, calibration ${rec.calibrationMs.before.toFixed(0)}/${rec.calibrationMs.after.toFixed(0)} ms${waitedMs > 600 ? `, waited ${(waitedMs / 1000).toFixed(1)} s for quiet` : ''})${rec.notes.length ? `  ! ${rec.notes.join('; ')}` : ''}`);
   return rec;
 }
 
@@ -283,6 +290,8 @@ async function main(): Promise<void> {
 
     const sections: Section[] = [];
     if (figures.length > 0) sections.push({ text: ['Ratios (median of per-round ratios, min–max; above 1 means gauntlet is ahead):', ...figures.map((f) => `  ${ratioLine(f, false)}`)], markdown: figures.map((f) => ratioLine(f, true)) });
+    const speed = calibrationLine(runs);
+    if (speed !== undefined) sections.push({ text: [speed], markdown: [`- ${speed}`] });
     if (script) sections.push({ text: [scriptReport(script, false)], markdown: [scriptReport(script, true)] });
     if (openModel) sections.push(openModelSection(openModel));
     if (manyUsers) sections.push(manyUsersSection(manyUsers));
