@@ -24,21 +24,28 @@ export interface RatioSpec {
   readonly goal?: { readonly min?: number; readonly max?: number };
 }
 
-/** RatioFigure is one computed ratio. */
-export interface RatioFigure extends RatioSpec {
+/** RatioFigure is one computed ratio: its Spread is over every round where both ran (the ratio, or cost, of each). */
+export interface RatioFigure extends RatioSpec, Spread {
   readonly label: string;
-  /** the ratio (or cost) of each round where both ran. */
-  readonly rounds: number[];
-  readonly median: number;
-  readonly min: number;
-  readonly max: number;
   /** true/false when there is a goal and a figure; undefined otherwise. */
   readonly goalMet?: boolean;
   /**
    * steady: the same ratio over the rounds whose two runs were measured at one machine speed (see
    * calibration.ts), for reading beside the verdict (which counts every round).
    */
-  readonly steady: { readonly rounds: number[]; readonly median: number; readonly min: number; readonly max: number };
+  readonly steady: Spread;
+}
+
+/** Spread is a set of per-round figures with their median, min and max (NaN when there are none). */
+export interface Spread {
+  readonly rounds: number[];
+  readonly median: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+function spreadOf(rounds: number[]): Spread {
+  return rounds.length === 0 ? { rounds, median: NaN, min: NaN, max: NaN } : { rounds, median: median(rounds), min: Math.min(...rounds), max: Math.max(...rounds) };
 }
 
 const MEASURE_LABEL: Record<Measure, string> = { rps: 'req/s', perCpu: 'req per CPU-s' };
@@ -84,12 +91,10 @@ export function computeRatios(runs: readonly RunRecord[], specs: readonly RatioS
       return Number.isFinite(q) ? [{ ratio: Number((spec.cost ? 1 - q : q).toFixed(4)), steady: comparable(a, b) }] : [];
     });
     if (pairs.length === 0) return [];
-    const rounds = pairs.map((p) => p.ratio);
-    const steadyRounds = pairs.filter((p) => p.steady).map((p) => p.ratio);
-    const med = median(rounds);
+    const all = spreadOf(pairs.map((p) => p.ratio));
+    const med = all.median;
     const goalMet = spec.goal === undefined ? undefined : (spec.goal.min === undefined || med >= spec.goal.min) && (spec.goal.max === undefined || med < spec.goal.max);
-    const steady = { rounds: steadyRounds, median: steadyRounds.length > 0 ? median(steadyRounds) : NaN, min: Math.min(...steadyRounds), max: Math.max(...steadyRounds) };
-    return [{ ...spec, label: labelOf(spec), rounds, median: med, min: Math.min(...rounds), max: Math.max(...rounds), ...(goalMet === undefined ? {} : { goalMet }), steady }];
+    return [{ ...spec, label: labelOf(spec), ...all, ...(goalMet === undefined ? {} : { goalMet }), steady: spreadOf(pairs.filter((p) => p.steady).map((p) => p.ratio)) }];
   });
 }
 

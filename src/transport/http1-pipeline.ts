@@ -155,14 +155,14 @@ export class Http1PipelineConnection implements HttpConnection, Flushable {
     let start = 0;
     let now = 0;
     while (start < nread) {
-      const p = this.queue[this.head];
-      if (p === undefined || this.head >= this.unwritten) {
+      if (this.head >= this.unwritten) {
         // Bytes nobody asked for (no request written and unanswered): the connection is out of step,
         // so it is not used again; requests not written yet go out on a new one.
         this.dropSocket();
         this.retryRest('protocol', 'the server sent bytes no request asked for');
         return false;
       }
+      const p = this.queue[this.head]!;
       const info = p.info;
       if (info.firstByteAt === 0) info.firstByteAt = now === 0 ? (now = performance.now()) : now;
       const parser = this.parser;
