@@ -10,7 +10,7 @@ export type { RunHandle, StartRunOptions };
  * `onEnd` with the result (awaited before `done` resolves, so files are whole when it does).
  */
 export function startRun(plan: Plan, options: StartRunOptions = {}): RunHandle {
-  const runner = new LocalRunner(plan);
+  const runner = new LocalRunner(plan, undefined, { dedicated: options.dedicated === true });
   return runHandle(runner, plan, options, () => runner.run());
 }
 

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { ExitCode } from '../core/errors.js';
 import type { Plan } from '../load/plan.js';
 import { planDurationMs, plannedIterations } from '../load/plan.js';
-import { startRun, type RunHandle } from '../api/start-run.js';
+import { startRun, type RunHandle, type StartRunOptions } from '../api/start-run.js';
 import { HtmlReporter } from '../report/html-report.js';
 import { JsonReporter } from '../report/json-result.js';
 import { outputFailureHint, type OutputFailure } from '../report/output-file.js';
@@ -11,10 +11,8 @@ import { ProgressReporter } from '../report/progress.js';
 import { RawCsvReporter } from '../report/raw-csv.js';
 import type { Reporter } from '../report/reporter.js';
 import type { RunResult } from '../metrics/run-result.js';
-import type { Threshold } from '../metrics/thresholds.js';
-import { renderTextSummary } from '../report/text-summary.js';
 import { TimeseriesReporter } from '../report/timeseries-csv.js';
-import { err, onStop, out, outData, sendTextToStderr } from './io.js';
+import { err, onStop, outData, sendTextToStderr } from './io.js';
 import { sectionViewsOf } from './page-sections.js';
 
 /** OutputFlags are the output flags every running command shares. */
@@ -128,9 +126,9 @@ export async function awaitWithSignals(handle: RunHandle, quiet = false): Promis
   }
 }
 
-/** runWithSignals starts a plan with the given reporters (and thresholds) and waits for it with Ctrl-C handling. */
-export function runWithSignals(plan: Plan, reporters: Reporter[], quiet = false, thresholds: readonly Threshold[] = []): Promise<RunResult> {
-  return awaitWithSignals(startRun(plan, { reporters, thresholds }), quiet);
+/** runWithSignals starts a plan on this machine (reporters, thresholds: `options`) and waits for it with Ctrl-C handling. */
+export function runWithSignals(plan: Plan, options: StartRunOptions, quiet = false): Promise<RunResult> {
+  return awaitWithSignals(startRun(plan, options), quiet);
 }
 
 /**
@@ -146,14 +144,4 @@ export function exitCodeOf(result: RunResult, failedOutputs: readonly OutputFail
   if (result.thresholds?.some((t) => !t.ok)) return ExitCode.thresholds;
   if (failedOutputs.length > 0) return ExitCode.runtime;
   return ExitCode.ok;
-}
-
-/** runAndReport runs a plan with progress and output files, prints the summary, returns the exit code. */
-export async function runAndReport(plan: Plan, flags: OutputFlags): Promise<number> {
-  const outputs = await openOutputs(flags);
-  const reporters = [...outputs.reporters, ...progressReporter(plan, flags.quiet)];
-  const result = await runWithSignals(plan, reporters, flags.quiet);
-  out(renderTextSummary(result));
-  out(renderOutputFailures(outputs.failures));
-  return exitCodeOf(result, outputs.failures);
 }

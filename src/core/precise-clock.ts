@@ -15,7 +15,8 @@ export const PRECISE_MIN_MS = 1;
  * the kernel ends within tens of microseconds of the deadline) until the deadline in `due` (ms on the
  * process-wide monotonic clock, `process.hrtime`), posts the generation it fired for, and sleeps until
  * the owner writes a new deadline (the generation changes). A negative deadline ends it. It posts -1
- * once when it runs (starting a thread takes tens of milliseconds: see PreciseClock.ready).
+ * once when it runs (starting a thread takes tens of milliseconds: see PreciseClock.ready), having
+ * written its kernel thread id beside the generation.
  */
 const CLOCK_THREAD = `
 const { workerData, parentPort } = require('node:worker_threads');
@@ -27,6 +28,8 @@ const { performance } = require('node:perf_hooks');
 // thread's own origin, so its offset is taken once.
 const base = Number(process.hrtime.bigint()) / 1e6 - performance.now();
 const mono = () => base + performance.now();
+// Its kernel thread id (Linux), for the owner's runner to keep this thread's priority (threadId).
+try { new Int32Array(workerData, 4, 1)[0] = Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop()) || 0; } catch {}
 parentPort.postMessage(-1);
 for (;;) {
   const g = Atomics.load(gen, 0);
@@ -65,6 +68,7 @@ export class PreciseClock implements Clock {
   readonly defer = systemClock.defer;
   private readonly shared = new SharedArrayBuffer(16);
   private readonly gen = new Int32Array(this.shared, 0, 1);
+  private readonly tid = new Int32Array(this.shared, 4, 1);
   private readonly due = new Float64Array(this.shared, 8, 1);
   /** heap is a binary min-heap of precise timers by `at` (cancelled ones are dropped when they reach the top). */
   private readonly heap: PreciseTimer[] = [];
@@ -81,6 +85,11 @@ export class PreciseClock implements Clock {
   readonly ready = new Promise<void>((resolve) => {
     this.isReady = resolve;
   });
+
+  /** threadId is the helper thread's kernel thread id once it runs (Linux), else undefined. */
+  get threadId(): number | undefined {
+    return this.tid[0]! > 0 ? this.tid[0] : undefined;
+  }
 
   constructor() {
     this.due[0] = Infinity;

@@ -13,6 +13,7 @@ import type { RunResult } from '../metrics/run-result.js';
 import { buildRunResult } from './build-run-result.js';
 import type { FromWorker, ToWorker, WorkerInit } from './worker-protocol.js';
 import type { RunEvents } from './run-handle.js';
+import { dedicateToLoad, lowerOtherThreads } from './thread-priority.js';
 
 /** START_DELAY_MS leaves the workers time to receive the start before t0. */
 const START_DELAY_MS = 30;
@@ -30,12 +31,20 @@ export interface LocalRunnerOptions {
    * function is called once every worker is ready (an agent waits there for its coordinator's start).
    */
   readonly startEpochMs?: number | (() => Promise<number>);
+  /**
+   * dedicated: this process exists to run this load (the CLI, an agent). Its threads that keep no
+   * time (this one, V8's and libuv's helpers) then yield the CPU to the workers' and V8's memory
+   * reducer is off (thread-priority.ts). Off by default: it changes the calling process for good.
+   */
+  readonly dedicated?: boolean;
 }
 
 interface WorkerState {
   worker: Worker;
   index: number;
   ready: boolean;
+  /** threads: the kernel ids of the worker's threads that keep time (from its ready). */
+  threads: readonly number[];
   lastIndex: number;
   finished: boolean;
   done: boolean;
@@ -85,8 +94,10 @@ export class LocalRunner extends EventEmitter<RunEvents> {
     const checkReady = () => {
       if (this.workers.length === this.plan.workers && this.workers.every((w) => w.ready || w.done)) readyAll();
     };
+    if (this.options.dedicated) dedicateToLoad();
     const finished = Array.from({ length: this.plan.workers }, (_, i) => this.spawn(i, checkReady));
     await allReady;
+    if (this.options.dedicated) lowerOtherThreads(new Set(this.workers.flatMap((w) => w.threads)));
     if (this.failure !== undefined && !this.started) {
       this.broadcast({ type: 'abort' });
       await Promise.all(finished);
@@ -122,7 +133,7 @@ export class LocalRunner extends EventEmitter<RunEvents> {
     const segment = this.segments[i]!;
     const init: WorkerInit = { plan: this.plan, segment, workerIndex: segment.index };
     const worker = new Worker(new URL('./worker-main.js', import.meta.url), { workerData: init });
-    const st: WorkerState = { worker, index: i, ready: false, lastIndex: -1, finished: false, done: false, gotDone: false, crashed: false, stuck: false, heardAt: systemClock.now() };
+    const st: WorkerState = { worker, index: i, ready: false, threads: [], lastIndex: -1, finished: false, done: false, gotDone: false, crashed: false, stuck: false, heardAt: systemClock.now() };
     this.workers.push(st);
     return new Promise<void>((resolve) => {
       worker.on('message', (msg: FromWorker) => {
@@ -221,6 +232,7 @@ export class LocalRunner extends EventEmitter<RunEvents> {
     switch (msg.type) {
       case 'ready':
         st.ready = true;
+        st.threads = msg.threads ?? [];
         return;
       case 'rows':
         this.emit('rows', this.segments[st.index]!.index, msg.rows);

@@ -48,6 +48,12 @@ export interface StartRunOptions {
    * shutdown, a server's figures); it runs once, after the workers are done.
    */
   finalize?: (result: RunResult) => RunResult | Promise<RunResult>;
+  /**
+   * dedicated: this process exists to run this load (the CLI sets it). Its threads that keep no time
+   * yield the CPU to the workers', and V8's memory reducer is off: see LocalRunnerOptions.dedicated.
+   * Off by default, since it changes the calling process for good. A distributed run ignores it.
+   */
+  dedicated?: boolean;
 }
 
 /** Runner is what a RunHandle drives: LocalRunner (threads) or Coordinator (agents). */

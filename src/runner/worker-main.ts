@@ -13,6 +13,7 @@ import { MetricsRegistry } from '../metrics/registry.js';
 import { RequestLog } from '../metrics/request-log.js';
 import { GeneratorMonitor } from './generator-monitor.js';
 import { createScenario } from './scenario-registry.js';
+import { osThreadId } from './thread-priority.js';
 import type { FromWorker, ToWorker, WorkerInit } from './worker-protocol.js';
 
 const port = parentPort!;
@@ -129,7 +130,7 @@ async function main(): Promise<void> {
   const contexts = plan.parts.map((part) => ({ metrics, segment, workerIndex, openModel: part.executor.kind === 'open', clock, requestLog, t0: clock.now(), stop, post }));
   scenarios.push(...(await Promise.all(plan.parts.map((part, i) => createScenario(part.scenario, contexts[i]!).then((s) => offsetUsers(s, part.userOffset))))));
   await preciseClock?.ready;
-  send({ type: 'ready' });
+  send({ type: 'ready', threads: [osThreadId(), preciseClock?.threadId].filter((id) => id !== undefined) });
   await started;
   if (stopRequested !== undefined) {
     sendFinal(0, 0);
@@ -138,14 +139,14 @@ async function main(): Promise<void> {
   }
   t0 = epochToLocal(startEpochMs);
   for (const c of contexts) c.t0 = t0;
-  // Timers can fire a fraction of a millisecond early: wait until t0 has really passed, so no
-  // iteration starts (and no raw row is stamped) before the run's start.
-  while (clock.now() < t0) await new Promise((r) => setTimeout(r, Math.ceil(t0 - clock.now())));
-
   const executors: Executor[] = plan.parts.map((part, i) => {
     const ectx = { scenario: scenarios[i]!, segment, clock, t0, metrics, graceMs: plan.graceMs };
     return createExecutor(part.executor, ectx);
   });
+  // Timers can fire a fraction of a millisecond early: wait until t0 has really passed, so no
+  // iteration starts (and no raw row is stamped) before the run's start. A precise timer, where
+  // the clock has them: an arrival due at t0 is due then, not up to 2 ms later.
+  while (clock.now() < t0) await new Promise<void>((r) => clock.setTimer(r, t0 - clock.now(), true));
   const executor: Executor = {
     run: () => Promise.all(executors.map((e) => e.run())).then(() => undefined),
     stop: () => executors.forEach((e) => e.stop()),

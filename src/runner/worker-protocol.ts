@@ -23,7 +23,8 @@ export type ToWorker =
  * covers [t0 + k·interval, t0 + (k+1)·interval); the final snapshot covers the partial last one.
  */
 export type FromWorker =
-  | { readonly type: 'ready' }
+  /** ready: set up, waiting for the start; threads are the kernel ids of its threads that keep time (Linux). */
+  | { readonly type: 'ready'; readonly threads?: readonly number[] }
   | { readonly type: 'snapshot'; readonly index: number; readonly snapshot: MetricsSnapshot<BucketTrend>; readonly final: boolean; readonly endMs: number }
   | { readonly type: 'rows'; readonly rows: Float64Array }
   | { readonly type: 'errors'; readonly samples: ErrorSample[] }

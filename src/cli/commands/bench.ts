@@ -64,7 +64,7 @@ export function benchCommand(setExit: (code: number) => void): Command {
     const reporters = [...outputs.reporters, ...progressReporter(plan, f.quiet), ...(dashboard ? [dashboard.reporter(thresholds)] : [])];
     const result =
       distributed === undefined
-        ? await runWithSignals(plan, reporters, f.quiet, thresholds)
+        ? await runWithSignals(plan, { reporters, thresholds, dedicated: true }, f.quiet)
         : await awaitWithSignals(startDistributedRun(plan, { ...distributed, reporters, thresholds }), f.quiet);
     out(renderTextSummary(result, [renderAgents(result)]));
     out(renderOutputFailures(outputs.failures));

@@ -21,13 +21,13 @@ export function demoCommand(setExit: (code: number) => void): Command {
         out(`1/2 Closed model: 20 connections for 3s against ${url}\n`);
         out(`    (same as: gauntlet bench ${url} -c 20 -d 3s)\n`);
         const closed = resolveBenchPlan({ url, connections: 20, duration: '3s' });
-        const r1 = await runWithSignals(closed, progressReporter(closed, false));
+        const r1 = await runWithSignals(closed, { reporters: progressReporter(closed, false) });
         out(renderTextSummary(r1) + '\n');
         if (r1.stopReason !== 'completed') return setExit(exitCodeOf(r1));
         out(`2/2 Open model: 500 arrivals per second for 3s (latency counts from each arrival's intended time)\n`);
         out(`    (same as: gauntlet bench ${url} -r 500 -d 3s)\n`);
         const open = resolveBenchPlan({ url, rate: 500, duration: '3s', connections: 50 });
-        const r2 = await runWithSignals(open, progressReporter(open, false));
+        const r2 = await runWithSignals(open, { reporters: progressReporter(open, false) });
         out(renderTextSummary(r2));
         out(`\nNext: point 'gauntlet bench' at your own service, e.g. gauntlet bench http://127.0.0.1:8080/ -c 50 -d 30s --csv raw.csv\n`);
         setExit(exitCodeOf(r2));

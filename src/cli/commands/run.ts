@@ -107,7 +107,7 @@ export function runCommand(setExit: (code: number) => void): Command {
     const dashboard = await openDashboard(f, prepared.plan.label);
     const outputs = await openOutputs({ ...prepared.outputs, ...(f.html !== undefined ? { html: f.html } : {}), ...(f.out !== undefined ? { out: f.out } : {}) });
     const reporters = [...outputs.reporters, ...progressReporter(prepared.plan, f.quiet), ...(dashboard ? [dashboard.reporter(prepared.thresholds)] : [])];
-    const handle = await duringStartup(() => startScriptRun(prepared, { reporters, ...(distributed ? { distributed } : {}) }), f.quiet);
+    const handle = await duringStartup(() => startScriptRun(prepared, { reporters, dedicated: true, ...(distributed ? { distributed } : {}) }), f.quiet);
     const result = await awaitWithSignals(handle, f.quiet);
     out(renderTextSummary(result, [renderAgents(result), renderScriptSummary(result)]));
     out(renderOutputFailures(outputs.failures));
