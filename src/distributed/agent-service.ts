@@ -32,8 +32,6 @@ export interface AgentServiceOptions {
   readonly subjectPrefix?: string;
   /** tags are the agent's --tag key=value pairs, carried in its hello (coordinators pick by --agent-tag). */
   readonly tags?: Readonly<Record<string, string>>;
-  /** dedicated: this process exists to be an agent (`gauntlet agent`): see LocalRunnerOptions.dedicated. */
-  readonly dedicated?: boolean;
 }
 
 /**
@@ -299,7 +297,6 @@ export class AgentService {
     let started = false;
     const start = new Promise<number>((r) => (resolveStart = r)).then((epochMs) => ((started = true), epochMs));
     const runner = new LocalRunner(plan, segment, {
-      dedicated: this.options.dedicated === true,
       startEpochMs: () => {
         ready = true;
         this.send(runId, { type: 'ready', agentId: this.agentId, token });

@@ -32,9 +32,11 @@ export interface LocalRunnerOptions {
    */
   readonly startEpochMs?: number | (() => Promise<number>);
   /**
-   * dedicated: this process exists to run this load (the CLI, an agent). Its threads that keep no
-   * time (this one, V8's and libuv's helpers) then yield the CPU to the workers' and V8's memory
-   * reducer is off (thread-priority.ts). Off by default: it changes the calling process for good.
+   * dedicated: this process exists to run this one load (the CLI's bench and run). Its threads that
+   * keep no time (this one, V8's and libuv's helpers) then yield the CPU to the workers' and V8's
+   * memory reducer is off (thread-priority.ts). Off by default: it changes the calling process for
+   * good, and a thread inherits the nice value of the thread that starts it, so the workers of a
+   * later run in the same process would start lowered too (why an agent, which runs many, leaves it off).
    */
   readonly dedicated?: boolean;
 }

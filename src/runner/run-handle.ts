@@ -49,9 +49,10 @@ export interface StartRunOptions {
    */
   finalize?: (result: RunResult) => RunResult | Promise<RunResult>;
   /**
-   * dedicated: this process exists to run this load (the CLI sets it). Its threads that keep no time
-   * yield the CPU to the workers', and V8's memory reducer is off: see LocalRunnerOptions.dedicated.
-   * Off by default, since it changes the calling process for good. A distributed run ignores it.
+   * dedicated: this process exists to run this one load (the CLI's bench and run set it). Its
+   * threads that keep no time yield the CPU to the workers', and V8's memory reducer is off: see
+   * LocalRunnerOptions.dedicated. Off by default, since it changes the calling process for good. A
+   * distributed run ignores it.
    */
   dedicated?: boolean;
 }

@@ -47,8 +47,8 @@ export function dedicateToLoad(): void {
  * nice BACKGROUND_NICE, unless already lower. A thread started later inherits the nice value of the
  * thread that starts it. Linux sets priority per thread (setpriority on a thread id); elsewhere, or
  * where /proc is absent, nothing changes. Lowering one's own priority needs no privilege and cannot
- * be undone without it: only for a process that exists to run load (the CLI, an agent), never by
- * default in a program that embeds Gauntlet. Returns how many threads it lowered.
+ * be undone without it: only for a process that exists to run one load (the CLI's bench and run),
+ * never by default in a program that embeds Gauntlet. Returns how many threads it lowered.
  */
 export function lowerOtherThreads(keep: ReadonlySet<number>): number {
   let lowered = 0;

@@ -80,7 +80,6 @@ export function agentCommand(setExit: (code: number) => void): Command {
         key,
         tags,
         acceptUnsigned: f.insecureAcceptUnsignedPlans === true,
-        dedicated: true,
         ...(subjectPrefix !== undefined ? { subjectPrefix } : {}),
         ...(f.id !== undefined ? { agentId: f.id } : {}),
         ...(log ? { log } : {}),
