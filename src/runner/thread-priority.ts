@@ -48,19 +48,16 @@ export function dedicateToLoad(): void {
  * thread that starts it. Linux sets priority per thread (setpriority on a thread id); elsewhere, or
  * where /proc is absent, nothing changes. Lowering one's own priority needs no privilege and cannot
  * be undone without it: only for a process that exists to run one load (the CLI's bench and run),
- * never by default in a program that embeds Gauntlet. Returns how many threads it lowered.
+ * never by default in a program that embeds Gauntlet.
  */
-export function lowerOtherThreads(keep: ReadonlySet<number>): number {
-  let lowered = 0;
+export function lowerOtherThreads(keep: ReadonlySet<number>): void {
   for (const id of threadIds()) {
     if (keep.has(id)) continue;
     try {
       if (getPriority(id) >= BACKGROUND_NICE) continue;
       setPriority(id, BACKGROUND_NICE);
-      lowered++;
     } catch {
       // The thread ended meanwhile, or the system refuses: it keeps its priority.
     }
   }
-  return lowered;
 }
