@@ -29,8 +29,8 @@ export async function calibrate(cpu: number | undefined, tools: Tools): Promise<
   return m.exitCode === 0 && ms > 0 ? ms : NaN;
 }
 
-/** spread is max ÷ min − 1 of some calibrations (NaN when any is missing). */
-function spread(ms: readonly number[]): number {
+/** relativeRange is max ÷ min − 1 of some calibrations (NaN when any is missing). */
+function relativeRange(ms: readonly number[]): number {
   return ms.every((x) => x > 0) ? Math.max(...ms) / Math.min(...ms) - 1 : NaN;
 }
 
@@ -40,13 +40,13 @@ function spread(ms: readonly number[]): number {
  * a calibration is missing: then nothing says they were.
  */
 export function comparable(a: RunRecord, b: RunRecord): boolean {
-  return spread([a.calibrationMs.before, a.calibrationMs.after, b.calibrationMs.before, b.calibrationMs.after]) <= CALIBRATION_TOLERANCE;
+  return relativeRange([a.calibrationMs.before, a.calibrationMs.after, b.calibrationMs.before, b.calibrationMs.after]) <= CALIBRATION_TOLERANCE;
 }
 
 /** calibrationLine sums a benchmark's calibrations: their median and range, and how many runs saw the speed change. */
 export function calibrationLine(runs: readonly RunRecord[]): string | undefined {
   const all = runs.flatMap((r) => [r.calibrationMs.before, r.calibrationMs.after]).filter((x) => x > 0);
   if (all.length === 0) return undefined;
-  const changed = runs.filter((r) => !(spread([r.calibrationMs.before, r.calibrationMs.after]) <= CALIBRATION_TOLERANCE)).length;
+  const changed = runs.filter((r) => !(relativeRange([r.calibrationMs.before, r.calibrationMs.after]) <= CALIBRATION_TOLERANCE)).length;
   return `Machine speed (a fixed workload on the generator's CPU before and after each run): median ${median(all).toFixed(0)} ms, ${Math.min(...all).toFixed(0)}–${Math.max(...all).toFixed(0)} ms; it changed by more than ${CALIBRATION_TOLERANCE * 100} % during ${changed} of ${runs.length} runs.`;
 }

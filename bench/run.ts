@@ -94,13 +94,14 @@ async function quiet(): Promise<number> {
 /** measureRun runs one generator against the target and turns its output into a RunRecord. */
 async function measureRun(g: Generator, round: number, target: BenchTarget, tools: Tools): Promise<RunRecord> {
   const waitedMs = await quiet();
-  const calibrationBefore = await calibrate(tools.taskset ? GENERATOR_CPU : undefined, tools);
+  const cpu = tools.taskset ? GENERATOR_CPU : undefined;
+  const calibrationBefore = await calibrate(cpu, tools);
   const before = await target.stats();
   const ticks0 = readCpuTicks();
-  const m = await runMeasured(g.argv(), { cpu: tools.taskset ? GENERATOR_CPU : undefined, timeoutMs: SECONDS * 1000 + 30_000, tools });
+  const m = await runMeasured(g.argv(), { cpu, timeoutMs: SECONDS * 1000 + 30_000, tools });
   const ticks1 = readCpuTicks();
   const after = await target.stats();
-  const calibrationAfter = await calibrate(tools.taskset ? GENERATOR_CPU : undefined, tools);
+  const calibrationAfter = await calibrate(cpu, tools);
   const targetCores = (after.cpuMs - before.cpuMs) / m.wallMs;
   const rec: RunRecord = {
     target: target.name,

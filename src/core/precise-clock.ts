@@ -28,7 +28,8 @@ const { performance } = require('node:perf_hooks');
 // thread's own origin, so its offset is taken once.
 const base = Number(process.hrtime.bigint()) / 1e6 - performance.now();
 const mono = () => base + performance.now();
-// Its kernel thread id (Linux), for the owner's runner to keep this thread's priority (threadId).
+// Its kernel thread id (Linux), for the owner's runner to keep this thread's priority (threadId):
+// osThreadId's way, written out, since this thread imports nothing of ours.
 try { new Int32Array(workerData, 4, 1)[0] = Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop()) || 0; } catch {}
 parentPort.postMessage(-1);
 for (;;) {

@@ -5,16 +5,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, test } from 'node:test';
+import { BACKGROUND_NICE } from '../../src/runner/thread-priority.js';
 import { CLI_PATH, spawnCli } from '../helpers/cli.js';
 import { startCountingTarget, type CountingTarget } from '../helpers/counting-target.js';
 
 // A process that exists to run load (the CLI) gives the CPU to its threads that keep time: each
 // worker thread and, in an open model, its clock thread keep their priority; every other thread
-// (the main thread, V8's and libuv's helpers) runs at nice 10, so on a busy CPU the kernel runs a
+// (the main thread, V8's and libuv's helpers) runs at nice BACKGROUND_NICE (10), so on a busy CPU the kernel runs a
 // worker woken for a due arrival before them. A program that embeds Gauntlet keeps its priorities.
 // Linux sets nice per thread: these read it per thread from /proc/<pid>/task/<tid>/stat.
 
-const BACKGROUND_NICE = 10;
 let target: CountingTarget;
 let dir: string;
 before(async () => {
